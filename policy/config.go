@@ -1,0 +1,171 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Defaults of Config; the daemon's environment variables default to the same values.
+const (
+	DefaultSurgeRatio      = 1.5
+	DefaultSurgeMinRPS     = 50.0
+	DefaultLeadTime        = 75 * time.Second
+	DefaultMaxProjection   = 4.0
+	DefaultShortWindow     = 3 * time.Second // the last 2 polls at the default 2 s interval
+	DefaultSteadyWindow    = 10 * time.Second
+	DefaultSlopeWindow     = 15 * time.Second
+	DefaultBaselineWindow  = 5 * time.Minute
+	DefaultMinBaseline     = 30 * time.Second
+	DefaultSurgeHold       = 60 * time.Second
+	DefaultTolerance       = 0.1
+	DefaultScaleInCooldown = 10 * time.Minute
+	DefaultStabilization   = 5 * time.Minute
+	DefaultScaleInStep     = 0.2
+	DefaultScaleInInterval = time.Minute
+	DefaultMinCoverage     = 0.9
+)
+
+// ServiceConfig says how one ECS service is sized from the router's request rate.
+type ServiceConfig struct {
+	Capacity float64 // requests/s one task serves at target utilisation
+	Weight   float64 // percent of router requests that reach this service (0–100)
+	Min      int     // never fewer tasks
+	Max      int     // never more tasks
+}
+
+// Config holds every tunable of Decide.
+type Config struct {
+	Services map[string]ServiceConfig
+
+	SurgeRatio     float64       // short-window rate ≥ SurgeRatio × baseline starts a surge ...
+	SurgeMinRPS    float64       // ... if the short-window rate is also at least this many requests/s
+	LeadTime       time.Duration // a surge is sized for the load projected this far ahead
+	MaxProjection  float64       // the projection is capped at this multiple of the short-window rate
+	ShortWindow    time.Duration // surge detection: mean rate over the last 2–3 polls
+	SteadyWindow   time.Duration // steady sizing: mean rate over this window
+	SlopeWindow    time.Duration // the load's slope is fitted over this window
+	BaselineWindow time.Duration // baseline: mean rate over this window, before the short window
+	MinBaseline    time.Duration // no surge detection until the baseline spans this long
+	SurgeHold      time.Duration // surge mode lasts this long after its condition last held
+
+	Tolerance       float64       // no scale-out while load is within this fraction of capacity
+	ScaleInCooldown time.Duration // no scale-in until this long after the last scale-out or floor end
+	Stabilization   time.Duration // scale-in goes to the highest recommendation over this window
+	ScaleInStep     float64       // a scale-in step removes at most this fraction of the tasks (at least 1)
+	ScaleInInterval time.Duration // at least this long between scale-in steps of a service
+	MinCoverage     float64       // scale-in needs this fraction of router tasks reporting
+}
+
+// DefaultConfig returns a Config with every default and no services.
+func DefaultConfig() Config {
+	return Config{
+		Services:        map[string]ServiceConfig{},
+		SurgeRatio:      DefaultSurgeRatio,
+		SurgeMinRPS:     DefaultSurgeMinRPS,
+		LeadTime:        DefaultLeadTime,
+		MaxProjection:   DefaultMaxProjection,
+		ShortWindow:     DefaultShortWindow,
+		SteadyWindow:    DefaultSteadyWindow,
+		SlopeWindow:     DefaultSlopeWindow,
+		BaselineWindow:  DefaultBaselineWindow,
+		MinBaseline:     DefaultMinBaseline,
+		SurgeHold:       DefaultSurgeHold,
+		Tolerance:       DefaultTolerance,
+		ScaleInCooldown: DefaultScaleInCooldown,
+		Stabilization:   DefaultStabilization,
+		ScaleInStep:     DefaultScaleInStep,
+		ScaleInInterval: DefaultScaleInInterval,
+		MinCoverage:     DefaultMinCoverage,
+	}
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if len(c.Services) == 0 {
+		bad("no services to scale")
+	}
+	for _, name := range c.ServiceNames() {
+		s := c.Services[name]
+		if !(s.Capacity > 0) {
+			bad("service %s: capacity %v must be > 0", name, s.Capacity)
+		}
+		if !(s.Weight >= 0 && s.Weight <= 100) {
+			bad("service %s: weight %v must be within 0–100", name, s.Weight)
+		}
+		if s.Min < 0 {
+			bad("service %s: min %d must be ≥ 0", name, s.Min)
+		}
+		if s.Max < 1 {
+			bad("service %s: max %d must be ≥ 1", name, s.Max)
+		}
+		if s.Min > s.Max {
+			bad("service %s: min %d exceeds max %d", name, s.Min, s.Max)
+		}
+	}
+	if !(c.SurgeRatio > 1) {
+		bad("surge ratio %v must be > 1", c.SurgeRatio)
+	}
+	if !(c.SurgeMinRPS >= 0) {
+		bad("surge minimum %v requests/s must be ≥ 0", c.SurgeMinRPS)
+	}
+	if !(c.MaxProjection >= 1) {
+		bad("max projection %v must be ≥ 1", c.MaxProjection)
+	}
+	if !(c.Tolerance >= 0 && c.Tolerance < 1) {
+		bad("tolerance %v must be within [0, 1)", c.Tolerance)
+	}
+	if !(c.ScaleInStep > 0 && c.ScaleInStep <= 1) {
+		bad("scale-in step %v must be within (0, 1]", c.ScaleInStep)
+	}
+	if !(c.MinCoverage > 0 && c.MinCoverage <= 1) {
+		bad("min coverage %v must be within (0, 1]", c.MinCoverage)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"lead time", c.LeadTime}, {"scale-in cooldown", c.ScaleInCooldown}, {"stabilization window", c.Stabilization},
+		{"scale-in interval", c.ScaleInInterval}, {"surge hold", c.SurgeHold}, {"min baseline", c.MinBaseline},
+	} {
+		if d.v < 0 {
+			bad("%s %v must be ≥ 0", d.name, d.v)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"short window", c.ShortWindow}, {"steady window", c.SteadyWindow}, {"slope window", c.SlopeWindow},
+		{"baseline window", c.BaselineWindow},
+	} {
+		if d.v <= 0 {
+			bad("%s %v must be > 0", d.name, d.v)
+		}
+	}
+	if c.BaselineWindow > 0 && c.BaselineWindow <= c.ShortWindow {
+		bad("baseline window %v must be longer than the short window %v", c.BaselineWindow, c.ShortWindow)
+	}
+	if c.MinBaseline > c.BaselineWindow-c.ShortWindow {
+		bad("min baseline %v cannot exceed baseline window minus short window (%v)", c.MinBaseline, c.BaselineWindow-c.ShortWindow)
+	}
+	return errors.Join(errs...)
+}
+
+// ServiceNames returns the configured services in sorted order, the order decisions are made and logged in.
+func (c Config) ServiceNames() []string {
+	names := make([]string, 0, len(c.Services))
+	for n := range c.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// historySpan is how much load history Decide keeps.
+func (c Config) historySpan() time.Duration {
+	return max(c.BaselineWindow, c.SlopeWindow, c.SteadyWindow, c.ShortWindow)
+}

@@ -1,0 +1,344 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Decide makes one tick's scaling decision. It is pure and deterministic: the same arguments always give the
+// same Decision and State, and prev is left untouched.
+func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
+	st := prev.clone()
+	if st.Started.IsZero() {
+		st.Started = now
+	}
+	d := Decision{Coverage: in.Load.Coverage(), Services: make(map[string]ServiceDecision, len(cfg.Services))}
+
+	valid := in.Load.Known > 0 && in.Load.Reporting > 0 && in.Load.Reporting <= in.Load.Known &&
+		in.Load.RequestsPerSec >= 0 && !math.IsInf(in.Load.RequestsPerSec, 0) && !math.IsNaN(in.Load.RequestsPerSec)
+	if valid {
+		// Routers that did not report are assumed as busy as those that did: right for a scale-out, and scale-in
+		// is refused below MinCoverage anyway.
+		d.Load = in.Load.RequestsPerSec * float64(in.Load.Known) / float64(in.Load.Reporting)
+		if st.FirstData.IsZero() {
+			st.FirstData = now
+		}
+		st.History = append(st.History, Point{At: now, RPS: d.Load})
+	}
+	st.History = prunePoints(st.History, now.Add(-cfg.historySpan()))
+	if !st.FirstData.IsZero() && (!valid || in.Load.Coverage() < cfg.MinCoverage) {
+		st.LastGap = now
+	}
+
+	d.Short, _ = meanOver(st.History, now.Add(-cfg.ShortWindow), now)
+	d.Steady, _ = meanOver(st.History, now.Add(-cfg.SteadyWindow), now)
+	baseline, n := meanOver(st.History, now.Add(-cfg.BaselineWindow), now.Add(-cfg.ShortWindow))
+	if n > 0 && now.Add(-cfg.ShortWindow).Sub(firstAfter(st.History, now.Add(-cfg.BaselineWindow))) >= cfg.MinBaseline {
+		d.Baseline = baseline
+	}
+	d.Slope = slope(st.History, now.Add(-cfg.SlopeWindow), now)
+
+	surgeCond := valid && d.Baseline > 0 && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
+	if surgeCond {
+		if !now.Before(st.SurgeUntil) {
+			st.SurgeSince = now
+		}
+		st.SurgeUntil = now.Add(cfg.SurgeHold)
+	}
+	surge := now.Before(st.SurgeUntil)
+	if !surge {
+		st.SurgeSince = time.Time{}
+	}
+
+	sizeLoad := d.Steady
+	if surge && valid {
+		proj := d.Short + max(0, d.Slope)*cfg.LeadTime.Seconds()
+		proj = min(proj, cfg.MaxProjection*d.Short)
+		d.Projected = max(proj, d.Short, d.Steady)
+		sizeLoad = d.Projected
+	}
+
+	anyCooldown := false
+	for _, name := range cfg.ServiceNames() {
+		sc := cfg.Services[name]
+		ss, ok := in.Services[name]
+		if !ok {
+			d.Services[name] = ServiceDecision{Direction: Hold, Reason: "hold: service state unknown this tick"}
+			continue
+		}
+		sd, inCooldown := decideService(cfg, name, sc, ss, &st, d, sizeLoad, valid, surge, now)
+		anyCooldown = anyCooldown || inCooldown
+		d.Services[name] = sd
+		switch sd.Direction {
+		case Up:
+			st.LastScaleOut = setTime(st.LastScaleOut, name, now)
+		case Down:
+			st.LastScaleIn = setTime(st.LastScaleIn, name, now)
+		}
+	}
+
+	switch {
+	case !valid && st.FirstData.IsZero():
+		d.Mode = ModeWarmup
+		d.Reason = fmt.Sprintf("warming up: no valid stub_status yet (%d of %d router tasks reporting)", in.Load.Reporting, in.Load.Known)
+	case !valid:
+		d.Mode = ModeNoData
+		d.Reason = fmt.Sprintf("no data: %d of %d router tasks reporting; holding every count", in.Load.Reporting, in.Load.Known)
+	case surge:
+		d.Mode = ModeSurge
+		d.Reason = fmt.Sprintf("surge since %s: %.0f rps over the short window vs %.0f rps baseline; sized for %.0f rps %s ahead (slope %+.1f rps/s)",
+			st.SurgeSince.UTC().Format(time.RFC3339), d.Short, d.Baseline, d.Projected, cfg.LeadTime, d.Slope)
+	case anyCooldown:
+		d.Mode = ModeCooldown
+		d.Reason = fmt.Sprintf("cooldown: %.0f rps (%s mean); scale-in waits for the cooldown", d.Steady, cfg.SteadyWindow)
+	default:
+		d.Mode = ModeSteady
+		d.Reason = fmt.Sprintf("steady: %.0f rps (%s mean)", d.Steady, cfg.SteadyWindow)
+	}
+	if valid && in.Load.Reporting < in.Load.Known {
+		d.Reason += fmt.Sprintf("; extrapolated from %d of %d router tasks", in.Load.Reporting, in.Load.Known)
+	}
+	return d, st
+}
+
+// decideService decides one service and records its recommendation in st. It reports whether the service is in
+// its scale-in cooldown.
+func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, st *State, d Decision,
+	sizeLoad float64, valid, surge bool, now time.Time) (ServiceDecision, bool) {
+	cur := ss.Desired
+	sd := ServiceDecision{Current: cur, Desired: cur, Direction: Hold}
+
+	lo, hi := sc.Min, sc.Max
+	floorNote := ""
+	if ss.Floor.ActiveAt(now) && ss.Floor.Count > lo {
+		lo = ss.Floor.Count
+		floorNote = fmt.Sprintf("pre-scale floor %d until %s", ss.Floor.Count, ss.Floor.Until.UTC().Format(time.RFC3339))
+	}
+	if lo > hi {
+		floorNote += fmt.Sprintf(" (capped at max %d)", hi)
+		lo = hi
+	}
+
+	serviceLoad := sizeLoad * sc.Weight / 100
+	if valid {
+		sd.Recommended = ceilTasks(serviceLoad / sc.Capacity)
+		st.Recs = appendRec(st.Recs, name, rec{At: now, Count: sd.Recommended})
+	}
+	st.Recs[name] = pruneRecs(st.Recs[name], now.Add(-cfg.Stabilization))
+
+	cooldownAnchor := maxTime(st.LastScaleOut[name], ss.LastScaleOut)
+	if ss.Floor.Count > 0 && !ss.Floor.Until.After(now) {
+		// The floor just ended: count the cooldown from its end, so its capacity is not dropped at once.
+		cooldownAnchor = maxTime(cooldownAnchor, ss.Floor.Until)
+	}
+	cooldownLeft := cooldownAnchor.Add(cfg.ScaleInCooldown).Sub(now)
+	inCooldown := !cooldownAnchor.IsZero() && cooldownLeft > 0
+
+	if ss.Paused {
+		sd.Reason = "hold: paused"
+		return sd, inCooldown
+	}
+
+	// Scale-out: at once, in any mode, on any data.
+	up, why := lo, floorNote
+	if why == "" && lo > cur {
+		why = fmt.Sprintf("min tasks %d", lo)
+	}
+	if valid && sd.Recommended > cur {
+		over := serviceLoad > float64(cur)*sc.Capacity*(1+cfg.Tolerance)
+		if (surge || over || cur == 0) && sd.Recommended > up {
+			up = sd.Recommended
+			how := "load"
+			if surge {
+				how = "projected load"
+			}
+			why = fmt.Sprintf("%s %.0f rps × %g%% / %g rps per task = %d tasks", how, sizeLoad, sc.Weight, sc.Capacity, sd.Recommended)
+		}
+	}
+	if up = min(up, hi); up > cur {
+		sd.Desired, sd.Direction = up, Up
+		sd.Reason = "scale out: " + why
+		if up == hi && up < sd.Recommended {
+			sd.Reason += fmt.Sprintf(" (capped at max %d)", hi)
+		}
+		return sd, inCooldown
+	}
+
+	// Scale-in: only with full confidence.
+	stable := maxRec(st.Recs[name])
+	target := min(max(stable, lo), hi)
+	if cur > hi {
+		target = min(target, hi)
+	}
+	windows := max(cfg.Stabilization, cfg.SteadyWindow)
+	switch {
+	case !valid:
+		sd.Reason = "hold: no valid data; never scale in on missing data"
+	case target >= cur && stable >= cur && sd.Recommended < cur:
+		sd.Reason = fmt.Sprintf("hold: highest recommendation over %s is %d", cfg.Stabilization, stable)
+	case target >= cur && stable < cur:
+		sd.Reason = "hold: at " + firstNonEmpty(floorNote, fmt.Sprintf("min tasks %d", lo))
+	case target >= cur:
+		sd.Reason = "hold: at recommendation"
+	case surge:
+		sd.Reason = "hold: surge mode never scales in"
+	case d.Coverage < cfg.MinCoverage:
+		sd.Reason = fmt.Sprintf("hold: only %.0f%% of router tasks reporting; scale-in needs %.0f%%", 100*d.Coverage, 100*cfg.MinCoverage)
+	case now.Sub(st.FirstData) < windows:
+		sd.Reason = fmt.Sprintf("hold: windows fill %s after the first data; %s left", windows, (windows - now.Sub(st.FirstData)).Round(time.Second))
+	case !st.LastGap.IsZero() && now.Sub(st.LastGap) < windows:
+		sd.Reason = fmt.Sprintf("hold: data had a gap at %s; scale-in needs %s of full coverage", st.LastGap.UTC().Format(time.RFC3339), windows)
+	case inCooldown:
+		sd.Reason = fmt.Sprintf("hold: scale-in cooldown, %s left", cooldownLeft.Round(time.Second))
+	case !st.LastScaleIn[name].IsZero() && now.Sub(st.LastScaleIn[name]) < cfg.ScaleInInterval:
+		sd.Reason = fmt.Sprintf("hold: next scale-in step in %s", (cfg.ScaleInInterval - now.Sub(st.LastScaleIn[name])).Round(time.Second))
+	default:
+		step := max(1, int(math.Floor(float64(cur)*cfg.ScaleInStep)))
+		next := max(target, cur-step)
+		sd.Desired, sd.Direction = next, Down
+		sd.Reason = fmt.Sprintf("scale in: highest recommendation over %s is %d", cfg.Stabilization, stable)
+		if next > target {
+			sd.Reason += fmt.Sprintf("; step limited to %d", step)
+		}
+		if target > stable {
+			sd.Reason += "; held at " + firstNonEmpty(floorNote, fmt.Sprintf("min tasks %d", lo))
+		}
+	}
+	return sd, inCooldown
+}
+
+// ceilTasks rounds a task count up, ignoring floating-point dust (4.0000000001 tasks is 4).
+func ceilTasks(x float64) int {
+	if !(x > 0) {
+		return 0
+	}
+	if x > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(math.Ceil(x - 1e-9))
+}
+
+// meanOver averages points with from < At ≤ to.
+func meanOver(ps []Point, from, to time.Time) (float64, int) {
+	sum, n := 0.0, 0
+	for _, p := range ps {
+		if p.At.After(from) && !p.At.After(to) {
+			sum += p.RPS
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return sum / float64(n), n
+}
+
+// firstAfter returns the time of the first point after from (from itself when there is none).
+func firstAfter(ps []Point, from time.Time) time.Time {
+	for _, p := range ps {
+		if p.At.After(from) {
+			return p.At
+		}
+	}
+	return from
+}
+
+// slope fits a least-squares line to points with from < At ≤ to and returns its slope in requests/s per second.
+func slope(ps []Point, from, to time.Time) float64 {
+	var n, sx, sy, sxx, sxy float64
+	for _, p := range ps {
+		if !p.At.After(from) || p.At.After(to) {
+			continue
+		}
+		x := p.At.Sub(to).Seconds()
+		n++
+		sx += x
+		sy += p.RPS
+		sxx += x * x
+		sxy += x * p.RPS
+	}
+	den := n*sxx - sx*sx
+	if n < 2 || den <= 0 {
+		return 0
+	}
+	return (n*sxy - sx*sy) / den
+}
+
+func prunePoints(ps []Point, before time.Time) []Point {
+	i := 0
+	for i < len(ps) && !ps[i].At.After(before) {
+		i++
+	}
+	return ps[i:]
+}
+
+func pruneRecs(rs []rec, before time.Time) []rec {
+	i := 0
+	for i < len(rs) && !rs[i].At.After(before) {
+		i++
+	}
+	return rs[i:]
+}
+
+func maxRec(rs []rec) int {
+	m := 0
+	for _, r := range rs {
+		m = max(m, r.Count)
+	}
+	return m
+}
+
+func appendRec(m map[string][]rec, name string, r rec) map[string][]rec {
+	if m == nil {
+		m = map[string][]rec{}
+	}
+	m[name] = append(m[name], r)
+	return m
+}
+
+func setTime(m map[string]time.Time, name string, t time.Time) map[string]time.Time {
+	if m == nil {
+		m = map[string]time.Time{}
+	}
+	m[name] = t
+	return m
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// clone copies st so that Decide can append and assign without touching its caller's State.
+func (st State) clone() State {
+	c := st
+	c.History = slices.Clone(st.History)
+	c.Recs = make(map[string][]rec, len(st.Recs))
+	for k, v := range st.Recs {
+		c.Recs[k] = slices.Clone(v)
+	}
+	c.LastScaleOut = cloneTimes(st.LastScaleOut)
+	c.LastScaleIn = cloneTimes(st.LastScaleIn)
+	return c
+}
+
+func cloneTimes(m map[string]time.Time) map[string]time.Time {
+	c := make(map[string]time.Time, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

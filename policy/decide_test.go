@@ -1,0 +1,392 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// expectDecision compares the parts of a service decision a test cares about.
+func expectDecision(t *testing.T, d Decision, want map[string]Direction, wantDesired map[string]int) {
+	t.Helper()
+	got := map[string]Direction{}
+	gotDesired := map[string]int{}
+	for n := range want {
+		got[n] = d.Services[n].Direction
+	}
+	for n := range wantDesired {
+		gotDesired[n] = d.Services[n].Desired
+	}
+	if want == nil {
+		got = nil
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("directions (-want +got):\n%s\ndecision: %s", diff, describe(d))
+	}
+	if wantDesired != nil {
+		if diff := cmp.Diff(wantDesired, gotDesired); diff != "" {
+			t.Errorf("desired (-want +got):\n%s\ndecision: %s", diff, describe(d))
+		}
+	}
+}
+
+func describe(d Decision) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mode=%s reason=%q", d.Mode, d.Reason)
+	for _, n := range []string{"router", "api", "api-canary"} {
+		if s, ok := d.Services[n]; ok {
+			fmt.Fprintf(&b, "\n  %s: %d→%d (rec %d) %s", n, s.Current, s.Desired, s.Recommended, s.Reason)
+		}
+	}
+	return b.String()
+}
+
+var initial = map[string]int{"router": 1, "api": 4, "api-canary": 1}
+
+// pollRate is what a 1 s poll ending at t reports for a load that ramps linearly from base at rampStart by slope.
+func pollRate(base, slope float64, rampStart, t time.Duration) float64 {
+	mid := (t - rampStart - 500*time.Millisecond).Seconds()
+	return base + slope*max(0, mid)
+}
+
+func TestSteadyNoiseCausesNoChanges(t *testing.T) {
+	tl := newTimeline(t, testConfig(), initial)
+	for i := range 1200 {
+		// ±8% deterministic noise around 950 rps: api needs ceil(855/250)=4 tasks, never 5 within tolerance.
+		noise := 1 + 0.08*math.Sin(float64(i)*1.7)
+		if d := tl.tick(full(950*noise), time.Second); d.Changed() {
+			t.Fatalf("tick %d: noise caused a change: %s", i, describe(d))
+		}
+	}
+	if tl.last.Mode != ModeSteady {
+		t.Errorf("mode = %s, want steady", tl.last.Mode)
+	}
+}
+
+func TestSurgeDetectedWithinTwoPollsAndScalesAllServicesInOneTick(t *testing.T) {
+	tl := newTimeline(t, testConfig(), initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	rampStart := tl.now.Sub(epoch)
+	const slope = 75.0 // 10x over 2 minutes
+
+	// The polled rate first reaches 1.5× the baseline at the first poll ending after rampStart+7.17 s.
+	var crossed, detected time.Duration
+	for i := 1; i <= 120; i++ {
+		at := tl.now.Sub(epoch)
+		rate := pollRate(1000, slope, rampStart, at)
+		if crossed == 0 && rate >= 1500 {
+			crossed = at
+		}
+		d := tl.tick(full(rate), time.Second)
+		if d.Mode == ModeSurge && detected == 0 {
+			detected = at
+			expectDecision(t, d, map[string]Direction{"router": Up, "api": Up, "api-canary": Up}, nil)
+			if d.Projected <= d.Short {
+				t.Errorf("at detection projected %.0f ≤ short %.0f; a surge must be sized ahead", d.Projected, d.Short)
+			}
+		}
+		if d.Mode == ModeSurge {
+			for n, s := range d.Services {
+				if s.Direction == Down {
+					t.Fatalf("%s scaled in during a surge: %s", n, describe(d))
+				}
+			}
+		}
+	}
+	if detected == 0 {
+		t.Fatal("surge never detected")
+	}
+	if polls := int((detected - crossed) / time.Second); polls > 2 {
+		t.Errorf("surge detected %d polls after the load crossed 1.5× baseline; want ≤ 2", polls)
+	}
+	// After the ramp, capacity must cover the new 10x load.
+	if got := tl.desired("api"); got < 36 {
+		t.Errorf("api desired %d after the ramp, want ≥ 36 (9000 rps at 250 rps/task)", got)
+	}
+	if got := tl.desired("router"); got < 10 {
+		t.Errorf("router desired %d after the ramp, want ≥ 10", got)
+	}
+}
+
+func TestSurgeProjectsLeadTimeAheadAndCaps(t *testing.T) {
+	cfg := testConfig()
+	tl := newTimeline(t, cfg, initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	// A clean linear ramp at 20 rps/s for 30 s: the slope window sees only the ramp.
+	for i := 1; i <= 30; i++ {
+		tl.tick(full(1000+20*float64(i)), time.Second)
+	}
+	d := tl.tick(full(1000+20*31), time.Second)
+	if d.Mode != ModeSurge {
+		t.Fatalf("mode %s, want surge: %s", d.Mode, describe(d))
+	}
+	if math.Abs(d.Slope-20) > 1e-6 {
+		t.Fatalf("slope %.3f, want 20", d.Slope)
+	}
+	want := d.Short + 20*cfg.LeadTime.Seconds()
+	if math.Abs(d.Projected-want) > 1e-6 {
+		t.Errorf("projected %.1f, want short %.1f + 20 rps/s × %s = %.1f", d.Projected, d.Short, cfg.LeadTime, want)
+	}
+
+	// A violent slope is capped at MaxProjection × short.
+	cfg.MaxProjection = 2
+	tl2 := newTimeline(t, cfg, initial)
+	tl2.steady(1000, 6*time.Minute, time.Second)
+	tl2.tick(full(3000), time.Second)
+	d = tl2.tick(full(5000), time.Second)
+	if d.Mode != ModeSurge || d.Projected != cfg.MaxProjection*d.Short {
+		t.Errorf("projected %.0f with short %.0f, want the cap %.0f: %s", d.Projected, d.Short, cfg.MaxProjection*d.Short, describe(d))
+	}
+}
+
+func TestWeightsSplitLoadAcrossCoupledServices(t *testing.T) {
+	// A fresh timeline has no baseline yet, so this is steady sizing: exactly ceil(load × weight / capacity).
+	tl := newTimeline(t, testConfig(), initial)
+	d := tl.tick(full(8000), time.Second)
+	expectDecision(t, d,
+		map[string]Direction{"router": Up, "api": Up, "api-canary": Up},
+		map[string]int{"router": 8, "api": 29, "api-canary": 4}) // 7200/250=28.8→29, 800/250=3.2→4
+	if d.Mode == ModeSurge {
+		t.Errorf("mode surge without a baseline: %s", describe(d))
+	}
+}
+
+func TestCooldownThenStabilisedStepwiseScaleIn(t *testing.T) {
+	cfg := testConfig()
+	tl := newTimeline(t, cfg, initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	tl.steady(10000, 2*time.Minute, time.Second) // a step surge: scaled out
+	if tl.desired("api") < 36 {
+		t.Fatalf("api desired %d after 10000 rps, want ≥ 36", tl.desired("api"))
+	}
+	lastOut := tl.state.LastScaleOut["api"]
+	// Load falls back. No scale-in until the cooldown has passed since the last scale-out.
+	var firstIn time.Time
+	prev := tl.desired("api")
+	for tl.now.Before(lastOut.Add(30 * time.Minute)) {
+		d := tl.tick(full(1000), time.Second)
+		if s := d.Services["api"]; s.Direction == Down {
+			if firstIn.IsZero() {
+				firstIn = tl.now.Add(-time.Second)
+			}
+			if step := prev - s.Desired; step > max(1, int(float64(prev)*cfg.ScaleInStep)) {
+				t.Fatalf("scale-in step %d from %d exceeds %.0f%%", step, prev, 100*cfg.ScaleInStep)
+			}
+		}
+		prev = tl.desired("api")
+	}
+	if firstIn.IsZero() {
+		t.Fatal("never scaled in")
+	}
+	if since := firstIn.Sub(lastOut); since < cfg.ScaleInCooldown {
+		t.Errorf("first scale-in %v after the last scale-out, want ≥ cooldown %v", since, cfg.ScaleInCooldown)
+	}
+	if got := tl.desired("api"); got != 4 {
+		t.Errorf("api settled at %d, want 4", got)
+	}
+	if got := tl.desired("router"); got != 1 {
+		t.Errorf("router settled at %d, want 1", got)
+	}
+}
+
+func TestScaleInWaitsForTheStabilisationWindow(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScaleInCooldown = 0
+	tl := newTimeline(t, cfg, map[string]int{"router": 3, "api": 12, "api-canary": 2})
+	tl.steady(2500, 6*time.Minute, time.Second) // api needs 9, router 3
+	// One minute ago the load was high; now it is low: the highest recommendation over 5 min still rules.
+	tl.steady(1000, time.Minute, time.Second)
+	if got := tl.desired("api"); got != 9 {
+		t.Fatalf("api desired %d, want 9 (the highest recommendation over the window)", got)
+	}
+	tl.steady(1000, 5*time.Minute, time.Second)
+	if got := tl.desired("api"); got >= 9 {
+		t.Errorf("api desired %d after the window passed, want < 9", got)
+	}
+}
+
+func TestFloorsRaiseAtOnceHoldAndEndWithoutACliff(t *testing.T) {
+	cfg := testConfig()
+	tl := newTimeline(t, cfg, initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	floorEnd := tl.now.Add(20 * time.Minute)
+	s := tl.services["api"]
+	s.Floor = Floor{Count: 40, Until: floorEnd}
+	tl.services["api"] = s
+
+	// Even with no data at all, the floor raises at once.
+	d := tl.tick(Load{Known: 4}, time.Second)
+	expectDecision(t, d, map[string]Direction{"api": Up, "router": Hold}, map[string]int{"api": 40})
+	if !strings.Contains(d.Services["api"].Reason, "pre-scale floor 40") {
+		t.Errorf("reason %q does not name the floor", d.Services["api"].Reason)
+	}
+	// While the floor lasts, low load never scales in below it.
+	for tl.now.Before(floorEnd) {
+		if d := tl.tick(full(1000), time.Second); d.Services["api"].Desired < 40 {
+			t.Fatalf("below the floor: %s", describe(d))
+		}
+	}
+	// After the floor ends, the cooldown counts from its end, then scale-in is stepwise.
+	prev := tl.desired("api")
+	for tl.now.Before(floorEnd.Add(cfg.ScaleInCooldown)) {
+		if d := tl.tick(full(1000), time.Second); d.Services["api"].Direction == Down {
+			t.Fatalf("scaled in %v after the floor ended, before the cooldown: %s", tl.now.Sub(floorEnd), describe(d))
+		}
+	}
+	for range 600 {
+		d := tl.tick(full(1000), time.Second)
+		if sd := d.Services["api"]; sd.Direction == Down && prev-sd.Desired > max(1, int(float64(prev)*cfg.ScaleInStep)) {
+			t.Fatalf("cliff: %d → %d", prev, sd.Desired)
+		}
+		prev = tl.desired("api")
+	}
+	if got := tl.desired("api"); got >= 40 || got < 4 {
+		t.Errorf("api desired %d 10 minutes into scale-in, want between 4 and 40", got)
+	}
+}
+
+func TestPausedServiceIsLeftAlone(t *testing.T) {
+	tl := newTimeline(t, testConfig(), initial)
+	s := tl.services["api"]
+	s.Paused = true
+	s.Floor = Floor{Count: 30, Until: epoch.Add(time.Hour)}
+	tl.services["api"] = s
+	d := tl.tick(full(20000), time.Second)
+	expectDecision(t, d, map[string]Direction{"api": Hold, "router": Up, "api-canary": Up}, map[string]int{"api": 4})
+	if d.Services["api"].Reason != "hold: paused" {
+		t.Errorf("reason %q, want hold: paused", d.Services["api"].Reason)
+	}
+}
+
+func TestMissingDataNeverScalesIn(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScaleInCooldown = 0
+	start := map[string]int{"router": 10, "api": 36, "api-canary": 4}
+	cases := []struct {
+		name string
+		load Load
+	}{
+		{"nothing reports", Load{Known: 10}},
+		{"no router known", Load{}},
+		{"half report, extrapolated low", Load{RequestsPerSec: 300, Reporting: 5, Known: 10}},
+		{"89% report", Load{RequestsPerSec: 900, Reporting: 8, Known: 9}},
+		{"NaN", Load{RequestsPerSec: math.NaN(), Reporting: 10, Known: 10}},
+		{"Inf", Load{RequestsPerSec: math.Inf(1), Reporting: 10, Known: 10}},
+		{"negative", Load{RequestsPerSec: -5, Reporting: 10, Known: 10}},
+		{"more reporting than known", Load{RequestsPerSec: 100, Reporting: 11, Known: 10}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := newTimeline(t, cfg, start)
+			// Long after start, low load but with the given data problem on every tick.
+			for range 900 {
+				if d := tl.tick(tc.load, time.Second); d.Changed() && anyDown(d) {
+					t.Fatalf("scaled in on missing data: %s", describe(d))
+				}
+			}
+		})
+	}
+}
+
+func TestPartialDataScalesOutByExtrapolation(t *testing.T) {
+	tl := newTimeline(t, testConfig(), initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	// Half the routers stop reporting while the load goes 10x: the half that reports sees 5000 rps.
+	tl.tick(Load{RequestsPerSec: 5000, Reporting: 2, Known: 4}, time.Second)
+	d := tl.tick(Load{RequestsPerSec: 5000, Reporting: 2, Known: 4}, time.Second)
+	if d.Load != 10000 {
+		t.Errorf("load %.0f, want 10000 extrapolated from 2 of 4 routers", d.Load)
+	}
+	if tl.desired("api") < 36 || tl.desired("router") < 10 {
+		t.Errorf("desired api %d router %d, want ≥ 36 and ≥ 10: %s", tl.desired("api"), tl.desired("router"), describe(d))
+	}
+}
+
+func TestAGapInCoverageBlocksScaleInForAFullWindow(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScaleInCooldown = 0
+	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 8, "api-canary": 1})
+	tl.steady(1000, 3*time.Minute, time.Second) // wants api 4 once windows fill
+	// A restarted router (counter reset) is missing for one tick.
+	tl.tick(Load{RequestsPerSec: 750, Reporting: 3, Known: 4}, time.Second)
+	gap := tl.now.Add(-time.Second)
+	for tl.now.Before(gap.Add(cfg.Stabilization)) {
+		if d := tl.tick(full(1000), time.Second); anyDown(d) {
+			t.Fatalf("scaled in %v after a coverage gap: %s", tl.now.Sub(gap), describe(d))
+		}
+	}
+	tl.steady(1000, 5*time.Minute, time.Second)
+	if got := tl.desired("api"); got != 4 {
+		t.Errorf("api desired %d, want 4 once a full window had full coverage", got)
+	}
+}
+
+func TestRestartHoldsUntilWindowsFillAndHonoursDurableCooldown(t *testing.T) {
+	cfg := testConfig()
+	// A daemon restarts with a fleet sized for a past surge; the tags say the last scale-out was 2 minutes ago.
+	tl := newTimeline(t, cfg, map[string]int{"router": 10, "api": 36, "api-canary": 4})
+	for n, s := range tl.services {
+		s.LastScaleOut = epoch.Add(-2 * time.Minute)
+		tl.services[n] = s
+	}
+	d := tl.tick(full(1000), time.Second)
+	if d.Changed() {
+		t.Fatalf("first tick after restart changed counts: %s", describe(d))
+	}
+	var firstIn time.Time
+	for range 1800 {
+		if d := tl.tick(full(1000), time.Second); anyDown(d) && firstIn.IsZero() {
+			firstIn = tl.now.Add(-time.Second)
+		}
+	}
+	if want := epoch.Add(-2 * time.Minute).Add(cfg.ScaleInCooldown); firstIn.Before(want) {
+		t.Errorf("first scale-in at %v, before the durable cooldown ends at %v", firstIn, want)
+	}
+	if firstIn.Sub(epoch) < cfg.Stabilization {
+		t.Errorf("first scale-in %v after restart, before the windows filled (%v)", firstIn.Sub(epoch), cfg.Stabilization)
+	}
+}
+
+func TestDecideIsPureAndDeterministic(t *testing.T) {
+	tl := newTimeline(t, testConfig(), initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	in := Input{Load: full(9000), Services: tl.services}
+	before := tl.state.clone()
+	d1, s1 := Decide(tl.cfg, in, tl.state, tl.now)
+	d2, s2 := Decide(tl.cfg, in, tl.state, tl.now)
+	if diff := cmp.Diff(d1, d2); diff != "" {
+		t.Errorf("same input, different decisions (-first +second):\n%s", diff)
+	}
+	if diff := cmp.Diff(s1, s2, cmp.AllowUnexported(rec{})); diff != "" {
+		t.Errorf("same input, different states:\n%s", diff)
+	}
+	if diff := cmp.Diff(before, tl.state, cmp.AllowUnexported(rec{})); diff != "" {
+		t.Errorf("Decide modified its input state:\n%s", diff)
+	}
+}
+
+func TestMaxAndMinClamp(t *testing.T) {
+	cfg := testConfig()
+	tl := newTimeline(t, cfg, map[string]int{"router": 0, "api": 0, "api-canary": 0})
+	d := tl.tick(full(1e9), time.Second)
+	expectDecision(t, d, nil, map[string]int{"router": 100, "api": 200, "api-canary": 50})
+	if !strings.Contains(d.Services["api"].Reason, "capped at max 200") {
+		t.Errorf("reason %q does not say it was capped", d.Services["api"].Reason)
+	}
+	tl = newTimeline(t, cfg, map[string]int{"router": 0, "api": 0, "api-canary": 0})
+	d = tl.tick(Load{Known: 3}, time.Second) // no data: the minimum still applies
+	expectDecision(t, d, nil, map[string]int{"router": 1, "api": 2, "api-canary": 1})
+}
+
+func anyDown(d Decision) bool {
+	for _, s := range d.Services {
+		if s.Direction == Down {
+			return true
+		}
+	}
+	return false
+}
