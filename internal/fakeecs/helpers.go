@@ -1,0 +1,201 @@
+package fakeecs
+
+import (
+	"fmt"
+	"maps"
+	"time"
+)
+
+// ServiceSnapshot is the state of one service at the time of the Service call.
+type ServiceSnapshot struct {
+	Cluster      string
+	Name         string
+	ARN          string
+	DesiredCount int
+	RunningCount int // tasks whose lastStatus is RUNNING
+	PendingCount int // tasks in PROVISIONING, PENDING or ACTIVATING
+	Tags         map[string]string
+	Tasks        []TaskSnapshot // every task ECS still reports, stopped ones included, oldest first
+}
+
+// TaskSnapshot is the state of one task at the time of the Service call.
+type TaskSnapshot struct {
+	ID            string
+	ARN           string
+	LastStatus    string
+	DesiredStatus string
+	IPv4          string // empty for an IPv6-only task
+	IPv6          string // empty for an IPv4-only task
+	CreatedAt     time.Time
+	StartedAt     time.Time // zero until the task reaches RUNNING
+	StoppingAt    time.Time // zero until the task is told to stop
+	StoppedAt     time.Time // zero until the task reaches STOPPED
+	StopCode      string
+}
+
+// AddCluster creates an empty cluster; adding an existing one does nothing. It panics on a name ECS would
+// reject (1 to 255 letters, digits, hyphens and underscores).
+func (s *Server) AddCluster(name string) {
+	if !nameRE.MatchString(name) {
+		panic(fmt.Sprintf("fakeecs.AddCluster: %q is not a valid cluster name (1-255 letters, digits, - and _)", name))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addCluster(name)
+}
+
+func (s *Server) addCluster(name string) *cluster {
+	if c, ok := s.clusters[name]; ok {
+		return c
+	}
+	c := &cluster{
+		name:     name,
+		arn:      s.arn("cluster/" + name),
+		services: make(map[string]*service),
+		tasks:    make(map[string]*task),
+	}
+	s.clusters[name] = c
+	return c
+}
+
+// AddService creates a Fargate service with desired tasks that are RUNNING at once, creating the cluster
+// if needed, and returns the service ARN. It panics on set-up mistakes: an invalid or duplicate name, a
+// desired count outside 0..5000, tags ECS would reject, or an Options.Address result that is not an address.
+func (s *Server) AddService(cluster, name string, desired int, tags map[string]string) (arn string) {
+	if !nameRE.MatchString(cluster) || !nameRE.MatchString(name) {
+		panic(fmt.Sprintf("fakeecs.AddService: cluster %q or service %q is not a valid name (1-255 letters, digits, - and _)",
+			cluster, name))
+	}
+	if desired < 0 || desired > maxDesiredCount {
+		panic(fmt.Sprintf("fakeecs.AddService(%q): desired count %d is outside 0..%d", name, desired, maxDesiredCount))
+	}
+	if len(tags) > maxTags {
+		panic(fmt.Sprintf("fakeecs.AddService(%q): %d tags, at most %d allowed", name, len(tags), maxTags))
+	}
+	for k, v := range tags {
+		if err := validateTag(k, v); err != nil {
+			panic(fmt.Sprintf("fakeecs.AddService(%q): %v", name, err))
+		}
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.addCluster(cluster)
+	if _, ok := c.services[name]; ok {
+		panic(fmt.Sprintf("fakeecs.AddService: service %q already exists in cluster %q", name, cluster))
+	}
+	svc := &service{
+		cluster:      c,
+		name:         name,
+		arn:          s.arn("service/" + cluster + "/" + name),
+		desired:      desired,
+		tags:         maps.Clone(tags),
+		createdAt:    now,
+		updatedAt:    now,
+		deploymentID: deploymentID(cluster + "/" + name),
+		taskDef:      s.arn("task-definition/" + name + ":1"),
+	}
+	if svc.tags == nil {
+		svc.tags = make(map[string]string)
+	}
+	if err := s.startTasks(svc, desired, now); err != nil {
+		panic("fakeecs.AddService: " + err.Error())
+	}
+	for _, t := range svc.tasks {
+		t.pendingAt, t.runningAt = now, now // seeded tasks were running before the test began
+	}
+	c.services[name] = svc
+	return svc.arn
+}
+
+// Service returns a snapshot of the named service, evaluated at Options.Now; false if it does not exist.
+func (s *Server) Service(cluster, name string) (ServiceSnapshot, bool) {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+	c, ok := s.clusters[cluster]
+	if !ok {
+		return ServiceSnapshot{}, false
+	}
+	svc, ok := c.services[name]
+	if !ok {
+		return ServiceSnapshot{}, false
+	}
+	running, pending := svc.counts(now)
+	snap := ServiceSnapshot{
+		Cluster:      cluster,
+		Name:         name,
+		ARN:          svc.arn,
+		DesiredCount: svc.desired,
+		RunningCount: running,
+		PendingCount: pending,
+		Tags:         maps.Clone(svc.tags),
+		Tasks:        make([]TaskSnapshot, 0, len(svc.tasks)),
+	}
+	for _, t := range svc.tasks {
+		ts := TaskSnapshot{
+			ID:            t.id,
+			ARN:           t.arn,
+			LastStatus:    t.lastStatus(now),
+			DesiredStatus: t.desiredStatus(),
+			IPv4:          t.ipv4,
+			IPv6:          t.ipv6,
+			CreatedAt:     t.createdAt,
+			StopCode:      t.stopCode,
+		}
+		if t.started(now) {
+			ts.StartedAt = t.runningAt
+		}
+		if t.stopping {
+			ts.StoppingAt = t.stoppingAt
+			if !now.Before(t.stoppedAt) {
+				ts.StoppedAt = t.stoppedAt
+			}
+		}
+		snap.Tasks = append(snap.Tasks, ts)
+	}
+	return snap, true
+}
+
+// StopTask simulates a crash: the task (an ID or ARN) is STOPPED at once with stop code
+// EssentialContainerExited, and the service scheduler starts a replacement, as ECS does.
+func (s *Server) StopTask(cluster, task string) error {
+	return s.SetTaskStatus(cluster, task, StatusStopped)
+}
+
+// SetTaskStatus forces a task's lastStatus. STOPPED crashes it (see StopTask); any other lifecycle status
+// (e.g. PENDING for a task stuck starting, RUNNING to skip StartDelay) holds until the task is stopped.
+// The desiredStatus is left alone, so the service counts follow lastStatus.
+func (s *Server) SetTaskStatus(cluster, task, status string) error {
+	switch status {
+	case StatusProvisioning, StatusPending, StatusActivating, StatusRunning,
+		StatusDeactivating, StatusStopping, StatusDeprovisioning, StatusStopped:
+	default:
+		return fmt.Errorf("fakeecs: %q is not a task lastStatus", status)
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+	c, ok := s.clusters[cluster]
+	if !ok {
+		return fmt.Errorf("fakeecs: no cluster %q", cluster)
+	}
+	t, ok := c.lookupTask(task)
+	if !ok {
+		return fmt.Errorf("fakeecs: no task %q in cluster %q", task, cluster)
+	}
+	if t.stopping {
+		return fmt.Errorf("fakeecs: task %s of service %s is already stopping (%s)", t.id, t.svc.name, t.lastStatus(now))
+	}
+	if status == StatusStopped {
+		crash(t, now)
+		return s.reconcile(t.svc, now)
+	}
+	if status == StatusRunning && now.Before(t.runningAt) {
+		t.runningAt = now
+	}
+	t.pinned, t.pinnedAt = status, now
+	return nil
+}

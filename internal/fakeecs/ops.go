@@ -1,0 +1,539 @@
+package fakeecs
+
+import (
+	"cmp"
+	"encoding/base64"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// operation is one decoded ECS request.
+type operation interface {
+	// record copies the request's parameters into the call log entry.
+	record(c *Call)
+	// run executes the request against the state; the caller holds s.mu.
+	run(s *Server, now time.Time) (any, error)
+}
+
+// operations maps each supported operation name to a constructor of its request type.
+var operations = map[string]func() operation{
+	"ListTasks":           func() operation { return new(listTasksRequest) },
+	"DescribeTasks":       func() operation { return new(describeTasksRequest) },
+	"DescribeServices":    func() operation { return new(describeServicesRequest) },
+	"UpdateService":       func() operation { return new(updateServiceRequest) },
+	"TagResource":         func() operation { return new(tagResourceRequest) },
+	"UntagResource":       func() operation { return new(untagResourceRequest) },
+	"ListTagsForResource": func() operation { return new(listTagsForResourceRequest) },
+}
+
+func supportedOps() string {
+	return strings.Join(slices.Sorted(maps.Keys(operations)), ", ")
+}
+
+// ---- ListTasks
+
+type listTasksRequest struct {
+	Cluster           string `json:"cluster"`
+	ContainerInstance string `json:"containerInstance"`
+	Family            string `json:"family"`
+	NextToken         string `json:"nextToken"`
+	MaxResults        *int   `json:"maxResults"`
+	StartedBy         string `json:"startedBy"`
+	ServiceName       string `json:"serviceName"`
+	DesiredStatus     string `json:"desiredStatus"`
+	LaunchType        string `json:"launchType"`
+}
+
+type listTasksResponse struct {
+	TaskArns  []string `json:"taskArns"`
+	NextToken string   `json:"nextToken,omitempty"`
+}
+
+func (in *listTasksRequest) record(c *Call) {
+	c.Cluster, c.Service, c.DesiredStatus = in.Cluster, in.ServiceName, in.DesiredStatus
+}
+
+func (in *listTasksRequest) run(s *Server, now time.Time) (any, error) {
+	c, err := s.lookupCluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	// ECS lists tasks whose desiredStatus matches, RUNNING by default; it never sets a desiredStatus of
+	// PENDING, so that filter is valid but always empty.
+	want := in.DesiredStatus
+	switch want {
+	case "":
+		want = StatusRunning
+	case StatusRunning, StatusPending, StatusStopped:
+	default:
+		return nil, invalidParameter("desiredStatus %q is not one of RUNNING, PENDING, STOPPED", in.DesiredStatus)
+	}
+	pageSize := s.opts.PageSize
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxPageSize {
+			return nil, invalidParameter("maxResults %d is outside 1..%d", *in.MaxResults, maxPageSize)
+		}
+		pageSize = *in.MaxResults
+	}
+	switch in.LaunchType {
+	case "", "FARGATE", "EC2", "EXTERNAL", "MANAGED_INSTANCES":
+	default:
+		return nil, invalidParameter("launchType %q is not one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES", in.LaunchType)
+	}
+	if in.ContainerInstance != "" {
+		return nil, invalidParameter("container instance %q not found: this fake runs Fargate tasks only", in.ContainerInstance)
+	}
+	after, err := decodeToken(in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+
+	var candidates []*task
+	if in.ServiceName != "" {
+		svc, ok := c.lookupService(in.ServiceName)
+		if !ok {
+			return nil, serviceNotFound(c, in.ServiceName)
+		}
+		candidates = svc.tasks
+	} else {
+		for _, t := range c.tasks {
+			candidates = append(candidates, t)
+		}
+		slices.SortFunc(candidates, func(a, b *task) int { return cmp.Compare(a.seq, b.seq) })
+	}
+
+	out := listTasksResponse{TaskArns: []string{}}
+	for _, t := range candidates {
+		if t.seq <= after || t.desiredStatus() != want ||
+			(in.Family != "" && in.Family != t.svc.name) ||
+			(in.StartedBy != "" && in.StartedBy != t.svc.deploymentID) ||
+			(in.LaunchType != "" && in.LaunchType != "FARGATE") {
+			continue
+		}
+		if len(out.TaskArns) == pageSize {
+			out.NextToken = encodeToken(after)
+			break
+		}
+		out.TaskArns = append(out.TaskArns, t.arn)
+		after = t.seq
+	}
+	return out, nil
+}
+
+// A nextToken is an opaque cursor: the seq of the last task listed. Paging by seq rather than by offset keeps
+// pages consistent while tasks start and stop between calls.
+const tokenPrefix = "fakeecs-v1:"
+
+func encodeToken(seq uint64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + strconv.FormatUint(seq, 10)))
+}
+
+func decodeToken(tok string) (uint64, error) {
+	if tok == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(raw), tokenPrefix); ok {
+			if seq, err := strconv.ParseUint(rest, 10, 64); err == nil {
+				return seq, nil
+			}
+		}
+	}
+	return 0, invalidParameter("nextToken %q was not returned by a ListTasks call of this fake", truncate(tok, 40))
+}
+
+// ---- DescribeTasks
+
+type describeTasksRequest struct {
+	Cluster string   `json:"cluster"`
+	Tasks   []string `json:"tasks"`
+	Include []string `json:"include"`
+}
+
+type describeTasksResponse struct {
+	Tasks    []taskJSON    `json:"tasks"`
+	Failures []failureJSON `json:"failures"`
+}
+
+// maxDescribeTasks is ECS's limit of tasks per DescribeTasks call.
+const maxDescribeTasks = 100
+
+func (in *describeTasksRequest) record(c *Call) {
+	c.Cluster, c.Tasks = in.Cluster, slices.Clone(in.Tasks)
+}
+
+func (in *describeTasksRequest) run(s *Server, now time.Time) (any, error) {
+	c, err := s.lookupCluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Tasks) == 0 {
+		return nil, invalidParameter("Tasks cannot be empty.")
+	}
+	if len(in.Tasks) > maxDescribeTasks {
+		return nil, invalidParameter("tasks names %d tasks, DescribeTasks takes at most %d", len(in.Tasks), maxDescribeTasks)
+	}
+	withTags, err := includeTags(in.Include)
+	if err != nil {
+		return nil, err
+	}
+	out := describeTasksResponse{Tasks: []taskJSON{}, Failures: []failureJSON{}}
+	seen := make(map[string]bool)
+	for _, ref := range in.Tasks {
+		t, ok := c.lookupTask(ref)
+		if !ok {
+			arn := ref
+			if !strings.HasPrefix(ref, "arn:") {
+				arn = s.arn("task/" + c.name + "/" + ref)
+			}
+			out.Failures = append(out.Failures, failureJSON{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		if seen[t.id] {
+			continue
+		}
+		seen[t.id] = true
+		out.Tasks = append(out.Tasks, s.taskJSON(t, now, withTags))
+	}
+	return out, nil
+}
+
+func includeTags(include []string) (bool, error) {
+	tags := false
+	for _, f := range include {
+		if f != "TAGS" {
+			return false, invalidParameter("include %q is not a valid field, the only one is TAGS", f)
+		}
+		tags = true
+	}
+	return tags, nil
+}
+
+// ---- DescribeServices
+
+type describeServicesRequest struct {
+	Cluster  string   `json:"cluster"`
+	Services []string `json:"services"`
+	Include  []string `json:"include"`
+}
+
+type describeServicesResponse struct {
+	Services []serviceJSON `json:"services"`
+	Failures []failureJSON `json:"failures"`
+}
+
+// maxDescribeServices is ECS's limit of services per DescribeServices call.
+const maxDescribeServices = 10
+
+func (in *describeServicesRequest) record(c *Call) {
+	c.Cluster, c.Services = in.Cluster, slices.Clone(in.Services)
+}
+
+func (in *describeServicesRequest) run(s *Server, now time.Time) (any, error) {
+	c, err := s.lookupCluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Services) == 0 {
+		return nil, invalidParameter("Services cannot be empty.")
+	}
+	if len(in.Services) > maxDescribeServices {
+		return nil, invalidParameter("services names %d services, DescribeServices takes at most %d",
+			len(in.Services), maxDescribeServices)
+	}
+	withTags, err := includeTags(in.Include)
+	if err != nil {
+		return nil, err
+	}
+	out := describeServicesResponse{Services: []serviceJSON{}, Failures: []failureJSON{}}
+	seen := make(map[string]bool)
+	for _, ref := range in.Services {
+		svc, ok := c.lookupService(ref)
+		if !ok {
+			arn := ref
+			if !strings.HasPrefix(ref, "arn:") {
+				arn = s.arn("service/" + c.name + "/" + ref)
+			}
+			out.Failures = append(out.Failures, failureJSON{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		if seen[svc.name] {
+			continue
+		}
+		seen[svc.name] = true
+		out.Services = append(out.Services, s.serviceJSON(svc, now, withTags))
+	}
+	return out, nil
+}
+
+// ---- UpdateService
+
+type updateServiceRequest struct {
+	Cluster      string `json:"cluster"`
+	Service      string `json:"service"`
+	DesiredCount *int   `json:"desiredCount"`
+}
+
+type updateServiceResponse struct {
+	Service serviceJSON `json:"service"`
+}
+
+func (in *updateServiceRequest) record(c *Call) {
+	c.Cluster, c.Service = in.Cluster, in.Service
+	if in.DesiredCount != nil {
+		n := *in.DesiredCount
+		c.DesiredCount = &n
+	}
+}
+
+func (in *updateServiceRequest) run(s *Server, now time.Time) (any, error) {
+	c, err := s.lookupCluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if in.Service == "" {
+		return nil, invalidParameter("service is required")
+	}
+	svc, ok := c.lookupService(in.Service)
+	if !ok {
+		return nil, serviceNotFound(c, in.Service)
+	}
+	if in.DesiredCount != nil {
+		n := *in.DesiredCount
+		if n < 0 || n > maxDesiredCount {
+			return nil, invalidParameter("desiredCount %d for service %s is outside 0..%d (the ECS tasks-per-service quota)",
+				n, svc.name, maxDesiredCount)
+		}
+		prev := svc.desired
+		svc.desired = n
+		if err := s.reconcile(svc, now); err != nil {
+			svc.desired = prev
+			return nil, err
+		}
+	}
+	svc.updatedAt = now
+	return updateServiceResponse{Service: s.serviceJSON(svc, now, false)}, nil
+}
+
+// ---- TagResource, UntagResource, ListTagsForResource
+
+type tagResourceRequest struct {
+	ResourceArn string    `json:"resourceArn"`
+	Tags        []tagJSON `json:"tags"`
+}
+
+type untagResourceRequest struct {
+	ResourceArn string   `json:"resourceArn"`
+	TagKeys     []string `json:"tagKeys"`
+}
+
+type listTagsForResourceRequest struct {
+	ResourceArn string `json:"resourceArn"`
+}
+
+type listTagsForResourceResponse struct {
+	Tags []tagJSON `json:"tags"`
+}
+
+func (in *tagResourceRequest) record(c *Call) {
+	c.ResourceARN, c.Service = in.ResourceArn, serviceNameOfARN(in.ResourceArn)
+	c.Tags = make(map[string]string, len(in.Tags))
+	for _, t := range in.Tags {
+		c.Tags[t.Key] = t.Value
+	}
+	c.TagKeys = slices.Sorted(maps.Keys(c.Tags))
+}
+
+func (in *tagResourceRequest) run(s *Server, now time.Time) (any, error) {
+	svc, err := s.taggable(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	if in.Tags == nil {
+		return nil, invalidParameter("tags is required")
+	}
+	merged := maps.Clone(svc.tags)
+	seen := make(map[string]bool, len(in.Tags))
+	for _, t := range in.Tags {
+		if err := validateTag(t.Key, t.Value); err != nil {
+			return nil, err
+		}
+		if seen[t.Key] {
+			return nil, invalidParameter("tag key %q appears more than once in the request", t.Key)
+		}
+		seen[t.Key] = true
+		merged[t.Key] = t.Value
+	}
+	if len(merged) > maxTags {
+		return nil, invalidParameter("service %s would have %d tags, a resource can have at most %d", svc.name, len(merged), maxTags)
+	}
+	svc.tags = merged
+	return struct{}{}, nil
+}
+
+func (in *untagResourceRequest) record(c *Call) {
+	c.ResourceARN, c.Service, c.TagKeys = in.ResourceArn, serviceNameOfARN(in.ResourceArn), slices.Clone(in.TagKeys)
+}
+
+func (in *untagResourceRequest) run(s *Server, now time.Time) (any, error) {
+	svc, err := s.taggable(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	if in.TagKeys == nil {
+		return nil, invalidParameter("tagKeys is required")
+	}
+	for _, k := range in.TagKeys {
+		if err := validateTagKey(k); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range in.TagKeys {
+		delete(svc.tags, k) // removing a key the resource does not have is not an error in ECS
+	}
+	return struct{}{}, nil
+}
+
+func (in *listTagsForResourceRequest) record(c *Call) {
+	c.ResourceARN, c.Service = in.ResourceArn, serviceNameOfARN(in.ResourceArn)
+}
+
+func (in *listTagsForResourceRequest) run(s *Server, now time.Time) (any, error) {
+	svc, err := s.taggable(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	return listTagsForResourceResponse{Tags: tagList(svc.tags)}, nil
+}
+
+func tagList(tags map[string]string) []tagJSON {
+	out := make([]tagJSON, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, tagJSON{Key: k, Value: tags[k]})
+	}
+	return out
+}
+
+// taggable resolves a tag operation's resourceArn to a service. ECS answers InvalidParameterException both
+// for an ARN it cannot use (short service ARNs, malformed ARNs) and for one naming no resource.
+func (s *Server) taggable(resourceARN string) (*service, error) {
+	if resourceARN == "" {
+		return nil, invalidParameter("resourceArn is required")
+	}
+	a, ok := parseARN(resourceARN)
+	if !ok {
+		return nil, invalidParameter("resourceArn %q is not an ECS ARN", resourceARN)
+	}
+	if a.resourceType != "service" {
+		return nil, invalidParameter("resourceArn %q: this fake keeps tags on services only, not on %s resources",
+			resourceARN, a.resourceType)
+	}
+	if len(a.path) == 1 {
+		return nil, invalidParameter("Long arn format must be used for tagging operations (%q is a short service ARN)", resourceARN)
+	}
+	if len(a.path) == 2 {
+		if c, ok := s.clusters[a.path[0]]; ok {
+			if svc, ok := c.services[a.path[1]]; ok && svc.arn == resourceARN {
+				return svc, nil
+			}
+		}
+	}
+	return nil, invalidParameter("The specified resource was not found: no service has the ARN %q", resourceARN)
+}
+
+// serviceNameOfARN returns the service name a long service ARN ends with, or "" for anything else.
+func serviceNameOfARN(arn string) string {
+	if a, ok := parseARN(arn); ok && a.resourceType == "service" && len(a.path) == 2 {
+		return a.path[1]
+	}
+	return ""
+}
+
+// ---- lookups
+
+type ecsARN struct {
+	partition, region, account string
+	resourceType               string
+	path                       []string
+}
+
+// parseARN splits "arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/A/B" into its parts.
+func parseARN(s string) (ecsARN, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "ecs" {
+		return ecsARN{}, false
+	}
+	typ, rest, ok := strings.Cut(parts[5], "/")
+	if !ok || typ == "" {
+		return ecsARN{}, false
+	}
+	path := strings.Split(rest, "/")
+	if slices.Contains(path, "") {
+		return ecsARN{}, false
+	}
+	return ecsARN{partition: parts[1], region: parts[3], account: parts[4], resourceType: typ, path: path}, true
+}
+
+// lookupCluster resolves a request's cluster parameter, a name or an ARN; ECS uses "default" when it is empty.
+func (s *Server) lookupCluster(ref string) (*cluster, error) {
+	name := ref
+	switch {
+	case ref == "":
+		name = "default"
+	case strings.HasPrefix(ref, "arn:"):
+		a, ok := parseARN(ref)
+		if !ok || a.resourceType != "cluster" || len(a.path) != 1 {
+			return nil, invalidParameter("cluster %q is neither a cluster name nor a cluster ARN", ref)
+		}
+		if c, ok := s.clusters[a.path[0]]; ok && c.arn == ref {
+			return c, nil
+		}
+		return nil, s.clusterNotFound(ref)
+	}
+	if c, ok := s.clusters[name]; ok {
+		return c, nil
+	}
+	return nil, s.clusterNotFound(name)
+}
+
+func (s *Server) clusterNotFound(ref string) error {
+	known := slices.Sorted(maps.Keys(s.clusters))
+	return clientError("ClusterNotFoundException", "Cluster not found: %q (clusters in %s: %s)",
+		ref, s.opts.Region, strings.Join(known, ", "))
+}
+
+func serviceNotFound(c *cluster, ref string) error {
+	return clientError("ServiceNotFoundException", "Service not found: %q in cluster %s", ref, c.name)
+}
+
+// lookupService resolves a service name or ARN within the cluster.
+func (c *cluster) lookupService(ref string) (*service, bool) {
+	if strings.HasPrefix(ref, "arn:") {
+		a, ok := parseARN(ref)
+		if !ok || a.resourceType != "service" {
+			return nil, false
+		}
+		svc, ok := c.services[a.path[len(a.path)-1]]
+		return svc, ok && svc.arn == ref
+	}
+	svc, ok := c.services[ref]
+	return svc, ok
+}
+
+// lookupTask resolves a task ID or ARN within the cluster.
+func (c *cluster) lookupTask(ref string) (*task, bool) {
+	if strings.HasPrefix(ref, "arn:") {
+		a, ok := parseARN(ref)
+		if !ok || a.resourceType != "task" {
+			return nil, false
+		}
+		t, ok := c.tasks[a.path[len(a.path)-1]]
+		return t, ok && t.arn == ref
+	}
+	t, ok := c.tasks[ref]
+	return t, ok
+}
