@@ -146,7 +146,10 @@ type series struct {
 func toSeries(rs []types.MetricDataResult) []series {
 	out := make([]series, 0, len(rs))
 	for _, r := range rs {
-		s := series{ID: aws.ToString(r.Id), Label: aws.ToString(r.Label), Values: r.Values, StatusCode: r.StatusCode}
+		s := series{ID: aws.ToString(r.Id), Label: aws.ToString(r.Label), StatusCode: r.StatusCode}
+		if len(r.Values) > 0 {
+			s.Values = r.Values
+		}
 		for _, ts := range r.Timestamps {
 			s.Times = append(s.Times, ts.UTC())
 		}
