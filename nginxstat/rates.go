@@ -34,6 +34,7 @@ type TargetState struct {
 	Status Status
 	Rates  Rates // rates valid only when Status is StatusOK; gauges also for StatusFirst and StatusReset
 	Err    error // why the target is missing, for StatusFailed
+	New    bool  // the target never gave a good sample before this cycle: it is not known to serve traffic yet
 }
 
 // Snapshot aggregates one poll cycle over all known targets.
@@ -42,6 +43,7 @@ type Snapshot struct {
 	Known     int // targets polled
 	Fetched   int // targets that answered with a valid page (gauges available)
 	Reporting int // targets with valid rates (StatusOK)
+	New       int // targets that never gave a good sample before this cycle (e.g. tasks that just started)
 	Targets   []TargetState
 
 	// Sums over reporting targets (rates) or fetched targets (gauges). They cover only part of the fleet when
@@ -53,6 +55,9 @@ type Snapshot struct {
 	Waiting        int64
 	Dropped        int64
 }
+
+// Serving is the number of targets known to carry traffic: those that gave a good sample before this cycle.
+func (s Snapshot) Serving() int { return s.Known - s.New }
 
 // Coverage is the fraction of known targets that reported valid rates (0 when none are known).
 func (s Snapshot) Coverage() float64 {
@@ -84,6 +89,10 @@ func (t *Tracker) Observe(at time.Time, samples []Sample) Snapshot {
 		seen[s.Target.ID] = struct{}{}
 		prev, hadPrev := t.prev[s.Target.ID]
 		st := Derive(prev, hadPrev, s, t.staleAfter)
+		st.New = !hadPrev
+		if st.New {
+			snap.New++
+		}
 		if s.Err == nil && st.Status != StatusClock {
 			t.prev[s.Target.ID] = s
 		}

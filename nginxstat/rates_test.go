@@ -97,7 +97,7 @@ func TestTrackerNeverReadsMissingAsZero(t *testing.T) {
 		sample("a", 0, 1000, 10, 10, 0, 1, 1, 0),
 		sample("b", 0, 5000, 10, 10, 0, 1, 1, 0),
 	})
-	if s1.Known != 2 || s1.Reporting != 0 || s1.Fetched != 2 {
+	if s1.Known != 2 || s1.Reporting != 0 || s1.Fetched != 2 || s1.New != 2 || s1.Serving() != 0 {
 		t.Fatalf("cycle 1: known/fetched/reporting = %d/%d/%d, want 2/2/0", s1.Known, s1.Fetched, s1.Reporting)
 	}
 	// Cycle 2: a reports 100 rps, b fails.
@@ -105,7 +105,7 @@ func TestTrackerNeverReadsMissingAsZero(t *testing.T) {
 		sample("a", time.Second, 1101, 10, 10, 0, 1, 1, 0),
 		{Target: Target{ID: "b", Addr: "b:8081"}, At: t0.Add(time.Second), Err: errors.New("timeout")},
 	})
-	if s2.Known != 2 || s2.Reporting != 1 || s2.RequestsPerSec != 100 || s2.Coverage() != 0.5 {
+	if s2.Known != 2 || s2.Reporting != 1 || s2.RequestsPerSec != 100 || s2.Coverage() != 0.5 || s2.Serving() != 2 {
 		t.Fatalf("cycle 2: %+v, want known 2, reporting 1, 100 rps, coverage 0.5", s2)
 	}
 	// Cycle 3: b is back; its last good sample (cycle 1) is 2 s old, so it reports again.
@@ -122,8 +122,8 @@ func TestTrackerNeverReadsMissingAsZero(t *testing.T) {
 		sample("a", 4*time.Second, 1404, 10, 10, 0, 1, 1, 0),
 		sample("b", 4*time.Second, 9000, 10, 10, 0, 1, 1, 0),
 	})
-	if got := s5.Targets[1].Status; got != StatusFirst {
-		t.Fatalf("cycle 5: returning target status %q, want %q", got, StatusFirst)
+	if got := s5.Targets[1].Status; got != StatusFirst || !s5.Targets[1].New || s5.Serving() != 1 {
+		t.Fatalf("cycle 5: returning target status %q new %v serving %d, want %q, new, 1", got, s5.Targets[1].New, s5.Serving(), StatusFirst)
 	}
 }
 

@@ -19,9 +19,11 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 	valid := in.Load.Known > 0 && in.Load.Reporting > 0 && in.Load.Reporting <= in.Load.Known &&
 		in.Load.RequestsPerSec >= 0 && !math.IsInf(in.Load.RequestsPerSec, 0) && !math.IsNaN(in.Load.RequestsPerSec)
 	if valid {
-		// Routers that did not report are assumed as busy as those that did: right for a scale-out, and scale-in
-		// is refused below MinCoverage anyway.
-		d.Load = in.Load.RequestsPerSec * float64(in.Load.Known) / float64(in.Load.Reporting)
+		// Routers that served before but did not report now are assumed as busy as those that did: right for a
+		// scale-out, and scale-in is refused below MinCoverage anyway. New routers that never reported are not
+		// extrapolated over: they take little traffic until the NLB sends them some, and counting them would turn
+		// every router scale-out into a bigger one.
+		d.Load = in.Load.RequestsPerSec * float64(max(in.Load.Serving, in.Load.Reporting)) / float64(in.Load.Reporting)
 		if st.FirstData.IsZero() {
 			st.FirstData = now
 		}
@@ -97,8 +99,8 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 		d.Mode = ModeSteady
 		d.Reason = fmt.Sprintf("steady: %.0f rps (%s mean)", d.Steady, cfg.SteadyWindow)
 	}
-	if valid && in.Load.Reporting < in.Load.Known {
-		d.Reason += fmt.Sprintf("; extrapolated from %d of %d router tasks", in.Load.Reporting, in.Load.Known)
+	if valid && in.Load.Reporting < in.Load.Serving {
+		d.Reason += fmt.Sprintf("; extrapolated from %d of %d serving router tasks", in.Load.Reporting, in.Load.Serving)
 	}
 	return d, st
 }
@@ -184,6 +186,8 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		sd.Reason = "hold: at recommendation"
 	case surge:
 		sd.Reason = "hold: surge mode never scales in"
+	case ss.Stale:
+		sd.Reason = "hold: service state from ECS is stale; never scale in from it"
 	case d.Coverage < cfg.MinCoverage:
 		sd.Reason = fmt.Sprintf("hold: only %.0f%% of router tasks reporting; scale-in needs %.0f%%", 100*d.Coverage, 100*cfg.MinCoverage)
 	case now.Sub(st.FirstData) < windows:

@@ -278,6 +278,7 @@ func TestMissingDataNeverScalesIn(t *testing.T) {
 		{"Inf", Load{RequestsPerSec: math.Inf(1), Reporting: 10, Known: 10}},
 		{"negative", Load{RequestsPerSec: -5, Reporting: 10, Known: 10}},
 		{"more reporting than known", Load{RequestsPerSec: 100, Reporting: 11, Known: 10}},
+		{"new routers not reporting yet", Load{RequestsPerSec: 300, Reporting: 8, Known: 10, Serving: 8}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,10 +297,15 @@ func TestPartialDataScalesOutByExtrapolation(t *testing.T) {
 	tl := newTimeline(t, testConfig(), initial)
 	tl.steady(1000, 6*time.Minute, time.Second)
 	// Half the routers stop reporting while the load goes 10x: the half that reports sees 5000 rps.
-	tl.tick(Load{RequestsPerSec: 5000, Reporting: 2, Known: 4}, time.Second)
-	d := tl.tick(Load{RequestsPerSec: 5000, Reporting: 2, Known: 4}, time.Second)
+	tl.tick(Load{RequestsPerSec: 5000, Reporting: 2, Known: 4, Serving: 4}, time.Second)
+	d := tl.tick(Load{RequestsPerSec: 5000, Reporting: 2, Known: 4, Serving: 4}, time.Second)
 	if d.Load != 10000 {
 		t.Errorf("load %.0f, want 10000 extrapolated from 2 of 4 routers", d.Load)
+	}
+	// New routers that never reported are not extrapolated over: they carry no traffic yet.
+	d, _ = Decide(tl.cfg, Input{Load: Load{RequestsPerSec: 5000, Reporting: 4, Known: 8, Serving: 4}, Services: tl.services}, tl.state, tl.now)
+	if d.Load != 5000 {
+		t.Errorf("load %.0f with 4 new routers, want 5000 (no extrapolation over new tasks)", d.Load)
 	}
 	if tl.desired("api") < 36 || tl.desired("router") < 10 {
 		t.Errorf("desired api %d router %d, want ≥ 36 and ≥ 10: %s", tl.desired("api"), tl.desired("router"), describe(d))
@@ -348,6 +354,23 @@ func TestRestartHoldsUntilWindowsFillAndHonoursDurableCooldown(t *testing.T) {
 	}
 	if firstIn.Sub(epoch) < cfg.Stabilization {
 		t.Errorf("first scale-in %v after restart, before the windows filled (%v)", firstIn.Sub(epoch), cfg.Stabilization)
+	}
+}
+
+func TestStaleServiceStateNeverScalesIn(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScaleInCooldown = 0
+	tl := newTimeline(t, cfg, map[string]int{"router": 10, "api": 36, "api-canary": 4})
+	s := tl.services["api"]
+	s.Stale = true
+	tl.services["api"] = s
+	for range 900 {
+		if d := tl.tick(full(1000), time.Second); d.Services["api"].Direction == Down {
+			t.Fatalf("scaled in from stale state: %s", describe(d))
+		}
+	}
+	if tl.desired("router") >= 10 {
+		t.Errorf("router desired %d: fresh services should still scale in", tl.desired("router"))
 	}
 }
 

@@ -58,7 +58,7 @@ func (tl *timeline) steady(rps float64, total, dt time.Duration) Decision {
 
 func (tl *timeline) desired(name string) int { return tl.services[name].Desired }
 
-func full(rps float64) Load { return Load{RequestsPerSec: rps, Reporting: 4, Known: 4} }
+func full(rps float64) Load { return Load{RequestsPerSec: rps, Reporting: 4, Known: 4, Serving: 4} }
 
 // testConfig scales a router (1000 rps/task) and a stable/canary API pair (250 rps/task, 90/10 split).
 func testConfig() Config {

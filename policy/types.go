@@ -28,7 +28,8 @@ const (
 type Load struct {
 	RequestsPerSec float64 // sum over the reporting router tasks only
 	Reporting      int     // router tasks with a valid rate this tick
-	Known          int     // router tasks that should report
+	Known          int     // router tasks that should report (coverage is Reporting/Known)
+	Serving        int     // router tasks known to carry traffic: Known minus tasks that never reported yet
 }
 
 // Coverage is the fraction of known router tasks that reported.
@@ -56,6 +57,7 @@ type ServiceState struct {
 	Floor        Floor     // pre-scale floor (zero: none)
 	Paused       bool      // automatic changes are paused
 	LastScaleOut time.Time // the durable record of the last scale-out (zero: none)
+	Stale        bool      // this state could not be refreshed recently: never scale in from it
 }
 
 // Input is everything Decide looks at besides its own State.
