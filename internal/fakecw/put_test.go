@@ -260,3 +260,49 @@ func TestPutMetricDataConcurrent(t *testing.T) {
 		t.Errorf("sum of stored values = %v, want %v", sum, want)
 	}
 }
+
+func TestPutMetricDataEntityMetricData(t *testing.T) {
+	s, c := startFake(t, Options{Now: fixedClock(testNow)}, viaBaseEndpoint)
+	entity := func(svc string, data ...types.MetricDatum) types.EntityMetricData {
+		return types.EntityMetricData{
+			Entity:     &types.Entity{KeyAttributes: map[string]string{"Type": "Service", "Name": svc, "Environment": "prod"}},
+			MetricData: data,
+		}
+	}
+	_, err := c.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
+		Namespace:              aws.String("App"),
+		MetricData:             []types.MetricDatum{valueDatum("plain", 1, testNow)},
+		EntityMetricData:       []types.EntityMetricData{entity("api", valueDatum("linked", 2, testNow))},
+		StrictEntityValidation: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatalf("PutMetricData: %v", err)
+	}
+	var names []string
+	for _, d := range s.Datums() {
+		names = append(names, d.MetricName)
+	}
+	if diff := cmp.Diff([]string{"plain", "linked"}, names); diff != "" {
+		t.Errorf("stored metric names (-want +got):\n%s", diff)
+	}
+
+	data := make([]types.MetricDatum, maxDatumsPerCall)
+	for i := range data {
+		data[i] = valueDatum("m", 1, testNow)
+	}
+	_, err = c.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
+		Namespace:        aws.String("App"),
+		MetricData:       data[:600],
+		EntityMetricData: []types.EntityMetricData{entity("api", data[600:]...), entity("web", valueDatum("m", 1, testNow))},
+	})
+	checkAPIError(t, err, "InvalidParameterValue", "1000", "1001")
+
+	_, err = c.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
+		Namespace:        aws.String("App"),
+		EntityMetricData: []types.EntityMetricData{entity("a", data[0]), entity("b", data[0]), entity("c", data[0])},
+	})
+	checkAPIError(t, err, "InvalidParameterValue", "EntityMetricData", "2")
+	if got := len(s.Datums()); got != 2 {
+		t.Errorf("stored %d datums after rejected calls, want 2", got)
+	}
+}
