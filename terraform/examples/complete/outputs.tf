@@ -1,0 +1,34 @@
+output "nlb_dns_name" {
+  description = "DNS name of the NLB."
+  value       = module.fastscaler.nlb_dns_name
+}
+
+output "cluster_name" {
+  description = "Name of the ECS cluster."
+  value       = module.fastscaler.cluster_name
+}
+
+output "service_names" {
+  description = "ECS service names by role."
+  value       = module.fastscaler.service_names
+}
+
+output "fastscaler_environment" {
+  description = "Environment of the fastscaler container."
+  value       = module.fastscaler.fastscaler_environment
+}
+
+output "router_environment" {
+  description = "Environment of the router container."
+  value       = module.fastscaler.router_environment
+}
+
+output "fastscaler_task_policy" {
+  description = "fastscaler's task role policy, for review."
+  value       = module.fastscaler.fastscaler_task_policy
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard."
+  value       = module.fastscaler.dashboard_name
+}

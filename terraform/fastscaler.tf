@@ -1,0 +1,79 @@
+# The autoscaler itself: one task that polls every router's stub_status and raises the desired counts of the
+# services in FASTSCALER_CAPACITY. It is not scaled, so Terraform keeps its desired count at exactly 1.
+
+resource "aws_ecs_task_definition" "fastscaler" {
+  family                   = "${var.name}-fastscaler"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.task_sizes.fastscaler.cpu
+  memory                   = var.task_sizes.fastscaler.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.fastscaler.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([{
+    name      = "fastscaler"
+    image     = var.fastscaler_image
+    essential = true
+    # The image's default command is `fastscaler run`.
+    environment = [for k, v in local.fastscaler_environment : { name = k, value = v }]
+    # The image is distroless (no shell, no curl): the binary checks its own /healthz on FASTSCALER_LISTEN.
+    # /healthz turns 503 when poll cycles stop completing; after 3 x 10 s ECS replaces the task. The 30 s start
+    # period covers the first router discovery and poll cycles.
+    healthCheck = {
+      command     = ["CMD", "/fastscaler", "healthcheck"]
+      interval    = 10
+      timeout     = 5
+      retries     = 3
+      startPeriod = 30
+    }
+    readonlyRootFilesystem = true
+    # On SIGTERM the daemon finishes its in-flight call and flushes metrics within a few seconds.
+    stopTimeout = 15
+    linuxParameters = {
+      initProcessEnabled = var.enable_execute_command
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options   = merge(local.awslogs_options, { "awslogs-group" = aws_cloudwatch_log_group.this["fastscaler"].name, "awslogs-stream-prefix" = "fastscaler" })
+    }
+  }])
+
+  tags = local.tags
+}
+
+resource "aws_ecs_service" "fastscaler" {
+  name            = local.service_names.fastscaler
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.fastscaler.arn
+  launch_type     = "FARGATE"
+  desired_count   = 1
+
+  # Never two daemons at once, not even during a deployment: two deciders would race on UpdateService and on the
+  # state tags. The price is a gap of about a minute without automatic scaling while the new task starts.
+  deployment_minimum_healthy_percent = 0
+  deployment_maximum_percent         = 100
+  enable_execute_command             = var.enable_execute_command
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "TASK_DEFINITION"
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [aws_security_group.fastscaler.id]
+    assign_public_ip = false
+  }
+
+  tags = local.tags
+
+  # The task must not start before its permissions exist, or its first calls fail.
+  depends_on = [aws_iam_role_policy.fastscaler]
+}

@@ -1,0 +1,112 @@
+output "cluster_name" {
+  description = "Name of the ECS cluster (FASTSCALER_CLUSTER)."
+  value       = aws_ecs_cluster.this.name
+}
+
+output "cluster_arn" {
+  description = "ARN of the ECS cluster."
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "nlb_arn" {
+  description = "ARN of the Network Load Balancer."
+  value       = aws_lb.this.arn
+}
+
+output "nlb_dns_name" {
+  description = "DNS name of the NLB: point your domain's alias record here."
+  value       = aws_lb.this.dns_name
+}
+
+output "nlb_zone_id" {
+  description = "Route 53 hosted zone ID of the NLB, for an alias record."
+  value       = aws_lb.this.zone_id
+}
+
+output "router_target_group_arn" {
+  description = "ARN of the router target group."
+  value       = aws_lb_target_group.router.arn
+}
+
+output "service_names" {
+  description = "ECS service names by role: router, api, api_canary (the services fastscaler scales) and fastscaler."
+  value       = local.service_names
+}
+
+output "service_arns" {
+  description = "ECS service ARNs by service name."
+  value = merge(
+    { (aws_ecs_service.router.name) = aws_ecs_service.router.id, (aws_ecs_service.fastscaler.name) = aws_ecs_service.fastscaler.id },
+    { for name, svc in aws_ecs_service.api : name => svc.id },
+  )
+}
+
+output "scaled_service_arns" {
+  description = "The ARNs fastscaler's task role may update and tag: exactly the scaled services."
+  value       = local.scaled_service_arns
+}
+
+output "service_connect_namespace_arn" {
+  description = "ARN of the Service Connect (Cloud Map HTTP) namespace."
+  value       = aws_service_discovery_http_namespace.this.arn
+}
+
+output "security_group_ids" {
+  description = "Security group IDs by workload: nlb, router, api, fastscaler. Add rules to the api group (or pass api_security_group_ids) for the API's own dependencies."
+  value = {
+    nlb        = aws_security_group.nlb.id
+    router     = aws_security_group.router.id
+    api        = aws_security_group.api.id
+    fastscaler = aws_security_group.fastscaler.id
+  }
+}
+
+output "execution_role_arn" {
+  description = "ARN of the task execution role shared by the four task definitions."
+  value       = aws_iam_role.execution.arn
+}
+
+output "fastscaler_task_role_arn" {
+  description = "ARN of fastscaler's task role."
+  value       = aws_iam_role.fastscaler.arn
+}
+
+output "fastscaler_task_policy" {
+  description = "The least-privilege policy of fastscaler's task role, as JSON, for review."
+  value       = local.fastscaler_policy
+}
+
+output "api_task_role_name" {
+  description = "Name of the API task role the module created (null when api_task_role_arn was given). Attach the API's own permissions to it."
+  value       = one(aws_iam_role.api[*].name)
+}
+
+output "router_environment" {
+  description = "Environment of the router container (CANARY_WEIGHT, upstreams, status port and allowed CIDRs, CORS, listen port)."
+  value       = local.router_environment
+}
+
+output "fastscaler_environment" {
+  description = "Environment of the fastscaler container: every FASTSCALER_* variable."
+  value       = local.fastscaler_environment
+}
+
+output "log_group_names" {
+  description = "CloudWatch log group names by workload: router, api, fastscaler."
+  value       = { for k, g in aws_cloudwatch_log_group.this : k => g.name }
+}
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms by name."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.api_target_5xx : a.alarm_name => a.arn },
+    { (aws_cloudwatch_metric_alarm.nlb_unhealthy_routers.alarm_name) = aws_cloudwatch_metric_alarm.nlb_unhealthy_routers.arn },
+    { (aws_cloudwatch_metric_alarm.nlb_no_healthy_router.alarm_name) = aws_cloudwatch_metric_alarm.nlb_no_healthy_router.arn },
+    { for a in aws_cloudwatch_metric_alarm.fastscaler_metrics_missing : a.alarm_name => a.arn },
+  )
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (null when create_dashboard is false)."
+  value       = one(aws_cloudwatch_dashboard.this[*].dashboard_name)
+}

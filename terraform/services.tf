@@ -1,0 +1,231 @@
+# Router, api and api-canary: the services fastscaler scales.
+#
+# Every one of them ignores desired_count after creation: fastscaler (and an SRE's `fastscaler prescale`) owns the
+# count, and an apply must never undo a scale-out in the middle of a surge. They also ignore tags, because fastscaler
+# keeps its durable state (pre-scale floors, pause, last scale-out) in these services' tags; an apply that "corrected"
+# the tags would silently end a pause or a floor. The invariant test (invariants_test.go) checks both.
+
+locals {
+  # awslogs in non-blocking mode: when CloudWatch Logs is slow, drop log lines rather than stall the process writing
+  # them (nginx's access log on the request path above all). The 25 MiB buffer absorbs a surge's worth of lines.
+  awslogs_options = {
+    "awslogs-region"  = local.region
+    "mode"            = "non-blocking"
+    "max-buffer-size" = "25m"
+  }
+
+  default_router_health_check = ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:${var.router_port}${var.nlb_health_check.path} || exit 1"]
+  default_api_health_check    = ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:${var.api_port}/healthz || exit 1"]
+}
+
+# --- router ------------------------------------------------------------------------------------------------------------
+
+resource "aws_ecs_task_definition" "router" {
+  family                   = "${var.name}-router"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.task_sizes.router.cpu
+  memory                   = var.task_sizes.router.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = var.enable_execute_command ? aws_iam_role.router[0].arn : null
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([{
+    name      = "router"
+    image     = var.router_image
+    essential = true
+    portMappings = [
+      { name = "http", containerPort = var.router_port, protocol = "tcp" },
+      { name = "status", containerPort = var.fastscaler_status_port, protocol = "tcp" },
+    ]
+    environment = [for k, v in local.router_environment : { name = k, value = v }]
+    # The container check is deliberately slower than the NLB's (3 x 10 s against 2 x 5 s): the NLB stops sending
+    # traffic to a failing router within ~10 s, while ECS replaces the task only if it stays broken for ~30 s, so a
+    # short stall never costs a task in the middle of a surge. start_period covers nginx and the Service Connect proxy.
+    healthCheck = {
+      command     = coalesce(var.router_health_check_command, local.default_router_health_check)
+      interval    = 10
+      timeout     = 3
+      retries     = 3
+      startPeriod = 15
+    }
+    # nginx holds two sockets per proxied request; the Linux default of 1024 would cap a router far below its CPU.
+    ulimits = [{ name = "nofile", softLimit = 65536, hardLimit = 65536 }]
+    # ECS deregisters the task from the NLB and waits for the deregistration delay before it stops the container,
+    # so little is left in flight by then; 30 s lets nginx finish it (graceful stop).
+    stopTimeout = 30
+    linuxParameters = {
+      initProcessEnabled = var.enable_execute_command
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options   = merge(local.awslogs_options, { "awslogs-group" = aws_cloudwatch_log_group.this["router"].name, "awslogs-stream-prefix" = "router" })
+    }
+  }])
+
+  tags = local.tags
+}
+
+resource "aws_ecs_service" "router" {
+  name            = local.service_names.router
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.router.arn
+  launch_type     = "FARGATE"
+  # Initial count only: see lifecycle below.
+  desired_count = var.scaled_services.router.min_tasks
+
+  # Roll out by adding new tasks before removing old ones: capacity never drops during a deployment.
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  health_check_grace_period_seconds  = var.health_check_grace_period_seconds
+  enable_execute_command             = var.enable_execute_command
+  enable_ecs_managed_tags            = true
+  # Tasks get the task definition's tags, not the service's: those hold fastscaler's state.
+  propagate_tags = "TASK_DEFINITION"
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [aws_security_group.router.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.router.arn
+    container_name   = "router"
+    container_port   = var.router_port
+  }
+
+  # Client only: the router resolves api and canary-api through its Service Connect proxy.
+  service_connect_configuration {
+    enabled   = true
+    namespace = aws_service_discovery_http_namespace.this.arn
+
+    log_configuration {
+      log_driver = "awslogs"
+      options    = merge(local.awslogs_options, { "awslogs-group" = aws_cloudwatch_log_group.this["router"].name, "awslogs-stream-prefix" = "service-connect" })
+    }
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    ignore_changes = [desired_count, tags]
+  }
+
+  # A Service Connect client only learns the server names that exist when its tasks start, so the API services come
+  # first. The target group must be attached to the NLB (through a listener) before a service can use it.
+  depends_on = [aws_ecs_service.api, aws_lb_listener.tcp, aws_lb_listener.tls]
+}
+
+# --- api, api-canary ---------------------------------------------------------------------------------------------------
+
+resource "aws_ecs_task_definition" "api" {
+  for_each = local.api_services
+
+  family                   = "${var.name}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = each.value.size.cpu
+  memory                   = each.value.size.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = var.api_task_role_arn != null ? var.api_task_role_arn : aws_iam_role.api[0].arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([{
+    name      = "api"
+    image     = each.value.image
+    essential = true
+    # appProtocol http makes Service Connect publish HTTP metrics (request count, response time, target 5xx), which
+    # the alarms and the dashboard use now that there is no ALB.
+    portMappings = [
+      { name = "http", containerPort = var.api_port, protocol = "tcp", appProtocol = "http" },
+    ]
+    environment = [for k, v in each.value.environment : { name = k, value = v }]
+    # Same reasoning as the router: ECS replaces a task after ~30 s of failures. The 30 s start period gives an
+    # application runtime time to warm up before failures count.
+    healthCheck = {
+      command     = coalesce(var.api_health_check_command, local.default_api_health_check)
+      interval    = 10
+      timeout     = 5
+      retries     = 3
+      startPeriod = 30
+    }
+    linuxParameters = {
+      initProcessEnabled = var.enable_execute_command
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options   = merge(local.awslogs_options, { "awslogs-group" = aws_cloudwatch_log_group.this["api"].name, "awslogs-stream-prefix" = each.key })
+    }
+  }])
+
+  tags = local.tags
+}
+
+resource "aws_ecs_service" "api" {
+  for_each = local.api_services
+
+  name            = each.key
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.api[each.key].arn
+  launch_type     = "FARGATE"
+  # Initial count only: see lifecycle below.
+  desired_count = local.scaled[each.key].min_tasks
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  enable_execute_command             = var.enable_execute_command
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "TASK_DEFINITION"
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = concat([aws_security_group.api.id], var.api_security_group_ids)
+    assign_public_ip = false
+  }
+
+  # Server: registers DISCOVERY_NAME in the namespace; clients call http://DISCOVERY_NAME:api_port.
+  service_connect_configuration {
+    enabled   = true
+    namespace = aws_service_discovery_http_namespace.this.arn
+
+    service {
+      port_name      = "http"
+      discovery_name = each.value.discovery_name
+
+      client_alias {
+        dns_name = each.value.discovery_name
+        port     = var.api_port
+      }
+    }
+
+    log_configuration {
+      log_driver = "awslogs"
+      options    = merge(local.awslogs_options, { "awslogs-group" = aws_cloudwatch_log_group.this["api"].name, "awslogs-stream-prefix" = "service-connect-${each.key}" })
+    }
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    ignore_changes = [desired_count, tags]
+  }
+}
