@@ -7,7 +7,7 @@
 // timestamps as CBOR tag 1 epoch seconds). CloudWatch is awsQuery-compatible, so errors carry both the
 // modelled shape in the body's __type (so errors.As to *types.InvalidParameterValueException works) and
 // the legacy query code in the X-Amzn-Query-Error header (so ErrorCode() reads "InvalidParameterValue",
-// as against the real service).
+// as with the real service).
 //
 // Two operations are implemented:
 //
