@@ -193,6 +193,11 @@ func (s *Server) SetTaskStatus(cluster, task, status string) error {
 		crash(t, now)
 		return s.reconcile(t.svc, now)
 	}
+	// Forcing a status moves the lifecycle's milestones forward, so that, e.g., a task forced to PENDING has
+	// its address and one forced to RUNNING has a startedAt.
+	if status != StatusProvisioning && now.Before(t.pendingAt) {
+		t.pendingAt = now
+	}
 	if status == StatusRunning && now.Before(t.runningAt) {
 		t.runningAt = now
 	}

@@ -117,6 +117,16 @@ func (t *task) started(limit time.Time) bool {
 	return !t.runningAt.After(limit)
 }
 
+// attached reports whether the task's ENI had been attached, and so had its address, by now: PROVISIONING
+// must have ended before the task was told to stop.
+func (t *task) attached(now time.Time) bool {
+	limit := now
+	if t.stopping && t.stoppingAt.Before(limit) {
+		limit = t.stoppingAt
+	}
+	return !t.pendingAt.After(limit)
+}
+
 func (t *task) desiredStatus() string {
 	if t.stopping {
 		return StatusStopped

@@ -10,24 +10,25 @@ func (s *Server) taskJSON(t *task, now time.Time, withTags bool) taskJSON {
 	svc, c := t.svc, t.svc.cluster
 	last := t.lastStatus(now)
 
-	// The ENI is created while the task is PROVISIONING and gets its address when it attaches; a task that
-	// is still PROVISIONING shows only the subnet, as on Fargate.
+	// The ENI is created while the task is PROVISIONING and gets its address when it attaches; until then
+	// (and for a task stopped before that) the attachment shows only the subnet, as on Fargate.
+	attached := last != StatusProvisioning && t.attached(now)
 	eni := attachmentJSON{
 		ID:      t.attachmentID,
 		Type:    "ElasticNetworkInterface",
 		Status:  "ATTACHED",
 		Details: []keyValueJSON{{Name: "subnetId", Value: t.subnetID}},
 	}
-	var nics []networkInterfaceJSON
-	switch last {
-	case StatusProvisioning:
-		eni.Status = "PRECREATED"
-	case StatusDeprovisioning:
-		eni.Status = "DETACHING"
-	case StatusStopped:
+	switch {
+	case last == StatusStopped:
 		eni.Status = "DELETED"
+	case !attached:
+		eni.Status = "PRECREATED"
+	case last == StatusDeprovisioning:
+		eni.Status = "DETACHING"
 	}
-	if last != StatusProvisioning {
+	nics := []networkInterfaceJSON{}
+	if attached {
 		eni.Details = append(eni.Details,
 			keyValueJSON{Name: "networkInterfaceId", Value: t.eniID},
 			keyValueJSON{Name: "macAddress", Value: t.mac})
@@ -60,9 +61,6 @@ func (s *Server) taskJSON(t *task, now time.Time, withTags bool) taskJSON {
 		HealthStatus:      "UNKNOWN",
 		CPU:               "0",
 	}
-	if nics == nil {
-		ctr.NetworkInterfaces = []networkInterfaceJSON{}
-	}
 	if t.started(now) {
 		ctr.RuntimeID = t.id + "-0527074092"
 	}
@@ -92,7 +90,7 @@ func (s *Server) taskJSON(t *task, now time.Time, withTags bool) taskJSON {
 		TaskDefinitionArn: svc.taskDef,
 		Version:           1,
 	}
-	if !now.Before(t.pendingAt) && (!t.stopping || !t.pendingAt.After(t.stoppingAt)) {
+	if t.attached(now) {
 		out.Connectivity, out.ConnectivityAt = "CONNECTED", at(t.pendingAt)
 		out.PullStartedAt = at(t.pendingAt)
 		out.Version++

@@ -34,7 +34,8 @@ const (
 type Options struct {
 	// Region and Account go into every ARN; requests must be signed for Region.
 	Region, Account string
-	// Now is the clock against which task lifecycles are evaluated; tests inject a stepped clock.
+	// Now is the clock against which task lifecycles are evaluated; tests inject a stepped clock. It is
+	// called from request goroutines, so it must be safe for concurrent use.
 	Now func() time.Time
 	// StartDelay is how long a new task takes to reach RUNNING: PROVISIONING for the first half, PENDING
 	// for the second.
@@ -147,7 +148,7 @@ func (s *Server) Start() (string, error) {
 	s.httpMu.Lock()
 	defer s.httpMu.Unlock()
 	if s.httpSrv != nil {
-		return "", errors.New("fakeecs: Start called twice")
+		return "", errors.New("fakeecs: Start called more than once")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -257,11 +258,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	now := s.opts.Now()
 	opName, op, perr := s.readRequest(r)
+	status, body, requestID := s.handle(now, opName, op, perr)
 
+	// Written after the lock is released, so that a slow client does not hold up everyone else.
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// handle runs a decoded request (or answers the error that decoding it produced), records the call, and
+// returns the response to send.
+func (s *Server) handle(now time.Time, opName string, op operation, perr error) (status int, body []byte, requestID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
-	requestID := uuidID("request", fmt.Sprint(s.requests))
+	requestID = uuidID("request", fmt.Sprint(s.requests))
 	call := Call{Op: opName, Time: now}
 	if op != nil {
 		op.record(&call)
@@ -276,30 +288,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.prune(now)
 		out, err = op.run(s, now)
 	}
-	var ae *apiError
-	if err != nil && !errors.As(err, &ae) {
-		ae = &apiError{code: "ServerException", status: http.StatusInternalServerError, msg: err.Error()}
-	}
-	if ae != nil {
+	status = http.StatusOK
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			ae = &apiError{code: "ServerException", status: http.StatusInternalServerError, msg: err.Error()}
+		}
 		call.Err = ae.code
+		status, out = ae.status, errorJSON{Type: ae.code, Message: ae.msg}
 	}
 	s.calls = append(s.calls, call)
 
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("X-Amzn-Requestid", requestID)
-	status := http.StatusOK
-	if ae != nil {
-		status = ae.status
-		out = errorJSON{Type: ae.code, Message: ae.msg}
-	}
 	body, merr := json.Marshal(out)
 	if merr != nil {
 		// Only a bug in this package's response types can get here; say so rather than send half an answer.
 		status = http.StatusInternalServerError
 		body, _ = json.Marshal(errorJSON{Type: "ServerException", Message: "fakeecs: encoding response: " + merr.Error()})
 	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return status, body, requestID
 }
 
 func (s *Server) injectedFault(op string) error {
