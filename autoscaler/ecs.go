@@ -1,0 +1,251 @@
+package autoscaler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"golang.org/x/time/rate"
+
+	"github.com/fastscaler/fastscaler/nginxstat"
+)
+
+// ECSAPI is the part of the ECS API fastscaler uses; *ecs.Client satisfies it.
+type ECSAPI interface {
+	ListTasks(ctx context.Context, in *ecs.ListTasksInput, opts ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, opts ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, opts ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
+	TagResource(ctx context.Context, in *ecs.TagResourceInput, opts ...func(*ecs.Options)) (*ecs.TagResourceOutput, error)
+	UntagResource(ctx context.Context, in *ecs.UntagResourceInput, opts ...func(*ecs.Options)) (*ecs.UntagResourceOutput, error)
+}
+
+var _ ECSAPI = (*ecs.Client)(nil)
+
+// ECS wraps the ECS API with fastscaler's cluster, a rate limit shared by every call, and the few operations the
+// daemon and the CLI need.
+type ECS struct {
+	api     ECSAPI
+	cluster string
+	limiter *rate.Limiter
+}
+
+// NewECS returns an ECS for cluster allowing callsPerSec calls per second (bursts of up to 10).
+func NewECS(api ECSAPI, cluster string, callsPerSec float64) *ECS {
+	return &ECS{api: api, cluster: cluster, limiter: rate.NewLimiter(rate.Limit(callsPerSec), 10)}
+}
+
+// Cluster returns the cluster name or ARN calls are made against.
+func (e *ECS) Cluster() string { return e.cluster }
+
+func (e *ECS) wait(ctx context.Context) error {
+	if err := e.limiter.Wait(ctx); err != nil {
+		return fmt.Errorf("waiting for the ECS rate limit: %w", err)
+	}
+	return nil
+}
+
+// DiscoverTasks lists the RUNNING tasks of service and returns each one's stub_status target at port. Only tasks
+// whose group is service:NAME and whose last status is RUNNING are kept; a task without an ENI address is skipped
+// and reported in skipped.
+func (e *ECS) DiscoverTasks(ctx context.Context, service string, port int) (targets []nginxstat.Target, skipped []string, err error) {
+	var arns []string
+	p := ecs.NewListTasksPaginator(e.api, &ecs.ListTasksInput{
+		Cluster:       aws.String(e.cluster),
+		ServiceName:   aws.String(service),
+		DesiredStatus: types.DesiredStatusRunning,
+	})
+	for p.HasMorePages() {
+		if err := e.wait(ctx); err != nil {
+			return nil, nil, err
+		}
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("listing tasks of service %s in cluster %s: %w", service, e.cluster, err)
+		}
+		arns = append(arns, out.TaskArns...)
+	}
+	group := "service:" + service
+	for start := 0; start < len(arns); start += 100 {
+		batch := arns[start:min(start+100, len(arns))]
+		if err := e.wait(ctx); err != nil {
+			return nil, nil, err
+		}
+		out, err := e.api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(e.cluster), Tasks: batch})
+		if err != nil {
+			return nil, nil, fmt.Errorf("describing %d tasks of service %s: %w", len(batch), service, err)
+		}
+		for _, t := range out.Tasks {
+			id := taskID(aws.ToString(t.TaskArn))
+			if aws.ToString(t.Group) != group || aws.ToString(t.LastStatus) != "RUNNING" {
+				continue
+			}
+			host := taskAddress(t)
+			if host == "" {
+				skipped = append(skipped, id)
+				continue
+			}
+			targets = append(targets, nginxstat.Target{ID: id, Addr: net.JoinHostPort(host, strconv.Itoa(port))})
+		}
+	}
+	return targets, skipped, nil
+}
+
+// taskAddress returns the private IPv4 address of the task's ENI, or its IPv6 address when it has only that.
+func taskAddress(t types.Task) string {
+	var v6 string
+	for _, a := range t.Attachments {
+		if aws.ToString(a.Type) != "ElasticNetworkInterface" && aws.ToString(a.Type) != "eni" {
+			continue
+		}
+		for _, d := range a.Details {
+			switch aws.ToString(d.Name) {
+			case "privateIPv4Address":
+				if ip := net.ParseIP(aws.ToString(d.Value)); ip != nil && ip.To4() != nil {
+					return ip.String()
+				}
+			case "ipv6Address":
+				if ip := net.ParseIP(aws.ToString(d.Value)); ip != nil && v6 == "" {
+					v6 = ip.String()
+				}
+			}
+		}
+	}
+	return v6
+}
+
+func taskID(arn string) string {
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+// Service is what DescribeServices says about one service, with fastscaler's durable state from its tags.
+type Service struct {
+	Name       string
+	ARN        string
+	Desired    int
+	Running    int
+	Pending    int
+	Tags       map[string]string
+	Durable    Durable
+	TagErrors  []error // malformed fastscaler tags
+	ReadAt     time.Time
+	Deployment string // rollout state of the primary deployment, e.g. COMPLETED or IN_PROGRESS
+}
+
+// ErrServiceNotFound marks a service ECS does not know in the cluster.
+var ErrServiceNotFound = errors.New("service not found")
+
+// DescribeServices reads services (≤10 per call; more are batched) with their tags. Services ECS does not know
+// are returned in the error, wrapping ErrServiceNotFound, alongside the ones it knows.
+func (e *ECS) DescribeServices(ctx context.Context, names []string, now time.Time) (map[string]Service, error) {
+	out := make(map[string]Service, len(names))
+	var missing []string
+	for start := 0; start < len(names); start += 10 {
+		batch := names[start:min(start+10, len(names))]
+		if err := e.wait(ctx); err != nil {
+			return out, err
+		}
+		resp, err := e.api.DescribeServices(ctx, &ecs.DescribeServicesInput{
+			Cluster:  aws.String(e.cluster),
+			Services: batch,
+			Include:  []types.ServiceField{types.ServiceFieldTags},
+		})
+		if err != nil {
+			return out, fmt.Errorf("describing services %s in cluster %s: %w", strings.Join(batch, ", "), e.cluster, err)
+		}
+		for _, s := range resp.Services {
+			svc := serviceFromECS(s, now)
+			if aws.ToString(s.Status) != "ACTIVE" {
+				missing = append(missing, fmt.Sprintf("%s (status %s)", svc.Name, aws.ToString(s.Status)))
+				continue
+			}
+			out[svc.Name] = svc
+		}
+		for _, f := range resp.Failures {
+			missing = append(missing, fmt.Sprintf("%s (%s)", taskID(aws.ToString(f.Arn)), aws.ToString(f.Reason)))
+		}
+	}
+	if len(missing) > 0 {
+		return out, fmt.Errorf("%w in cluster %s: %s", ErrServiceNotFound, e.cluster, strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+func serviceFromECS(s types.Service, now time.Time) Service {
+	tags := make(map[string]string, len(s.Tags))
+	for _, t := range s.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	d, errs := ParseDurable(tags)
+	svc := Service{
+		Name:    aws.ToString(s.ServiceName),
+		ARN:     aws.ToString(s.ServiceArn),
+		Desired: int(s.DesiredCount), Running: int(s.RunningCount), Pending: int(s.PendingCount),
+		Tags: tags, Durable: d, TagErrors: errs, ReadAt: now,
+	}
+	for _, dep := range s.Deployments {
+		if aws.ToString(dep.Status) == "PRIMARY" {
+			svc.Deployment = string(dep.RolloutState)
+		}
+	}
+	return svc
+}
+
+// SetDesired sets a service's desired count and returns the service as ECS reports it afterwards (tags are not
+// part of UpdateService's answer and are carried over from prev).
+func (e *ECS) SetDesired(ctx context.Context, service string, desired int) (Service, error) {
+	if err := e.wait(ctx); err != nil {
+		return Service{}, err
+	}
+	out, err := e.api.UpdateService(ctx, &ecs.UpdateServiceInput{
+		Cluster:      aws.String(e.cluster),
+		Service:      aws.String(service),
+		DesiredCount: aws.Int32(int32(desired)),
+	})
+	if err != nil {
+		return Service{}, fmt.Errorf("updating service %s to desired count %d: %w", service, desired, err)
+	}
+	if out.Service == nil {
+		return Service{Name: service, Desired: desired}, nil
+	}
+	return serviceFromECS(*out.Service, time.Time{}), nil
+}
+
+// Tag sets tags on a resource (a service ARN).
+func (e *ECS) Tag(ctx context.Context, arn string, tags map[string]string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	if err := e.wait(ctx); err != nil {
+		return err
+	}
+	in := &ecs.TagResourceInput{ResourceArn: aws.String(arn)}
+	for _, k := range sortedKeys(tags) {
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	if _, err := e.api.TagResource(ctx, in); err != nil {
+		return fmt.Errorf("tagging %s with %s: %w", arn, strings.Join(sortedKeys(tags), ", "), err)
+	}
+	return nil
+}
+
+// Untag removes tag keys from a resource (a service ARN).
+func (e *ECS) Untag(ctx context.Context, arn string, keys []string) error {
+	if err := e.wait(ctx); err != nil {
+		return err
+	}
+	if _, err := e.api.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys}); err != nil {
+		return fmt.Errorf("removing tags %s from %s: %w", strings.Join(keys, ", "), arn, err)
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+// Package cli implements fastscaler's command line: argument parsing, help, exit codes, and the subcommands,
+// each a thin layer over the autoscaler, policy and simulator packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Exit codes.
+const (
+	ExitOK     = 0 // success
+	ExitFailed = 1 // the command ran and failed (AWS error, unhealthy daemon, timeout)
+	ExitUsage  = 2 // bad flags, arguments or configuration: nothing was changed
+)
+
+// Env is the process environment a command runs in.
+type Env struct {
+	Args    []string
+	Environ []string
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Version string
+}
+
+type command struct {
+	name    string
+	summary string
+	usage   string // synopsis and description, with an example
+	run     func(ctx context.Context, env Env, args []string) error
+}
+
+// usageError marks a problem with how a command was called; it exits 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// Main runs the command named by env.Args and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	if len(env.Args) == 0 {
+		printHelp(env.Stderr)
+		return ExitUsage
+	}
+	name, args := env.Args[0], env.Args[1:]
+	switch name {
+	case "-h", "--help", "-help", "help":
+		if len(args) > 0 {
+			c, ok := commands[args[0]]
+			if !ok {
+				fmt.Fprintf(env.Stderr, "fastscaler: unknown command %q; run 'fastscaler help'\n", args[0])
+				return ExitUsage
+			}
+			fmt.Fprint(env.Stdout, c.usage)
+			return ExitOK
+		}
+		printHelp(env.Stdout)
+		return ExitOK
+	case "-v", "--version":
+		name = "version"
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "fastscaler: unknown command %q; run 'fastscaler help'\n", name)
+		return ExitUsage
+	}
+	err := c.run(ctx, env, args)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(env.Stdout, c.usage)
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "fastscaler %s: %s\n", name, indentMultiline(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
+func indentMultiline(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	return "\n  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `fastscaler scales ECS Fargate services ahead of traffic surges, from nginx stub_status.
+
+Usage: fastscaler COMMAND [flags]
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(w, `
+Run 'fastscaler help COMMAND' for a command's flags and an example.
+Configuration comes from FASTSCALER_* environment variables (see README.md); AWS access from the SDK's default
+chain (AWS_REGION, AWS_PROFILE, task role, AWS_ENDPOINT_URL_ECS, ...).
+
+Exit codes: 0 success, 1 failure (AWS error, unhealthy, timeout), 2 usage or configuration error.
+`)
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting, and prints nothing itself.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors and refusing stray arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

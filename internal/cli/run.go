@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"go.uber.org/zap"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "run the autoscaling daemon (the container's default command)",
+		usage: `Usage: fastscaler run
+
+Runs the daemon: polls nginx stub_status on every task of FASTSCALER_ROUTER_SERVICE every FASTSCALER_POLL_INTERVAL,
+detects surges, and sets the desired count of every service in FASTSCALER_CAPACITY. Serves /healthz and /status on
+FASTSCALER_LISTEN. Stops cleanly on SIGTERM. Every setting is an environment variable (see README.md).
+
+Example:
+  FASTSCALER_CLUSTER=prod FASTSCALER_ROUTER_SERVICE=router \
+  FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250 FASTSCALER_WEIGHTS=api:90,api-canary:10 \
+  fastscaler run
+`,
+		run: runDaemon,
+	})
+	register(&command{
+		name:    "healthcheck",
+		summary: "exit 0 when the local daemon's /healthz answers 200 (container health check)",
+		usage: `Usage: fastscaler healthcheck [--timeout 3s]
+
+Asks the daemon on this host (FASTSCALER_LISTEN, default :9090) for /healthz and exits 0 when it answers 200,
+1 otherwise. For the ECS container health check of the distroless image, which has no curl.
+
+Example (ECS task definition):
+  "healthCheck": {"command": ["CMD", "/fastscaler", "healthcheck"], "interval": 10, "retries": 3}
+`,
+		run: runHealthcheck,
+	})
+	register(&command{
+		name:    "version",
+		summary: "print the version",
+		usage:   "Usage: fastscaler version\n\nPrints the version stamped at build time.\n\nExample:\n  fastscaler version\n",
+		run: func(ctx context.Context, env Env, args []string) error {
+			if err := parseFlags(newFlags("version"), args); err != nil {
+				return err
+			}
+			fmt.Fprintln(env.Stdout, "fastscaler", env.Version)
+			return nil
+		},
+	})
+}
+
+func runDaemon(ctx context.Context, env Env, args []string) error {
+	if err := parseFlags(newFlags("run"), args); err != nil {
+		return err
+	}
+	cfg, err := autoscaler.LoadConfig(env.Environ)
+	if err != nil {
+		return usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	log, err := autoscaler.NewLogger(cfg.LogLevel)
+	if err != nil {
+		return usageError{err}
+	}
+	defer func() { _ = log.Sync() }()
+	log = log.With(zap.String("version", env.Version))
+
+	awsCfg, err := loadAWS(ctx, env)
+	if err != nil {
+		return err
+	}
+	deps := autoscaler.Deps{ECS: ecs.NewFromConfig(awsCfg), Log: log}
+	if cfg.MetricsNamespace != "" {
+		deps.Metrics = cloudwatch.NewFromConfig(awsCfg)
+	}
+	d, err := autoscaler.New(cfg, deps)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s (FASTSCALER_LISTEN): %w", cfg.Listen, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- autoscaler.Serve(ctx, l, d.Handler()) }()
+	runErr := d.Run(ctx)
+	if err := <-serveErr; err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+// loadAWS loads the SDK's default configuration with the adaptive retryer, which backs off on throttling.
+func loadAWS(ctx context.Context, env Env) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx,
+		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
+	)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, usagef("no AWS region: set AWS_REGION (ECS sets it in tasks)")
+	}
+	return cfg, nil
+}
+
+func runHealthcheck(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("healthcheck")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	listen := lookupEnv(env.Environ, "FASTSCALER_LISTEN", autoscaler.DefaultListen)
+	url, err := healthURL(listen)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("unhealthy: %w", err)
+	}
+	defer resp.Body.Close()
+	var body [512]byte
+	n, _ := resp.Body.Read(body[:])
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("unhealthy: %s answered %d: %s", url, resp.StatusCode, strings.TrimSpace(string(body[:n])))
+	}
+	return nil
+}
+
+// healthURL turns a listen address into the URL of /healthz on this host.
+func healthURL(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("FASTSCALER_LISTEN=%q: %w", listen, err)
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
+}
+
+func lookupEnv(environ []string, key, def string) string {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
+			if v == "" {
+				return def
+			}
+			return v
+		}
+	}
+	return def
+}
+

@@ -1,0 +1,89 @@
+package nginxtest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+)
+
+// Stub is a Go HTTP server that serves a stub_status page from counters a test controls, for unit tests that
+// need exact rates on a fake clock. End-to-end tests use real nginx (Start) instead.
+type Stub struct {
+	Addr string
+
+	mu       sync.Mutex
+	requests int64
+	accepts  int64
+	inFlight int64
+	garbage  bool
+	down     bool
+	srv      *http.Server
+}
+
+// NewStub serves a stub_status page at every path on addr ("127.0.0.2:0" picks a port).
+func NewStub(tb testing.TB, addr string) *Stub {
+	tb.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		tb.Fatalf("stub_status stub on %s: %v", addr, err)
+	}
+	s := &Stub{Addr: l.Addr().String(), requests: 1000, accepts: 10}
+	s.srv = &http.Server{Handler: s}
+	go func() { _ = s.srv.Serve(l) }()
+	tb.Cleanup(func() { _ = s.srv.Close() })
+	return s
+}
+
+// ServeHTTP answers like nginx's stub_status, counting the poll itself as a request.
+func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		http.Error(w, "down", http.StatusBadGateway)
+		return
+	}
+	if s.garbage {
+		fmt.Fprint(w, "<html>not stub_status</html>\n")
+		return
+	}
+	s.requests++
+	fmt.Fprintf(w, "Active connections: %d \nserver accepts handled requests\n %d %d %d \nReading: 0 Writing: %d Waiting: 0 \n",
+		s.inFlight+1, s.accepts, s.accepts, s.requests, s.inFlight+1)
+}
+
+// Add counts n more client requests.
+func (s *Stub) Add(n int64) {
+	s.mu.Lock()
+	s.requests += n
+	s.mu.Unlock()
+}
+
+// SetInFlight sets the requests in flight besides the poll.
+func (s *Stub) SetInFlight(n int64) {
+	s.mu.Lock()
+	s.inFlight = n
+	s.mu.Unlock()
+}
+
+// SetGarbage makes the stub serve a page that is not stub_status.
+func (s *Stub) SetGarbage(on bool) {
+	s.mu.Lock()
+	s.garbage = on
+	s.mu.Unlock()
+}
+
+// SetDown makes the stub answer 502.
+func (s *Stub) SetDown(on bool) {
+	s.mu.Lock()
+	s.down = on
+	s.mu.Unlock()
+}
+
+// Restart resets the counters, like an nginx restart.
+func (s *Stub) Restart() {
+	s.mu.Lock()
+	s.requests, s.accepts = 1, 1
+	s.mu.Unlock()
+}
