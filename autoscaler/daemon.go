@@ -146,9 +146,9 @@ func (d *Daemon) Tick(ctx context.Context) {
 	d.logDecision(dec, in)
 	// The apply phase finishes its calls even if shutdown starts meanwhile.
 	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	defer cancel()
 	d.apply(applyCtx, dec, now)
 	d.flushTags(applyCtx, now, false)
-	cancel()
 
 	desired := map[string]int{}
 	for name, s := range d.services {
