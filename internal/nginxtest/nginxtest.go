@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -30,9 +29,18 @@ func Binary() (string, error) {
 	return "", errors.New("nginx not found: install it (./test.sh installs Debian's nginx-light)")
 }
 
+// TB is the part of testing.TB these helpers use, so that benchmark programs can use them too.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Skip(args ...any)
+	Cleanup(func())
+	TempDir() string
+}
+
 // Require returns the nginx binary or skips the test when nginx is missing and FASTSCALER_REQUIRE_NGINX is unset;
 // with FASTSCALER_REQUIRE_NGINX=1 (set by ./test.sh) a missing nginx fails the test instead.
-func Require(tb testing.TB) string {
+func Require(tb TB) string {
 	tb.Helper()
 	p, err := Binary()
 	if err != nil {
@@ -62,7 +70,7 @@ type Server struct {
 }
 
 // Start starts nginx and waits until every address accepts connections. The test's cleanup stops it.
-func Start(tb testing.TB, opts Options) *Server {
+func Start(tb TB, opts Options) *Server {
 	tb.Helper()
 	bin := Require(tb)
 	s, err := start(bin, tb.TempDir(), opts)
@@ -170,7 +178,7 @@ func (s *Server) Stop() {
 }
 
 // Restart stops nginx and starts it again on the same addresses, which resets its counters.
-func (s *Server) Restart(tb testing.TB, opts Options) {
+func (s *Server) Restart(tb TB, opts Options) {
 	tb.Helper()
 	s.Stop()
 	opts.Addrs = s.Addrs
@@ -182,7 +190,7 @@ func (s *Server) Restart(tb testing.TB, opts Options) {
 }
 
 // FreePort returns a TCP port that is free on 127.0.0.1 at the time of the call.
-func FreePort(tb testing.TB) int {
+func FreePort(tb TB) int {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

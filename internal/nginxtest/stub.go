@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"testing"
 )
 
 // Stub is a Go HTTP server that serves a stub_status page from counters a test controls, for unit tests that
@@ -23,11 +22,11 @@ type Stub struct {
 }
 
 // NewStub serves a stub_status page at every path on addr ("127.0.0.2:0" picks a port).
-func NewStub(tb testing.TB, addr string) *Stub {
+func NewStub(tb TB, addr string) *Stub {
 	tb.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		tb.Fatalf("stub_status stub on %s: %v", addr, err)
+		tb.Fatal(fmt.Sprintf("stub_status stub on %s: %v", addr, err))
 	}
 	s := &Stub{Addr: l.Addr().String(), requests: 1000, accepts: 10}
 	s.srv = &http.Server{Handler: s}

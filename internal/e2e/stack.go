@@ -1,0 +1,176 @@
+// Package e2e assembles fastscaler's end-to-end test stack: real nginx router processes on loopback addresses,
+// the ECS fake simulating Fargate tasks that start after a delay, the CloudWatch fake, and a load generator that
+// spreads requests over the running router tasks like an NLB. The daemon's E2E test and the benchmark program
+// share it.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fastscaler/fastscaler/internal/fakecw"
+	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/nginxtest"
+)
+
+// Cluster is the cluster name the stack uses.
+const Cluster = "prod"
+
+// Options shapes a Stack.
+type Options struct {
+	HostPrefix string         // router task n listens on HostPrefix+(n+2), e.g. "127.0.1."
+	Routers    int            // nginx processes prepared for router tasks 0..Routers-1
+	Desired    map[string]int // initial desired count of router, api, api-canary
+	StartDelay time.Duration  // how long a new Fargate task takes to run
+}
+
+// Stack is a running end-to-end stack.
+type Stack struct {
+	ECS    *fakeecs.Server
+	ECSURL string
+	CW     *fakecw.Server
+	CWURL  string
+	Port   int
+	Load   *nginxtest.Load
+
+	opts    Options
+	mu      sync.Mutex
+	routers []*nginxtest.Server
+	dead    map[int]bool
+}
+
+// Start brings the stack up; tb's cleanup tears it down.
+func Start(tb nginxtest.TB, opts Options) *Stack {
+	tb.Helper()
+	s := &Stack{opts: opts, dead: map[int]bool{}}
+	s.Port = freePortOn(tb, opts)
+	for n := range opts.Routers {
+		s.routers = append(s.routers, nginxtest.Start(tb, nginxtest.Options{Addrs: []string{s.addr(n)}}))
+	}
+	s.ECS = fakeecs.New(fakeecs.Options{
+		StartDelay: opts.StartDelay,
+		Address: func(service string, n int) string {
+			if service == "router" {
+				return opts.HostPrefix + strconv.Itoa(n+2)
+			}
+			return fmt.Sprintf("10.1.%d.%d", n/250, n%250+1)
+		},
+	})
+	url, err := s.ECS.Start()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.ECSURL = url
+	tb.Cleanup(s.ECS.Close)
+	s.ECS.AddCluster(Cluster)
+	for _, name := range []string{"router", "api", "api-canary"} {
+		s.ECS.AddService(Cluster, name, opts.Desired[name], nil)
+	}
+	s.CW = fakecw.New(fakecw.Options{})
+	if s.CWURL, err = s.CW.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.CW.Close)
+	s.Load = nginxtest.NewLoad(s.LiveRouters)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Load.Run(ctx); close(done) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	return s
+}
+
+func (s *Stack) addr(n int) string {
+	return net.JoinHostPort(s.opts.HostPrefix+strconv.Itoa(n+2), strconv.Itoa(s.Port))
+}
+
+// Env returns the environment for a daemon or CLI against this stack (AWS endpoints and base FASTSCALER_*).
+func (s *Stack) Env() []string {
+	return []string{
+		"AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=AKIDE2E",
+		"AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_ECS=" + s.ECSURL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.CWURL,
+		"FASTSCALER_CLUSTER=" + Cluster,
+		"FASTSCALER_ROUTER_SERVICE=router",
+		"FASTSCALER_STATUS_PORT=" + strconv.Itoa(s.Port),
+	}
+}
+
+// Kill stops router task n's nginx at once, like a crashed container (ECS still lists the task).
+func (s *Stack) Kill(n int) {
+	s.mu.Lock()
+	s.dead[n] = true
+	r := s.routers[n]
+	s.mu.Unlock()
+	r.Stop()
+}
+
+// Garbage restarts router task n's nginx serving a page that is not stub_status at the status path.
+func (s *Stack) Garbage(tb nginxtest.TB, n int) {
+	s.mu.Lock()
+	r := s.routers[n]
+	s.mu.Unlock()
+	r.Restart(tb, nginxtest.Options{Garbage: true})
+}
+
+// LiveRouters returns the addresses of RUNNING router tasks whose nginx is up: where an NLB would send traffic.
+func (s *Stack) LiveRouters() []string {
+	snap, ok := s.ECS.Service(Cluster, "router")
+	if !ok {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, t := range snap.Tasks {
+		if t.LastStatus != "RUNNING" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(t.IPv4, s.opts.HostPrefix))
+		if err != nil || n-2 < 0 || n-2 >= len(s.routers) || s.dead[n-2] {
+			continue
+		}
+		out = append(out, s.addr(n-2))
+	}
+	return out
+}
+
+// Updates returns the successful UpdateService calls so far.
+func (s *Stack) Updates() []fakeecs.Call {
+	var out []fakeecs.Call
+	for _, c := range s.ECS.Calls() {
+		if c.Op == "UpdateService" && c.Err == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// freePortOn finds a port free on every router address.
+func freePortOn(tb nginxtest.TB, opts Options) int {
+	tb.Helper()
+	for range 50 {
+		port := nginxtest.FreePort(tb)
+		ok := true
+		for n := range opts.Routers {
+			l, err := net.Listen("tcp", net.JoinHostPort(opts.HostPrefix+strconv.Itoa(n+2), strconv.Itoa(port)))
+			if err != nil {
+				ok = false
+				break
+			}
+			_ = l.Close()
+		}
+		if ok {
+			return port
+		}
+	}
+	tb.Fatal("no port free on every router address")
+	return 0
+}
