@@ -23,8 +23,8 @@ import (
 )
 
 const (
-	scriptFile   = "40-fastscaler-router.sh"
-	templateFile = "nginx.conf.template"
+	renderScript     = "render.sh"
+	entrypointScript = "entrypoint.sh"
 
 	// Generous bounds for a loaded 2-core CI machine; a healthy run needs a small fraction of them.
 	startTimeout = 20 * time.Second
@@ -84,38 +84,47 @@ func workDir(t *testing.T) string {
 	return dir
 }
 
-// rendered is the outcome of one run of the start-up script.
+// rendered is the outcome of one run of render.sh.
 type rendered struct {
-	dir    string // prefix directory for nginx -p
+	dir    string // the test's directory; ROUTER_RUNTIME_DIR is its run/
 	conf   string // the nginx.conf written (only when err is nil)
 	output string // what the script printed (stderr; stdout stays empty)
 	err    error
 }
 
-// render runs 40-fastscaler-router.sh exactly as the image's entrypoint does, with e as the whole environment
-// (plus PATH and the test-only paths), and returns where it wrote nginx.conf.
+// scriptEnv is the environment a script of the image runs with in the tests: e, plus PATH with nginx on it, plus
+// ROUTER_RUNTIME_DIR in the test's directory instead of the image's /tmp/nginx.
+func scriptEnv(t *testing.T, e env, dir string) []string {
+	t.Helper()
+	path := os.Getenv("PATH")
+	if bin, err := exec.LookPath("nginx"); err != nil || bin == "" {
+		// Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+		path += ":/usr/sbin:/usr/local/sbin"
+	}
+	out := []string{"PATH=" + path, "ROUTER_RUNTIME_DIR=" + filepath.Join(dir, "run")}
+	for k, v := range e {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// scriptPath returns the absolute path of a script in this directory.
+func scriptPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// render runs render.sh, the first thing entrypoint.sh does at container start, with e as the environment.
 func render(t *testing.T, e env) rendered {
 	t.Helper()
 	dir := workDir(t)
-	template, err := filepath.Abs(templateFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := filepath.Abs(scriptFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(shell(), script)
+	cmd := exec.Command(shell(), scriptPath(t, renderScript))
 	cmd.Dir = dir
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"ROUTER_TEMPLATE=" + template,
-		"ROUTER_RUNTIME_DIR=" + filepath.Join(dir, "run"),
-		"ROUTER_CONF=" + filepath.Join(dir, "run", "nginx.conf"),
-	}
-	for k, v := range e {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = scriptEnv(t, e, dir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -160,42 +169,47 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// router is a running nginx with a rendered config.
+// router is a running router: entrypoint.sh and the nginx it started.
 type router struct {
 	base       string // http://127.0.0.1:LISTEN_PORT
 	statusAddr string // 127.0.0.1:STATUS_PORT
+	conf       string // the rendered nginx.conf
 	cmd        *exec.Cmd
 	stdout     *lockedBuffer // the access log
-	stderr     *lockedBuffer // the error log
-	exited     chan struct{} // closed when nginx exits
+	stderr     *lockedBuffer // render.sh's messages and nginx's error log
+	exited     chan struct{} // closed when the entrypoint exits
 	waitErr    error         // valid once exited is closed
 }
 
-// startRouter renders e (with loopback ports picked here) and runs nginx in the foreground until the test ends.
+// startRouter runs entrypoint.sh, as the container does, with e plus loopback ports picked here, and waits until
+// nginx answers. The router is stopped like ECS stops it (SIGTERM) when the test ends.
 func startRouter(t *testing.T, e env) *router {
 	t.Helper()
-	bin := nginxPath(t)
+	nginxPath(t)
 	// A port picked free can be taken by someone else before nginx binds it; try again with new ports then.
 	for attempt := 1; ; attempt++ {
 		ports := freePorts(t, 2)
-		r := mustRender(t, e.with(
-			"LISTEN_ADDRESS", "127.0.0.1",
-			"LISTEN_PORT", fmt.Sprint(ports[0]),
-			"STATUS_PORT", fmt.Sprint(ports[1]),
-		))
+		dir := workDir(t)
 		rt := &router{
 			base:       fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
 			statusAddr: fmt.Sprintf("127.0.0.1:%d", ports[1]),
+			conf:       filepath.Join(dir, "run", "nginx.conf"),
 			stdout:     &lockedBuffer{},
 			stderr:     &lockedBuffer{},
 			exited:     make(chan struct{}),
 		}
-		rt.cmd = exec.Command(bin, "-p", r.dir, "-c", r.conf, "-e", "stderr", "-g", "daemon off;")
+		rt.cmd = exec.Command(shell(), scriptPath(t, entrypointScript))
+		rt.cmd.Dir = dir
+		rt.cmd.Env = scriptEnv(t, e.with(
+			"LISTEN_ADDRESS", "127.0.0.1",
+			"LISTEN_PORT", fmt.Sprint(ports[0]),
+			"STATUS_PORT", fmt.Sprint(ports[1]),
+		), dir)
 		rt.cmd.Stdout, rt.cmd.Stderr = rt.stdout, rt.stderr
-		// Own process group: if nginx has to be killed, its workers go with it and free the ports.
+		// Own process group: if the router has to be killed, nginx and its workers go with it and free the ports.
 		rt.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := rt.cmd.Start(); err != nil {
-			t.Fatalf("starting nginx: %v", err)
+			t.Fatalf("starting %s: %v", entrypointScript, err)
 		}
 		go func() {
 			rt.waitErr = rt.cmd.Wait()
@@ -203,14 +217,14 @@ func startRouter(t *testing.T, e env) *router {
 		}()
 		err := rt.waitReady()
 		if err == nil {
-			t.Cleanup(func() { rt.stop(t) })
+			t.Cleanup(func() { rt.stop(t, syscall.SIGTERM) })
 			return rt
 		}
 		rt.kill()
 		if attempt < 3 && strings.Contains(rt.stderr.String(), "Address already in use") {
 			continue
 		}
-		t.Fatalf("nginx did not become ready: %v\nerror log:\n%s", err, rt.stderr.String())
+		t.Fatalf("the router did not become ready: %v\noutput:\n%s", err, rt.stderr.String())
 	}
 }
 
@@ -240,7 +254,7 @@ func (rt *router) waitReady() error {
 	for {
 		select {
 		case <-rt.exited:
-			return fmt.Errorf("nginx exited: %v", rt.waitErr)
+			return fmt.Errorf("the router exited: %v", rt.waitErr)
 		default:
 		}
 		ok := false
@@ -265,27 +279,28 @@ func (rt *router) waitReady() error {
 	}
 }
 
-// stop shuts nginx down the way ECS does (SIGQUIT) and fails the test if it does not exit cleanly.
-func (rt *router) stop(t *testing.T) {
+// stop sends sig to the entrypoint, as ECS or docker stop would, and fails the test unless the router then exits
+// with status 0.
+func (rt *router) stop(t *testing.T, sig syscall.Signal) {
 	t.Helper()
 	select {
 	case <-rt.exited:
 		return
 	default:
 	}
-	_ = rt.cmd.Process.Signal(syscall.SIGQUIT)
+	_ = rt.cmd.Process.Signal(sig)
 	select {
 	case <-rt.exited:
 		if rt.waitErr != nil {
-			t.Errorf("nginx exited with %v after SIGQUIT\nerror log:\n%s", rt.waitErr, rt.stderr.String())
+			t.Errorf("the router exited with %v after %v\noutput:\n%s", rt.waitErr, sig, rt.stderr.String())
 		}
 	case <-time.After(stopTimeout):
 		rt.kill()
-		t.Errorf("nginx did not exit within %v of SIGQUIT\nerror log:\n%s", stopTimeout, rt.stderr.String())
+		t.Errorf("the router did not exit within %v of %v\noutput:\n%s", stopTimeout, sig, rt.stderr.String())
 	}
 }
 
-// kill ends nginx and its workers at once.
+// kill ends the entrypoint, nginx and its workers at once.
 func (rt *router) kill() {
 	_ = syscall.Kill(-rt.cmd.Process.Pid, syscall.SIGKILL)
 	<-rt.exited
@@ -319,10 +334,21 @@ type backend struct {
 	hits  atomic.Int64
 	conns atomic.Int64 // TCP connections accepted: shows whether nginx reuses upstream connections
 
-	// hold, when set, makes /slow requests wait until it is closed (for the graceful shutdown test).
-	hold    chan struct{}
-	arrived chan struct{}
+	// hold, when set by holdSlow, makes /api/slow requests wait until release (for the graceful shutdown test).
+	hold        chan struct{}
+	arrived     chan struct{}
+	releaseOnce sync.Once
 }
+
+// holdSlow makes the backend hold /api/slow requests until release is called, or the test ends: a held handler
+// would otherwise keep the test server's Close, and so the test, waiting forever.
+func (b *backend) holdSlow(t *testing.T) {
+	b.hold = make(chan struct{})
+	t.Cleanup(b.release)
+}
+
+// release lets held requests finish.
+func (b *backend) release() { b.releaseOnce.Do(func() { close(b.hold) }) }
 
 // seen is what a backend reports about a request it received.
 type seen struct {

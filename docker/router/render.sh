@@ -1,18 +1,14 @@
 #!/bin/sh
-# 40-fastscaler-router.sh validates the router's environment and renders nginx.conf from nginx.conf.template.
+# render.sh validates the router's environment and renders nginx.conf from nginx.conf.template beside it.
 #
-# In the image, the official nginx /docker-entrypoint.sh runs it (as /docker-entrypoint.d/40-fastscaler-router.sh)
-# before exec'ing nginx. That entrypoint runs under `set -e`, so when this script exits non-zero the container stops
-# before nginx starts: a bad CANARY_WEIGHT never turns into a silent default. Every invalid variable is reported in
-# one run, not just the first. The Go tests in this directory run this very script, so what they prove is what the
-# image does. Variables and defaults: docker/README.md.
+# entrypoint.sh runs it at every container start, before nginx. When any variable is invalid it exits 1 after
+# listing every problem, not just the first, and the container stops before nginx starts: a bad CANARY_WEIGHT never
+# turns into a silent default. The Go tests in this directory run this very script (and entrypoint.sh), so what
+# they prove is what the image does. Variables and defaults: docker/README.md.
 #
-# Three variables exist for the tests; leave them unset in the image:
-#   ROUTER_TEMPLATE     template to render                     (/etc/fastscaler-router/nginx.conf.template)
-#   ROUTER_RUNTIME_DIR  pid file, temp dirs, the rendered conf  (/tmp/nginx); created if missing
-#   ROUTER_CONF         nginx.conf to write                    ($ROUTER_RUNTIME_DIR/nginx.conf)
-# Everything nginx or this script writes lives in ROUTER_RUNTIME_DIR, so the router runs as a non-root user (and
-# with a read-only root filesystem when /tmp is a volume); the image links /etc/nginx/nginx.conf to the rendered file.
+# Everything it and nginx write goes to ROUTER_RUNTIME_DIR (default /tmp/nginx; created if missing): the rendered
+# nginx.conf, the pid file, the temp directories. So the router runs as a non-root user, and with a read-only root
+# filesystem when /tmp is a volume. The tests point ROUTER_RUNTIME_DIR at a temp directory.
 #
 # Much of what this script writes is nginx configuration text: the $variables and quotes in it are for nginx.
 # shellcheck disable=SC2016,SC2089,SC2090
@@ -21,9 +17,9 @@ set -eu
 ME=fastscaler-router
 NL='
 '
-TEMPLATE=${ROUTER_TEMPLATE:-/etc/fastscaler-router/nginx.conf.template}
+TEMPLATE=$(dirname "$0")/nginx.conf.template
 ROUTER_RUNTIME_DIR=${ROUTER_RUNTIME_DIR:-/tmp/nginx}
-OUTPUT=${ROUTER_CONF:-$ROUTER_RUNTIME_DIR/nginx.conf}
+OUTPUT=$ROUTER_RUNTIME_DIR/nginx.conf
 
 errors=0
 
@@ -362,9 +358,24 @@ fi
 # ROUTES: "PREFIX=TARGET" entries. TARGET "api" is the canary split between the stable and canary upstreams; a
 # host:port is another service, proxied without a split. Prefixes are nginx prefix locations: the longest match wins,
 # and the request URI is passed on unchanged. Requests matching no prefix get 404 from the router.
+#
+# A prefix ending in / also takes the same path without the slash (/api/ takes /api): left to itself, nginx answers
+# that path with a 301 to the slashed one, which API clients do not expect and which turns a POST into a GET.
+
+# add_location MATCH PATH UPSTREAM appends a location proxying to UPSTREAM: "$canary_upstream" for the split, or an
+# upstream group name.
+add_location() {
+	GEN_LOCATIONS="$GEN_LOCATIONS
+        location $1$2 {
+            set \$fsc_upstream $3;
+            proxy_pass http://\$fsc_upstream;
+        }"
+}
+
 GEN_LOCATIONS=
 seen_prefixes=' '
 seen_groups=' '
+bare_paths= # "path upstream" lines for the slashless twins of slash-ended prefixes
 set -f
 for route in $(words "$ROUTES"); do
 	prefix=${route%%=*}
@@ -377,10 +388,11 @@ for route in $(words "$ROUTES"); do
 		err "ROUTES entry \"$route\" is invalid: the prefix must start with / (letters, digits, . _ ~ % - /)"
 		continue
 	fi
-	if [ "$prefix" = /healthz ] || [ "$prefix" = /healthz/ ]; then
+	case $prefix in /healthz | /healthz/*)
 		err "ROUTES entry \"$route\" is invalid: /healthz is reserved for the load balancer's health check"
 		continue
-	fi
+		;;
+	esac
 	case $seen_prefixes in *" $prefix "*)
 		err "ROUTES entry \"$route\" is invalid: prefix $prefix is listed twice"
 		continue
@@ -388,28 +400,33 @@ for route in $(words "$ROUTES"); do
 	esac
 	seen_prefixes="$seen_prefixes$prefix "
 	if [ "$target" = api ]; then
-		GEN_LOCATIONS="$GEN_LOCATIONS
-        location $prefix {
-            set \$fsc_upstream \$canary_upstream;
-            proxy_pass http://\$fsc_upstream;
-        }"
+		upstream='$canary_upstream'
 	elif is_host_port "$target"; then
-		group=svc_$(printf '%s' "$target" | tr -c 'A-Za-z0-9' '_')
-		case $seen_groups in *" $group "*) ;; *)
-			seen_groups="$seen_groups$group "
-			add_upstream "$group" "$target" ROUTES
+		upstream=svc_$(printf '%s' "$target" | tr -c 'A-Za-z0-9' '_')
+		case $seen_groups in *" $upstream "*) ;; *)
+			seen_groups="$seen_groups$upstream "
+			add_upstream "$upstream" "$target" ROUTES
 			;;
 		esac
-		GEN_LOCATIONS="$GEN_LOCATIONS
-        location $prefix {
-            set \$fsc_upstream $group;
-            proxy_pass http://$group;
-        }"
 	else
 		err "ROUTES entry \"$route\" is invalid: the target must be api (the stable/canary split) or host:port"
+		continue
 	fi
+	add_location '' "$prefix" "$upstream"
+	case $prefix in
+	/) ;;
+	*/) bare_paths="$bare_paths${prefix%/} $upstream$NL" ;;
+	esac
 done
 set +f
+# The slashless twin is added unless ROUTES lists that path as a prefix of its own.
+while read -r path upstream; do
+	[ -n "$path" ] || continue
+	case $seen_prefixes in *" $path "*) continue ;; esac
+	add_location '= ' "$path" "$upstream"
+done <<EOF
+$bare_paths
+EOF
 case $seen_prefixes in *" / "*) ;; *)
 	GEN_LOCATIONS="$GEN_LOCATIONS
         location / {
@@ -555,7 +572,7 @@ if [ "$errors" -gt 0 ]; then
 fi
 
 if [ ! -r "$TEMPLATE" ]; then
-	printf '%s: error: cannot read the template %s (ROUTER_TEMPLATE)\n' "$ME" "$TEMPLATE" >&2
+	printf '%s: error: cannot read the template %s\n' "$ME" "$TEMPLATE" >&2
 	exit 1
 fi
 if ! mkdir -p "$ROUTER_RUNTIME_DIR"; then

@@ -50,7 +50,8 @@ func TestRenderAccepted(t *testing.T) {
 		{"several servers per upstream", minimal.with("STABLE_UPSTREAM", "127.0.0.1:9001, localhost:9003 [::1]:9004"),
 			[]string{"server 127.0.0.1:9001;", "server localhost:9003;", "server [::1]:9004;"}},
 		{"routes", canary.with("ROUTES", "/api/=api,/auth/=localhost:9005 /static=localhost:9005"), []string{
-			"location /api/ {", "location /auth/ {", "location /static {", "proxy_pass http://svc_localhost_9005;",
+			"location /api/ {", "location = /api {", "location /auth/ {", "location = /auth {", "location /static {",
+			"set $fsc_upstream svc_localhost_9005;", "upstream svc_localhost_9005 {",
 			`return 404 '{"error":"no route for this path"}\n';`,
 		}},
 		{"CORS list, subdomain wildcard and credentials", minimal.with(
@@ -236,24 +237,26 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-// TestScriptShape checks what the image relies on: the entrypoint only runs executable *.sh files, and the script
-// must stop on errors.
+// TestScriptShape checks what the image relies on in both scripts: executable (the Dockerfile also sets the mode,
+// but a checkout must run them as they are), POSIX sh, and stopping at the first failing command.
 func TestScriptShape(t *testing.T) {
-	info, err := os.Stat(scriptFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Mode().Perm()&0o111 == 0 {
-		t.Errorf("%s is not executable (mode %v): the official entrypoint would skip it", scriptFile, info.Mode())
-	}
-	src, err := os.ReadFile(scriptFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(string(src), "#!/bin/sh\n") {
-		t.Errorf("%s must start with #!/bin/sh (the image's /bin/sh is dash)", scriptFile)
-	}
-	if !strings.Contains(string(src), "\nset -eu\n") {
-		t.Errorf("%s must run with set -eu", scriptFile)
+	for _, name := range []string{renderScript, entrypointScript} {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s is not executable (mode %v)", name, info.Mode())
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(src), "#!/bin/sh\n") {
+			t.Errorf("%s must start with #!/bin/sh (the image's /bin/sh is dash)", name)
+		}
+		if !strings.Contains(string(src), "\nset -eu\n") {
+			t.Errorf("%s must run with set -eu", name)
+		}
 	}
 }
