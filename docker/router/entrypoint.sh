@@ -21,8 +21,10 @@ fi
 
 nginx_pid=
 stop_requested=false
+interrupted=false
 stop() {
 	stop_requested=true
+	interrupted=true
 	if [ -n "$nginx_pid" ]; then
 		kill -QUIT "$nginx_pid" 2>/dev/null || :
 	fi
@@ -38,11 +40,15 @@ if [ "$stop_requested" = true ]; then
 	stop
 fi
 
-# wait returns early, with a status above 128, each time a trapped signal arrives; keep waiting until nginx has
-# really exited and report its own exit status.
+# wait also returns, with a status above 128, when a trapped signal arrives. Then wait again: it blocks until nginx
+# exits or, when nginx has exited meanwhile, returns the status the shell kept for it. The script exits with
+# nginx's own status: 0 after a graceful stop.
 while :; do
+	interrupted=false
 	status=0
 	wait "$nginx_pid" || status=$?
-	kill -0 "$nginx_pid" 2>/dev/null || break
+	if [ "$interrupted" = false ] || [ "$status" -le 128 ]; then
+		break
+	fi
 done
 exit "$status"

@@ -2,11 +2,11 @@ package router
 
 import (
 	"fmt"
-	"syscall"
 	"math"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
