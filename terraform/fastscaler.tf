@@ -31,7 +31,8 @@ resource "aws_ecs_task_definition" "fastscaler" {
       retries     = 3
       startPeriod = 30
     }
-    readonlyRootFilesystem = true
+    # Nothing in the task writes to disk. ECS Exec needs a writable root filesystem for its agent, hence the exception.
+    readonlyRootFilesystem = !var.enable_execute_command
     # On SIGTERM the daemon finishes its in-flight call and flushes metrics within a few seconds.
     stopTimeout = 15
     linuxParameters = {

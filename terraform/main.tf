@@ -51,8 +51,8 @@ locals {
   scaled_service_arns = [for name in sort(keys(local.scaled)) : "${local.arn_prefix}:service/${local.cluster_name}/${name}"]
 
   # The two API services share one shape; they differ in image, environment, size and Service Connect name.
-  # Service Connect names follow the namespace convention api / canary-api; the router reaches them as
-  # http://api:PORT and http://canary-api:PORT.
+  # Service Connect names follow the namespace convention api / canary-api; the router reaches them as api:PORT and
+  # canary-api:PORT.
   api_services = {
     (local.service_names.api) = {
       image          = var.api_image
@@ -74,23 +74,26 @@ locals {
   ))
 
   # ------------------------------------------------------------------------------------------------------------------
-  # Router environment. The variable NAMES the router image reads live here, in one map, so that aligning them with
-  # docker/router is a one-line change each.
+  # Router environment (docker/router/40-fastscaler-router.sh reads it). The variable NAMES live here, in one map, so
+  # that aligning them with the image is a one-line change each. Upstreams are host:port (Service Connect names), as
+  # the image expects; the status port and path are the ones fastscaler polls, from the same variables.
   # ------------------------------------------------------------------------------------------------------------------
   router_env_names = {
     canary_weight        = "CANARY_WEIGHT"
     stable_upstream      = "STABLE_UPSTREAM"
     canary_upstream      = "CANARY_UPSTREAM"
     status_port          = "STATUS_PORT"
+    status_path          = "STATUS_PATH"
     status_allow_cidrs   = "STATUS_ALLOW_CIDRS"
     cors_allowed_origins = "CORS_ALLOWED_ORIGINS"
     listen_port          = "LISTEN_PORT"
   }
   router_environment = merge({
     (local.router_env_names.canary_weight)        = tostring(var.canary_weight)
-    (local.router_env_names.stable_upstream)      = "http://${local.api_services[local.service_names.api].discovery_name}:${var.api_port}"
-    (local.router_env_names.canary_upstream)      = "http://${local.api_services[local.service_names.api_canary].discovery_name}:${var.api_port}"
+    (local.router_env_names.stable_upstream)      = "${local.api_services[local.service_names.api].discovery_name}:${var.api_port}"
+    (local.router_env_names.canary_upstream)      = "${local.api_services[local.service_names.api_canary].discovery_name}:${var.api_port}"
     (local.router_env_names.status_port)          = tostring(var.fastscaler_status_port)
+    (local.router_env_names.status_path)          = var.fastscaler_status_path
     (local.router_env_names.status_allow_cidrs)   = join(",", local.status_allow_cidrs)
     (local.router_env_names.cors_allowed_origins) = join(",", var.cors_allowed_origins)
     (local.router_env_names.listen_port)          = tostring(var.router_port)

@@ -7,8 +7,8 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name))
-    error_message = "name must be 2-24 characters of lower-case letters, digits and hyphens, start with a letter and not end with a hyphen."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name)) && !startswith(var.name, "internal-")
+    error_message = "name must be 2-24 characters of lower-case letters, digits and hyphens, start with a letter, not end with a hyphen, and not start with internal- (ELB reserves it)."
   }
 }
 
@@ -336,9 +336,9 @@ variable "task_sizes" {
 }
 
 variable "router_port" {
-  description = "Port nginx serves traffic on in the router container (router env LISTEN_PORT); the NLB forwards to it."
+  description = "Port nginx serves traffic on in the router container (router env LISTEN_PORT) and the target port of the NLB. The router image runs nginx as a non-root user, hence a port above 1023; 8080 is the image's default. Clients still connect to the NLB listener ports (80/443)."
   type        = number
-  default     = 80
+  default     = 8080
 
   validation {
     condition     = var.router_port >= 1 && var.router_port <= 65535 && floor(var.router_port) == var.router_port
@@ -347,7 +347,7 @@ variable "router_port" {
 }
 
 variable "api_port" {
-  description = "Port the API containers listen on; it is also the Service Connect port the router calls (http://api:PORT, http://canary-api:PORT)."
+  description = "Port the API containers listen on; it is also the Service Connect port the router calls (router env STABLE_UPSTREAM=api:PORT, CANARY_UPSTREAM=canary-api:PORT)."
   type        = number
   default     = 8080
 
@@ -369,13 +369,13 @@ variable "canary_weight" {
 }
 
 variable "cors_allowed_origins" {
-  description = "Origins the router answers CORS requests for (router env CORS_ALLOWED_ORIGINS, comma-separated), e.g. [\"https://example.com\"]. Empty disables CORS headers."
+  description = "Origins the router answers CORS requests for (router env CORS_ALLOWED_ORIGINS, comma-separated), e.g. [\"https://example.com\"], or [\"*\"] for any. Empty disables CORS headers."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for o in var.cors_allowed_origins : can(regex("^https?://[^,\\s]+$", o))])
-    error_message = "cors_allowed_origins must hold origins such as https://example.com (scheme and host, no commas or spaces)."
+    condition     = alltrue([for o in var.cors_allowed_origins : o == "*" || can(regex("^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$", o))])
+    error_message = "cors_allowed_origins must hold * or origins of the form scheme://host[:port], such as https://example.com (no path, no trailing slash)."
   }
 }
 

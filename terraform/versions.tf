@@ -1,5 +1,6 @@
 terraform {
-  # 1.6 brings the variable validation, optional() object attributes and check blocks this module relies on.
+  # The module needs optional() object attributes with defaults and startswith() (1.3); 1.6 is the oldest release
+  # the project supports.
   required_version = ">= 1.6"
 
   required_providers {
