@@ -69,6 +69,55 @@ func shell() string {
 	return "/bin/sh"
 }
 
+// nobody is the user the scripts and nginx run as when the tests run as root (as in CI): the image runs them as
+// the unprivileged nginx user, so the tests should not pass only thanks to root.
+const nobody = 65534
+
+// unprivileged returns the credential to run the image's scripts with: nobody when the tests run as root and the
+// scripts are reachable for nobody, nil (the current user) otherwise.
+func unprivileged(t *testing.T) *syscall.Credential {
+	t.Helper()
+	if os.Getuid() != 0 {
+		return nil
+	}
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		info, err := os.Stat(d)
+		if err != nil || info.Mode().Perm()&0o001 == 0 {
+			t.Logf("running the router as root: %s is not searchable by other users", d)
+			return nil
+		}
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	return &syscall.Credential{Uid: nobody, Gid: nobody}
+}
+
+// outputPipe returns the write end of a pipe whose output is copied into buf. Like runc, which hands the
+// container's stdout and stderr to the container user (fixStdioPermissions), it gives the pipe to cred's user:
+// nginx opens /dev/stdout for the access log, and that open needs the permission.
+func outputPipe(t *testing.T, buf *lockedBuffer, cred *syscall.Credential) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cred != nil {
+		if err := w.Chown(int(cred.Uid), int(cred.Gid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() {
+		_, _ = io.Copy(buf, r)
+		_ = r.Close()
+	}()
+	return w
+}
+
 // workDir makes a directory the test owns. It is world-traversable because nginx, started as root in CI, runs its
 // workers as nobody, and they must reach the temp directories inside it.
 func workDir(t *testing.T) string {
@@ -80,6 +129,16 @@ func workDir(t *testing.T) string {
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	// run/ is ROUTER_RUNTIME_DIR: the scripts and nginx write there, possibly as nobody.
+	run := filepath.Join(dir, "run")
+	if err := os.Mkdir(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if cred := unprivileged(t); cred != nil {
+		if err := os.Chown(run, int(cred.Uid), int(cred.Gid)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return dir
 }
@@ -125,6 +184,7 @@ func render(t *testing.T, e env) rendered {
 	cmd := exec.Command(shell(), scriptPath(t, renderScript))
 	cmd.Dir = dir
 	cmd.Env = scriptEnv(t, e, dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: unprivileged(t)}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -205,17 +265,23 @@ func startRouter(t *testing.T, e env) *router {
 			"LISTEN_PORT", fmt.Sprint(ports[0]),
 			"STATUS_PORT", fmt.Sprint(ports[1]),
 		), dir)
-		rt.cmd.Stdout, rt.cmd.Stderr = rt.stdout, rt.stderr
+		cred := unprivileged(t)
+		stdout, stderr := outputPipe(t, rt.stdout, cred), outputPipe(t, rt.stderr, cred)
+		rt.cmd.Stdout, rt.cmd.Stderr = stdout, stderr
 		// Own process group: if the router has to be killed, nginx and its workers go with it and free the ports.
-		rt.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := rt.cmd.Start(); err != nil {
+		rt.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+		err := rt.cmd.Start()
+		// The children hold their own copies of the write ends; the copiers see EOF once they have all exited.
+		_ = stdout.Close()
+		_ = stderr.Close()
+		if err != nil {
 			t.Fatalf("starting %s: %v", entrypointScript, err)
 		}
 		go func() {
 			rt.waitErr = rt.cmd.Wait()
 			close(rt.exited)
 		}()
-		err := rt.waitReady()
+		err = rt.waitReady()
 		if err == nil {
 			t.Cleanup(func() { rt.stop(t, syscall.SIGTERM) })
 			return rt

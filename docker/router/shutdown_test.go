@@ -1,8 +1,11 @@
 package router
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,5 +77,45 @@ func TestGracefulShutdown(t *testing.T) {
 					stopTimeout, rt.stderr.String())
 			}
 		})
+	}
+}
+
+// TestUnprivileged checks, when the tests run as root, that the router really ran as the unprivileged user: nginx's
+// master process and everything it wrote belong to nobody, as they belong to the nginx user in the image.
+func TestUnprivileged(t *testing.T) {
+	nginxPath(t)
+	cred := unprivileged(t)
+	if cred == nil {
+		t.Skip("the tests run as a non-root user already, or nobody cannot reach this checkout")
+	}
+	rt := startRouter(t, env{"STABLE_UPSTREAM": newBackend(t, "stable").addr()})
+	run := filepath.Dir(rt.conf)
+	pid, err := os.ReadFile(filepath.Join(run, "nginx.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(string(pid)), "status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "Uid:") {
+			if want := fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", nobody, nobody, nobody, nobody); line != want {
+				t.Errorf("nginx master: %q, want %q", line, want)
+			}
+		}
+	}
+	entries, err := os.ReadDir(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); !ok || st.Uid != nobody {
+			t.Errorf("%s is not owned by nobody", e.Name())
+		}
 	}
 }
