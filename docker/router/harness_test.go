@@ -231,8 +231,8 @@ func (b *lockedBuffer) String() string {
 
 // router is a running router: entrypoint.sh and the nginx it started.
 type router struct {
-	base       string // http://127.0.0.1:LISTEN_PORT
-	statusAddr string // 127.0.0.1:STATUS_PORT
+	base       string // http://127.0.0.1:LISTEN_PORT (or LISTEN_ADDRESS when the test sets it)
+	statusAddr string // 127.0.0.1:STATUS_PORT (idem)
 	conf       string // the rendered nginx.conf
 	cmd        *exec.Cmd
 	stdout     *lockedBuffer // the access log
@@ -242,17 +242,23 @@ type router struct {
 }
 
 // startRouter runs entrypoint.sh, as the container does, with e plus loopback ports picked here, and waits until
-// nginx answers. The router is stopped like ECS stops it (SIGTERM) when the test ends.
+// nginx answers. It listens on 127.0.0.1 unless e sets LISTEN_ADDRESS. The router is stopped like ECS stops it
+// (SIGTERM) when the test ends.
 func startRouter(t *testing.T, e env) *router {
 	t.Helper()
 	nginxPath(t)
+	listen := e["LISTEN_ADDRESS"]
+	if listen == "" {
+		listen = "127.0.0.1"
+	}
+	host := strings.Trim(listen, "[]")
 	// A port picked free can be taken by someone else before nginx binds it; try again with new ports then.
 	for attempt := 1; ; attempt++ {
 		ports := freePorts(t, 2)
 		dir := workDir(t)
 		rt := &router{
-			base:       fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
-			statusAddr: fmt.Sprintf("127.0.0.1:%d", ports[1]),
+			base:       "http://" + net.JoinHostPort(host, fmt.Sprint(ports[0])),
+			statusAddr: net.JoinHostPort(host, fmt.Sprint(ports[1])),
 			conf:       filepath.Join(dir, "run", "nginx.conf"),
 			stdout:     &lockedBuffer{},
 			stderr:     &lockedBuffer{},
@@ -261,7 +267,7 @@ func startRouter(t *testing.T, e env) *router {
 		rt.cmd = exec.Command(shell(), scriptPath(t, entrypointScript))
 		rt.cmd.Dir = dir
 		rt.cmd.Env = scriptEnv(t, e.with(
-			"LISTEN_ADDRESS", "127.0.0.1",
+			"LISTEN_ADDRESS", listen,
 			"LISTEN_PORT", fmt.Sprint(ports[0]),
 			"STATUS_PORT", fmt.Sprint(ports[1]),
 		), dir)
