@@ -1,0 +1,40 @@
+package router
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestREADME checks that docker/README.md documents every variable render.sh reads, so the table cannot silently
+// fall behind the script.
+func TestREADME(t *testing.T) {
+	script, err := os.ReadFile(renderScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*):[-=]`).FindAllSubmatch(script, -1) {
+		vars[string(m[1])] = true
+	}
+	if len(vars) < 20 {
+		t.Fatalf("found only %d variables with defaults in %s; the pattern no longer matches the script", len(vars), renderScript)
+	}
+	var missing []string
+	for v := range vars {
+		if !strings.Contains(string(readme), "| `"+v+"` |") {
+			missing = append(missing, v)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("docker/README.md has no table row for %v", missing)
+	}
+}
