@@ -58,9 +58,11 @@ locals {
   # What fastscaler does in AWS, and nothing else (see ../shared/interface.md, "ECS calls"):
   #   - UpdateService, DescribeServices (with TAGS), TagResource/UntagResource/ListTagsForResource for its durable
   #     state: on the scaled services' ARNs only (the daemon's own service is not among them);
-  #   - ListTasks + DescribeTasks to find the router tasks: ListTasks is authorised on container-instance ARNs and
-  #     DescribeTasks on task ARNs (Service Authorization Reference), both confined to this cluster by the ecs:cluster
-  #     condition;
+  #   - ListTasks + DescribeTasks to find the router tasks, both confined to this cluster by the ecs:cluster
+  #     condition. DescribeTasks is granted on this cluster's task ARNs. ListTasks is granted on "*": the Service
+  #     Authorization Reference lists container-instance ARNs for it, but a Fargate ListTasks names no container
+  #     instance, and users report it denied on container-instance ARNs (awsdocs/amazon-ecs-developer-guide#211;
+  #     AWS CDK grants it the same way). The condition is what keeps it to this cluster;
   #   - PutMetricData, which has no resource-level permissions: confined to its namespace by cloudwatch:namespace.
   fastscaler_policy = jsonencode({
     Version = "2012-10-17"
@@ -75,7 +77,7 @@ locals {
         Sid       = "ListTasksOfThisCluster"
         Effect    = "Allow"
         Action    = ["ecs:ListTasks"]
-        Resource  = "${local.arn_prefix}:container-instance/${local.cluster_name}/*"
+        Resource  = "*"
         Condition = { ArnEquals = { "ecs:cluster" = local.cluster_arn } }
       },
       {
