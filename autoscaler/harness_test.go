@@ -76,22 +76,22 @@ func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil
 // unit is a daemon on a fake clock, against the ECS and CloudWatch fakes through the real SDK clients, polling
 // stub_status stubs whose counters the test sets: every rate it sees is exact.
 type unit struct {
-	t       *testing.T
-	clock   *clock.Fake
-	ecs     *fakeecs.Server
-	cw      *fakecw.Server
-	stubs   []*nginxtest.Stub
-	cfg     autoscaler.Config
-	d       *autoscaler.Daemon
-	logs    *observer.ObservedLogs
-	ecsURL  string
-	cwURL   string
-	dead    map[int]bool // router task index → its stub gets no traffic
+	t      *testing.T
+	clock  *clock.Fake
+	ecs    *fakeecs.Server
+	cw     *fakecw.Server
+	stubs  []*nginxtest.Stub
+	cfg    autoscaler.Config
+	d      *autoscaler.Daemon
+	logs   *observer.ObservedLogs
+	ecsURL string
+	cwURL  string
+	dead   map[int]bool // router task index → its stub gets no traffic
 }
 
 type unitOpts struct {
-	env        []string          // extra FASTSCALER_* variables
-	desired    map[string]int    // initial desired counts
+	env        []string       // extra FASTSCALER_* variables
+	desired    map[string]int // initial desired counts
 	tags       map[string]map[string]string
 	startDelay time.Duration
 	routers    int // stub addresses to prepare

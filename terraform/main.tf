@@ -74,7 +74,7 @@ locals {
   ))
 
   # ------------------------------------------------------------------------------------------------------------------
-  # Router environment (docker/router/40-fastscaler-router.sh reads it). The variable NAMES live here, in one map, so
+  # Router environment (docker/router/render.sh reads it). The variable NAMES live here, in one map, so
   # that aligning them with the image is a one-line change each. Upstreams are host:port (Service Connect names), as
   # the image expects; the status port and path are the ones fastscaler polls, from the same variables.
   # ------------------------------------------------------------------------------------------------------------------

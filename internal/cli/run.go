@@ -172,4 +172,3 @@ func lookupEnv(environ []string, key, def string) string {
 	}
 	return def
 }
-
