@@ -89,17 +89,41 @@ func LoadConfig(environ []string) (Config, error) {
 	return c, nil
 }
 
+// LoadServicesConfig reads only what the SRE commands (prescale, status, pause, resume) need: the cluster and the
+// scaled services with their bounds. Daemon-only variables are parsed but not required.
+func LoadServicesConfig(environ []string) (Config, error) {
+	vars := env.ToMap(environ)
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
+		return Config{}, renameEnvErrors(err)
+	}
+	var errs []error
+	c.validateServices(&errs)
+	return c, errors.Join(errs...)
+}
+
 // Validate reports every problem of c at once, each naming its variable.
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(name, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, a...)))
+	c.validateServices(&errs)
+	c.validateDaemon(&errs)
+	if len(errs) == 0 {
+		if err := c.Policy().Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("policy: %w", err))
+		}
 	}
+	return errors.Join(errs...)
+}
+
+func addErr(errs *[]error, name, format string, a ...any) {
+	*errs = append(*errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, a...)))
+}
+
+// validateServices checks the cluster and the scaled services.
+func (c Config) validateServices(errs *[]error) {
+	bad := func(name, format string, a ...any) { addErr(errs, name, format, a...) }
 	if strings.TrimSpace(c.Cluster) == "" {
 		bad("FASTSCALER_CLUSTER", "required (the ECS cluster name or ARN)")
-	}
-	if strings.TrimSpace(c.RouterService) == "" {
-		bad("FASTSCALER_ROUTER_SERVICE", "required (the ECS service of the Nginx router tasks)")
 	}
 	if len(c.Capacity) == 0 {
 		bad("FASTSCALER_CAPACITY", "required: every scaled service and the requests/s one task serves, e.g. router:1000,api:250")
@@ -138,6 +162,14 @@ func (c Config) Validate() error {
 		if lo > hi {
 			bad("FASTSCALER_MIN_TASKS", "%s:%d exceeds its max of %d (FASTSCALER_MAX_TASKS)", svc, lo, hi)
 		}
+	}
+}
+
+// validateDaemon checks what only the daemon needs.
+func (c Config) validateDaemon(errs *[]error) {
+	bad := func(name, format string, a ...any) { addErr(errs, name, format, a...) }
+	if strings.TrimSpace(c.RouterService) == "" {
+		bad("FASTSCALER_ROUTER_SERVICE", "required (the ECS service of the Nginx router tasks)")
 	}
 	if c.StatusPort < 1 || c.StatusPort > 65535 {
 		bad("FASTSCALER_STATUS_PORT", "%d is not a TCP port", c.StatusPort)
@@ -208,12 +240,6 @@ func (c Config) Validate() error {
 	if c.MetricsNamespace != "" && (strings.HasPrefix(c.MetricsNamespace, "AWS/") || len(c.MetricsNamespace) > 255) {
 		bad("FASTSCALER_METRICS_NAMESPACE", "%q: must not start with AWS/ and be at most 255 characters", c.MetricsNamespace)
 	}
-	if len(errs) == 0 {
-		if err := c.Policy().Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("policy: %w", err))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // Policy returns the policy configuration described by c.

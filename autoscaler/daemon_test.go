@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -17,18 +18,18 @@ import (
 func ramp(base float64, i int) float64 { return base + min(float64(i), 120)*9*base/120 }
 
 func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
-	u := newUnit(t, unitOpts{})
-	u.run(1000, 6*time.Minute)
-	if n := len(u.updates()); n != 0 {
-		t.Fatalf("steady load caused %d updates:%s", n, describeUpdates(u.updates()))
+	u := daemontest.New(t, daemontest.Options{})
+	u.Run(1000, 6*time.Minute)
+	if n := len(u.Updates()); n != 0 {
+		t.Fatalf("steady load caused %d updates:%s", n, daemontest.DescribeUpdates(u.Updates()))
 	}
-	surgeStart := u.clock.Now()
+	surgeStart := u.Clock.Now()
 	for i := 1; i <= 180; i++ {
-		u.step(ramp(1000, i))
+		u.Step(ramp(1000, i))
 	}
-	ups := u.updates()
+	ups := u.Updates()
 	if len(ups) < 3 {
-		t.Fatalf("want updates of router, api and api-canary, got:%s", describeUpdates(ups))
+		t.Fatalf("want updates of router, api and api-canary, got:%s", daemontest.DescribeUpdates(ups))
 	}
 	first := map[string]fakeecs.Call{}
 	for _, c := range ups {
@@ -38,11 +39,11 @@ func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
 	}
 	for _, name := range []string{"router", "api", "api-canary"} {
 		if _, ok := first[name]; !ok {
-			t.Fatalf("%s never updated:%s", name, describeUpdates(ups))
+			t.Fatalf("%s never updated:%s", name, daemontest.DescribeUpdates(ups))
 		}
 	}
 	if !first["router"].Time.Equal(first["api"].Time) || !first["api"].Time.Equal(first["api-canary"].Time) {
-		t.Errorf("first updates in different ticks:%s", describeUpdates(ups))
+		t.Errorf("first updates in different ticks:%s", daemontest.DescribeUpdates(ups))
 	}
 	// The load crosses 1.5× the baseline 6.7 s into the ramp; detection within two 1 s polls of that.
 	if lat := first["api"].Time.Sub(surgeStart); lat > 10*time.Second {
@@ -53,18 +54,18 @@ func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
 			t.Errorf("scale-in during a surge: %s %d → %d", c.Service, prev, *c.DesiredCount)
 		}
 	}
-	if got := u.desired("api"); got < 36 {
+	if got := u.Desired("api"); got < 36 {
 		t.Errorf("api desired %d after the surge, want ≥ 36 (9000 rps / 250)", got)
 	}
-	if got := u.desired("router"); got < 10 {
+	if got := u.Desired("router"); got < 10 {
 		t.Errorf("router desired %d after the surge, want ≥ 10", got)
 	}
-	if got := u.desired("api-canary"); got < 4 {
+	if got := u.Desired("api-canary"); got < 4 {
 		t.Errorf("api-canary desired %d after the surge, want ≥ 4 (1000 rps / 250)", got)
 	}
 	// The decision was logged once, at Info, with its reason and inputs.
 	found := false
-	for _, e := range u.logs.FilterMessage("decision").All() {
+	for _, e := range u.Logs.FilterMessage("decision").All() {
 		if e.ContextMap()["mode"] == "surge" && e.Level.String() == "info" {
 			found = true
 			if !strings.Contains(e.ContextMap()["reason"].(string), "baseline") {
@@ -89,15 +90,15 @@ func previousDesired(ups []fakeecs.Call, c fakeecs.Call) int {
 }
 
 func TestCooldownThenGradualScaleIn(t *testing.T) {
-	u := newUnit(t, unitOpts{})
-	u.run(1000, 6*time.Minute)
-	u.run(10000, 2*time.Minute)
-	ups := u.updates()
+	u := daemontest.New(t, daemontest.Options{})
+	u.Run(1000, 6*time.Minute)
+	u.Run(10000, 2*time.Minute)
+	ups := u.Updates()
 	lastOut := ups[len(ups)-1].Time
-	peak := u.desired("api")
-	u.run(1000, 30*time.Minute)
+	peak := u.Desired("api")
+	u.Run(1000, 30*time.Minute)
 	var downs []fakeecs.Call
-	for _, c := range u.updates() {
+	for _, c := range u.Updates() {
 		if c.Time.After(lastOut) {
 			downs = append(downs, c)
 		}
@@ -115,31 +116,31 @@ func TestCooldownThenGradualScaleIn(t *testing.T) {
 		}
 		prev[c.Service] = *c.DesiredCount
 	}
-	if got := u.desired("api"); got != 4 {
+	if got := u.Desired("api"); got != 4 {
 		t.Errorf("api desired %d after 30 min of baseline load, want 4", got)
 	}
 }
 
 func TestMissingOrGarbageDataNeverScalesIn(t *testing.T) {
-	u := newUnit(t, unitOpts{desired: map[string]int{"router": 4, "api": 40, "api-canary": 4}})
+	u := daemontest.New(t, daemontest.Options{Desired: map[string]int{"router": 4, "api": 40, "api-canary": 4}})
 	// Router tasks 2 and 3: one answers garbage, one is down. Tasks 0 and 1 report low load.
-	u.stubs[2].SetGarbage(true)
-	u.stubs[3].SetDown(true)
-	u.dead[3] = true
-	u.run(1000, 20*time.Minute)
-	if ups := u.updates(); len(ups) != 0 {
-		t.Fatalf("scaled with half the routers missing and low load:%s", describeUpdates(ups))
+	u.Stubs[2].SetGarbage(true)
+	u.Stubs[3].SetDown(true)
+	u.Dead[3] = true
+	u.Run(1000, 20*time.Minute)
+	if ups := u.Updates(); len(ups) != 0 {
+		t.Fatalf("scaled with half the routers missing and low load:%s", daemontest.DescribeUpdates(ups))
 	}
-	if w := u.logs.FilterMessage("stub_status poll failed; target counts as missing, never as zero load").Len(); w == 0 || w > 2*(20*60/30)+2 {
+	if w := u.Logs.FilterMessage("stub_status poll failed; target counts as missing, never as zero load").Len(); w == 0 || w > 2*(20*60/30)+2 {
 		t.Errorf("%d poll-failure warnings in 20 min for 2 bad targets; want some, rate-limited to one per 30 s each", w)
 	}
 	// Once every router reports again, and a full window passes, scale-in resumes: the gate was the data.
-	u.stubs[2].SetGarbage(false)
-	u.stubs[3].SetDown(false)
-	delete(u.dead, 3)
-	u.run(1000, 8*time.Minute)
-	if u.desired("api") >= 40 {
-		t.Errorf("api desired %d after data recovered, want a scale-in", u.desired("api"))
+	u.Stubs[2].SetGarbage(false)
+	u.Stubs[3].SetDown(false)
+	delete(u.Dead, 3)
+	u.Run(1000, 8*time.Minute)
+	if u.Desired("api") >= 40 {
+		t.Errorf("api desired %d after data recovered, want a scale-in", u.Desired("api"))
 	}
 }
 
@@ -147,19 +148,19 @@ func TestMissingOrGarbageDataNeverScalesIn(t *testing.T) {
 // new one must still wait out the cooldown recorded in the service tags. A daemon with memory-only state would
 // scale in as soon as its windows filled, five minutes after the restart.
 func TestRestartHonoursDurableCooldown(t *testing.T) {
-	u := newUnit(t, unitOpts{})
-	u.run(1000, 6*time.Minute)
-	u.run(10000, 2*time.Minute)
-	ups := u.updates()
+	u := daemontest.New(t, daemontest.Options{})
+	u.Run(1000, 6*time.Minute)
+	u.Run(10000, 2*time.Minute)
+	ups := u.Updates()
 	lastOut := ups[len(ups)-1].Time
-	u.run(1000, 3*time.Minute)
-	if tag := u.tag("api", autoscaler.TagLastScaleOut); tag == "" {
+	u.Run(1000, 3*time.Minute)
+	if tag := tag(u, "api", autoscaler.TagLastScaleOut); tag == "" {
 		t.Fatal("no last-scale-out tag written")
 	}
-	u.restart()
-	u.run(1000, 20*time.Minute)
+	u.Restart()
+	u.Run(1000, 20*time.Minute)
 	var firstDown time.Time
-	for _, c := range u.updates() {
+	for _, c := range u.Updates() {
 		if c.Time.After(lastOut) {
 			firstDown = c.Time
 			break
@@ -173,68 +174,68 @@ func TestRestartHonoursDurableCooldown(t *testing.T) {
 	}
 }
 
-func (u *unit) tag(service, key string) string {
-	s, _ := u.ecs.Service(cluster, service)
+func tag(u *daemontest.Unit, service, key string) string {
+	s, _ := u.ECS.Service(daemontest.Cluster, service)
 	return s.Tags[key]
 }
 
 func TestFloorAndPauseFromTags(t *testing.T) {
-	floorEnd := t0.Add(20 * time.Minute)
-	u := newUnit(t, unitOpts{tags: map[string]map[string]string{
+	floorEnd := daemontest.T0.Add(20 * time.Minute)
+	u := daemontest.New(t, daemontest.Options{Tags: map[string]map[string]string{
 		"api":    {autoscaler.TagFloor: "30", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(floorEnd), autoscaler.TagFloorReason: "final"},
 		"router": {autoscaler.TagPaused: autoscaler.PauseIndefinite, autoscaler.TagPauseReason: "maintenance"},
 	}})
-	u.step(1000)
-	if got := u.desired("api"); got != 30 {
+	u.Step(1000)
+	if got := u.Desired("api"); got != 30 {
 		t.Fatalf("api desired %d on the first tick, want the floor 30", got)
 	}
-	u.run(1000, 5*time.Minute)
-	u.run(20000, time.Minute)
-	if got := u.desired("router"); got != 2 {
+	u.Run(1000, 5*time.Minute)
+	u.Run(20000, time.Minute)
+	if got := u.Desired("router"); got != 2 {
 		t.Errorf("paused router desired %d, want it left at 2", got)
 	}
-	if got := u.desired("api"); got < 72 {
+	if got := u.Desired("api"); got < 72 {
 		t.Errorf("api desired %d at 20000 rps, want ≥ 72", got)
 	}
 	// The floor holds while it lasts and scale-in after it follows the normal rules.
-	u.run(1000, floorEnd.Sub(u.clock.Now()))
-	if got := u.desired("api"); got < 30 {
+	u.Run(1000, floorEnd.Sub(u.Clock.Now()))
+	if got := u.Desired("api"); got < 30 {
 		t.Errorf("api desired %d before the floor ended, want ≥ 30", got)
 	}
 }
 
 func TestDryRunNeverUpdates(t *testing.T) {
-	u := newUnit(t, unitOpts{env: []string{"FASTSCALER_DRY_RUN=true"}})
-	u.run(1000, 6*time.Minute)
-	u.run(10000, time.Minute)
-	if ups := u.updates(); len(ups) != 0 {
-		t.Fatalf("dry run called UpdateService:%s", describeUpdates(ups))
+	u := daemontest.New(t, daemontest.Options{Env: []string{"FASTSCALER_DRY_RUN=true"}})
+	u.Run(1000, 6*time.Minute)
+	u.Run(10000, time.Minute)
+	if ups := u.Updates(); len(ups) != 0 {
+		t.Fatalf("dry run called UpdateService:%s", daemontest.DescribeUpdates(ups))
 	}
-	if n := u.logs.FilterMessage("dry run: would update service").Len(); n == 0 {
+	if n := u.Logs.FilterMessage("dry run: would update service").Len(); n == 0 {
 		t.Error("dry run logged no would-be updates")
 	}
-	if st := u.d.Status(); st.Services["api"].Desired < 36 || !st.DryRun {
+	if st := u.D.Status(); st.Services["api"].Desired < 36 || !st.DryRun {
 		t.Errorf("status in dry run: api desired %d dry_run %v; want the would-be count ≥ 36", st.Services["api"].Desired, st.DryRun)
 	}
 }
 
 func TestFailedScaleOutIsRetriedNextTick(t *testing.T) {
-	u := newUnit(t, unitOpts{})
-	u.run(1000, 6*time.Minute)
-	u.ecs.FailNext("UpdateService", "AccessDeniedException", 400, 3)
-	u.step(10000)
-	u.step(10000)
-	if got := u.desired("api"); got < 36 {
+	u := daemontest.New(t, daemontest.Options{})
+	u.Run(1000, 6*time.Minute)
+	u.ECS.FailNext("UpdateService", "AccessDeniedException", 400, 3)
+	u.Step(10000)
+	u.Step(10000)
+	if got := u.Desired("api"); got < 36 {
 		t.Fatalf("api desired %d after the failed tick and one retry, want ≥ 36", got)
 	}
-	if n := u.logs.FilterMessage("scaling failed; retrying next tick").Len(); n == 0 {
+	if n := u.Logs.FilterMessage("scaling failed; retrying next tick").Len(); n == 0 {
 		t.Error("no error logged for the failed update")
 	}
 }
 
 func TestHealthzAndStatus(t *testing.T) {
-	u := newUnit(t, unitOpts{})
-	srv := httptest.NewServer(u.d.Handler())
+	u := daemontest.New(t, daemontest.Options{})
+	srv := httptest.NewServer(u.D.Handler())
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
@@ -251,7 +252,7 @@ func TestHealthzAndStatus(t *testing.T) {
 	if code, _ := get("/healthz"); code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz before the first cycle = %d, want 503", code)
 	}
-	u.run(1000, 5*time.Second)
+	u.Run(1000, 5*time.Second)
 	if code, body := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz after cycles = %d %q, want 200", code, body)
 	}
@@ -263,17 +264,17 @@ func TestHealthzAndStatus(t *testing.T) {
 	if st.Targets.Known != 2 || st.Targets.Reporting != 2 || st.Services["api"].Desired != 4 || st.LoadRPS < 900 {
 		t.Errorf("/status = %+v", st)
 	}
-	u.clock.Advance(time.Minute) // cycles stop completing
+	u.Clock.Advance(time.Minute) // cycles stop completing
 	if code, body := get("/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "last poll cycle") {
 		t.Errorf("/healthz with stuck cycles = %d %q, want 503 naming the last cycle", code, body)
 	}
 }
 
 func TestMetricsPublishedInBatches(t *testing.T) {
-	u := newUnit(t, unitOpts{})
-	u.run(1000, 35*time.Second)
+	u := daemontest.New(t, daemontest.Options{})
+	u.Run(1000, 35*time.Second)
 	var puts int
-	for _, c := range u.cw.Calls() {
+	for _, c := range u.CW.Calls() {
 		if c.Op == "PutMetricData" {
 			puts++
 		}
@@ -282,10 +283,10 @@ func TestMetricsPublishedInBatches(t *testing.T) {
 		t.Errorf("%d PutMetricData calls in 35 s, want one per ~10 s", puts)
 	}
 	names := map[string]bool{}
-	for _, d := range u.cw.Datums() {
+	for _, d := range u.CW.Datums() {
 		names[d.MetricName] = true
-		if d.StorageResolution != 1 || d.Namespace != "Fastscaler" || d.Dimensions["Cluster"] != cluster {
-			t.Fatalf("datum %+v: want 1-second resolution, namespace Fastscaler, dimension Cluster=%s", d, cluster)
+		if d.StorageResolution != 1 || d.Namespace != "Fastscaler" || d.Dimensions["Cluster"] != daemontest.Cluster {
+			t.Fatalf("datum %+v: want 1-second resolution, namespace Fastscaler, dimension Cluster=%s", d, daemontest.Cluster)
 		}
 	}
 	for _, n := range []string{"RequestRate", "InFlight", "ActiveConnections", "TargetsReporting", "TargetsKnown", "SurgeMode", "DesiredCount"} {
@@ -296,12 +297,12 @@ func TestMetricsPublishedInBatches(t *testing.T) {
 }
 
 func TestRunStopsOnCancelAndFlushes(t *testing.T) {
-	u := newUnit(t, unitOpts{})
+	u := daemontest.New(t, daemontest.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- u.d.Run(ctx) }()
+	go func() { done <- u.D.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for u.d.Status().Time.IsZero() {
+	for u.D.Status().Time.IsZero() {
 		if time.Now().After(deadline) {
 			t.Fatal("no first cycle")
 		}
@@ -316,7 +317,7 @@ func TestRunStopsOnCancelAndFlushes(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
-	if len(u.cw.Datums()) == 0 {
+	if len(u.CW.Datums()) == 0 {
 		t.Error("metrics not flushed at shutdown")
 	}
 }

@@ -8,8 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"github.com/fastscaler/fastscaler/internal/clock"
 )
 
 // Exit codes.
@@ -26,6 +29,28 @@ type Env struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Version string
+	Clock   clock.Clock // nil: the wall clock
+	// Terminal reports whether Stdout is a terminal (progress bars); nil: detect from Stdout.
+	Terminal func() bool
+}
+
+func (e Env) clock() clock.Clock {
+	if e.Clock == nil {
+		return clock.Real{}
+	}
+	return e.Clock
+}
+
+func (e Env) terminal() bool {
+	if e.Terminal != nil {
+		return e.Terminal()
+	}
+	f, ok := e.Stdout.(interface{ Stat() (os.FileInfo, error) })
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 type command struct {

@@ -8,9 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
@@ -102,19 +99,6 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	return runErr
 }
 
-// loadAWS loads the SDK's default configuration with the adaptive retryer, which backs off on throttling.
-func loadAWS(ctx context.Context, env Env) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx,
-		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
-	)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, usagef("no AWS region: set AWS_REGION (ECS sets it in tasks)")
-	}
-	return cfg, nil
-}
 
 func runHealthcheck(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("healthcheck")

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+)
+
+// loadAWS loads the SDK's default configuration (process environment, shared config, task role) with
+// the adaptive retryer, which backs off and retries when ECS throttles.
+func loadAWS(ctx context.Context, env Env) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx,
+		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
+	)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, usagef("no AWS region: set AWS_REGION (ECS sets it in tasks)")
+	}
+	return cfg, nil
+}
+
+// servicesConfig loads the scaled services' configuration, with --cluster overriding FASTSCALER_CLUSTER.
+func servicesConfig(env Env, cluster string) (autoscaler.Config, error) {
+	environ := env.Environ
+	if cluster != "" {
+		environ = append(append([]string(nil), environ...), "FASTSCALER_CLUSTER="+cluster)
+	}
+	c, err := autoscaler.LoadServicesConfig(environ)
+	if err != nil {
+		return autoscaler.Config{}, usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	return c, nil
+}
+
+func newECS(ctx context.Context, env Env, cfg autoscaler.Config) (*autoscaler.ECS, error) {
+	awsCfg, err := loadAWS(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	return autoscaler.NewECS(ecs.NewFromConfig(awsCfg), cfg.Cluster, 20), nil
+}
+
+// explainAWS adds what an SRE should do to the AWS errors they will meet.
+func explainAWS(err error) error {
+	if err == nil {
+		return nil
+	}
+	var cnf *types.ClusterNotFoundException
+	var ae smithy.APIError
+	switch {
+	case errors.As(err, &cnf):
+		return fmt.Errorf("%w\n(check FASTSCALER_CLUSTER or --cluster, and AWS_REGION)", err)
+	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "UnauthorizedOperation"):
+		return fmt.Errorf("%w\n(the caller's IAM policy must allow this call on the service; see README, IAM permissions)", err)
+	case errors.As(err, &ae) && strings.Contains(ae.ErrorCode(), "Throttl"):
+		return fmt.Errorf("%w\n(ECS kept throttling after retries; try again in a minute)", err)
+	case strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found"):
+		return fmt.Errorf("%w\n(no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available)", err)
+	}
+	return err
+}

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+)
+
+func init() {
+	register(&command{
+		name:    "pause",
+		summary: "stop automatic changes to services (state kept in ECS tags)",
+		usage: `Usage: fastscaler pause --reason TEXT [--service NAME ...] [--for DURATION | --until RFC3339] [--cluster NAME]
+
+Stops the daemon from changing the desired count of the given services (default: every service in
+FASTSCALER_CAPACITY). Pre-scale floors are not applied while paused either. With --for or --until the pause ends by
+itself; without, it lasts until 'fastscaler resume'. Shown by 'fastscaler status'.
+
+Example:
+  fastscaler pause --service api --for 30m --reason "load test, INC-1234"
+`,
+		run: runPause,
+	})
+	register(&command{
+		name:    "resume",
+		summary: "restart automatic changes after a pause",
+		usage: `Usage: fastscaler resume [--service NAME ...] [--cluster NAME]
+
+Removes the pause of the given services (default: every service in FASTSCALER_CAPACITY). The daemon then applies its
+normal rules again from its next tick.
+
+Example:
+  fastscaler resume --service api
+`,
+		run: runResume,
+	})
+}
+
+func runPause(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("pause")
+	var services serviceCounts
+	fs.Var(&services, "service", "NAME")
+	forFlag := fs.String("for", "", "duration")
+	untilFlag := fs.String("until", "", "RFC3339 end")
+	reason := fs.String("reason", "", "why")
+	cluster := fs.String("cluster", "", "cluster")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	now := env.clock().Now()
+	var errs []error
+	if err := services.parse(false); err != nil {
+		errs = append(errs, err)
+	}
+	end, err := parseWindowEnd(*forFlag, *untilFlag, now, false)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if strings.TrimSpace(*reason) == "" {
+		errs = append(errs, errors.New("--reason is required: say why, for whoever reads 'fastscaler status' next"))
+	}
+	e, names, err := targetServices(ctx, env, *cluster, services.names, errs)
+	if err != nil {
+		return err
+	}
+	value := autoscaler.PauseIndefinite
+	if !end.IsZero() {
+		value = autoscaler.FormatTagTime(end)
+	}
+	current, err := e.DescribeServices(ctx, names, now)
+	if err != nil {
+		return explainAWS(err)
+	}
+	for _, n := range names {
+		if err := e.Tag(ctx, current[n].ARN, map[string]string{
+			autoscaler.TagPaused:      value,
+			autoscaler.TagPauseReason: autoscaler.SanitizeTagValue(*reason),
+		}); err != nil {
+			return explainAWS(err)
+		}
+		if end.IsZero() {
+			fmt.Fprintf(env.Stdout, "%s: paused until 'fastscaler resume'\n", n)
+		} else {
+			fmt.Fprintf(env.Stdout, "%s: paused until %s (in %s)\n", n, end.UTC().Format(time.RFC3339), fmtDuration(end.Sub(now)))
+		}
+	}
+	return nil
+}
+
+func runResume(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("resume")
+	var services serviceCounts
+	fs.Var(&services, "service", "NAME")
+	cluster := fs.String("cluster", "", "cluster")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var errs []error
+	if err := services.parse(false); err != nil {
+		errs = append(errs, err)
+	}
+	e, names, err := targetServices(ctx, env, *cluster, services.names, errs)
+	if err != nil {
+		return err
+	}
+	now := env.clock().Now()
+	current, err := e.DescribeServices(ctx, names, now)
+	if err != nil {
+		return explainAWS(err)
+	}
+	for _, n := range names {
+		if !current[n].Durable.Paused {
+			fmt.Fprintf(env.Stdout, "%s: was not paused\n", n)
+			continue
+		}
+		if err := e.Untag(ctx, current[n].ARN, autoscaler.PauseTagKeys); err != nil {
+			return explainAWS(err)
+		}
+		fmt.Fprintf(env.Stdout, "%s: resumed\n", n)
+	}
+	return nil
+}
+
+// targetServices loads the configuration, checks the named services (all scaled services when none are named),
+// and returns an ECS client; errs carries earlier usage problems to report together.
+func targetServices(ctx context.Context, env Env, cluster string, named []string, errs []error) (*autoscaler.ECS, []string, error) {
+	cfg, err := servicesConfig(env, cluster)
+	if err != nil {
+		return nil, nil, errors.Join(append(errs, err)...)
+	}
+	names := named
+	if len(names) == 0 {
+		names = cfg.Services()
+	}
+	if err := checkScaled(cfg, names); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, nil, usageError{errors.Join(errs...)}
+	}
+	e, err := newECS(ctx, env, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, names, nil
+}

@@ -1,0 +1,245 @@
+// Package daemontest runs the fastscaler daemon on a fake clock against the ECS and CloudWatch fakes through the
+// real SDK clients, polling stub_status stubs whose counters a test sets, so every rate the daemon sees is exact.
+// The autoscaler and CLI tests share it.
+package daemontest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/internal/clock"
+	"github.com/fastscaler/fastscaler/internal/fakecw"
+	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/nginxtest"
+)
+
+// Cluster is the cluster every Unit uses.
+const Cluster = "prod"
+
+// T0 is the fake clock's start.
+var T0 = time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
+
+// RouterHost is the loopback address of the n-th router task ever started.
+func RouterHost(n int) string { return fmt.Sprintf("127.0.0.%d", 2+n) }
+
+// freePortOn returns a TCP port free on every given host at the time of the call.
+func freePortOn(t *testing.T, hosts []string) int {
+	t.Helper()
+	for range 50 {
+		port := nginxtest.FreePort(t)
+		ok := true
+		for _, h := range hosts {
+			l, err := net.Listen("tcp", net.JoinHostPort(h, fmt.Sprint(port)))
+			if err != nil {
+				ok = false
+				break
+			}
+			l.Close()
+		}
+		if ok {
+			return port
+		}
+	}
+	t.Fatal("no port free on every router address")
+	return 0
+}
+
+// ECSClient returns a real SDK ECS client for the fake at url, retrying without delay.
+func ECSClient(url string) *ecs.Client {
+	return ecs.New(ecs.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
+		Retryer:      retry.NewStandard(func(o *retry.StandardOptions) { o.Backoff = noBackoff{} }),
+	})
+}
+
+// CWClient returns a real SDK CloudWatch client for the fake at url.
+func CWClient(url string) *cloudwatch.Client {
+	return cloudwatch.New(cloudwatch.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
+	})
+}
+
+type noBackoff struct{}
+
+func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
+
+// Unit is a daemon on a fake clock, against the ECS and CloudWatch fakes through the real SDK clients, polling
+// stub_status stubs whose counters the test sets: every rate it sees is exact.
+type Unit struct {
+	T      *testing.T
+	Clock  *clock.Fake
+	ECS    *fakeecs.Server
+	CW     *fakecw.Server
+	Stubs  []*nginxtest.Stub
+	Cfg    autoscaler.Config
+	D      *autoscaler.Daemon
+	Logs   *observer.ObservedLogs
+	ECSURL string
+	CWURL  string
+	Dead   map[int]bool // router task index → its stub gets no traffic
+}
+
+// Options shapes a Unit.
+type Options struct {
+	Env        []string       // extra FASTSCALER_* variables
+	Desired    map[string]int // initial desired counts (default router 2, api 4, api-canary 1)
+	Tags       map[string]map[string]string
+	StartDelay time.Duration // how long a new task takes to run
+	Routers    int           // stub addresses to prepare (default 48)
+}
+
+// New starts the fakes and stubs and builds a daemon; nothing ticks until Step.
+func New(t *testing.T, o Options) *Unit {
+	t.Helper()
+	if o.Routers == 0 {
+		o.Routers = 48
+	}
+	if o.Desired == nil {
+		o.Desired = map[string]int{"router": 2, "api": 4, "api-canary": 1}
+	}
+	hosts := make([]string, o.Routers)
+	for i := range hosts {
+		hosts[i] = RouterHost(i)
+	}
+	port := freePortOn(t, hosts)
+	u := &Unit{T: t, Clock: clock.NewFake(T0), Dead: map[int]bool{}}
+	for _, h := range hosts {
+		u.Stubs = append(u.Stubs, nginxtest.NewStub(t, net.JoinHostPort(h, fmt.Sprint(port))))
+	}
+	u.ECS = fakeecs.New(fakeecs.Options{
+		Now:        u.Clock.Now,
+		StartDelay: o.StartDelay,
+		Address: func(service string, n int) string {
+			if service == "router" {
+				return RouterHost(n)
+			}
+			return fmt.Sprintf("10.1.%d.%d", n/250, n%250+1)
+		},
+	})
+	url, err := u.ECS.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.ECSURL = url
+	t.Cleanup(u.ECS.Close)
+	u.ECS.AddCluster(Cluster)
+	for _, name := range []string{"router", "api", "api-canary"} {
+		u.ECS.AddService(Cluster, name, o.Desired[name], o.Tags[name])
+	}
+	u.CW = fakecw.New(fakecw.Options{Now: u.Clock.Now})
+	cwURL, err := u.CW.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.CWURL = cwURL
+	t.Cleanup(u.CW.Close)
+
+	environ := append([]string{
+		"FASTSCALER_CLUSTER=" + Cluster,
+		"FASTSCALER_ROUTER_SERVICE=router",
+		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
+		"FASTSCALER_WEIGHTS=api:90,api-canary:10",
+		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
+		"FASTSCALER_POLL_INTERVAL=1s",
+		"FASTSCALER_POLL_TIMEOUT=500ms",
+		fmt.Sprintf("FASTSCALER_STATUS_PORT=%d", port),
+		"FASTSCALER_ECS_RATE=1000",
+	}, o.Env...)
+	u.Cfg, err = autoscaler.LoadConfig(environ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.DebugLevel)
+	u.Logs = logs
+	u.D, err = autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(url), Metrics: CWClient(cwURL), Clock: u.Clock, Log: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Restart replaces the daemon with a new one (fresh memory), as after a crash.
+func (u *Unit) Restart() {
+	u.T.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	d, err := autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(u.ECSURL), Metrics: CWClient(u.CWURL), Clock: u.Clock, Log: zap.New(core)})
+	if err != nil {
+		u.T.Fatal(err)
+	}
+	u.D, u.Logs = d, logs
+}
+
+// Step spreads rps over the running router tasks for one second of fake time, then ticks.
+func (u *Unit) Step(rps float64) {
+	u.T.Helper()
+	snap, _ := u.ECS.Service(Cluster, "router")
+	var live []int
+	for _, task := range snap.Tasks {
+		var i int
+		if _, err := fmt.Sscanf(task.IPv4, "127.0.0.%d", &i); err != nil || i-2 >= len(u.Stubs) {
+			u.T.Fatalf("router task at %q has no stub", task.IPv4)
+		}
+		if task.LastStatus == "RUNNING" && !u.Dead[i-2] {
+			live = append(live, i-2)
+		}
+	}
+	for _, i := range live {
+		u.Stubs[i].Add(int64(rps / float64(len(live))))
+	}
+	u.Clock.Advance(time.Second)
+	u.D.Tick(context.Background())
+}
+
+// Run steps at a constant load for d of fake time.
+func (u *Unit) Run(rps float64, d time.Duration) {
+	u.T.Helper()
+	for end := u.Clock.Now().Add(d); u.Clock.Now().Before(end); {
+		u.Step(rps)
+	}
+}
+
+// Desired returns a service's desired count in the fake.
+func (u *Unit) Desired(name string) int {
+	s, ok := u.ECS.Service(Cluster, name)
+	if !ok {
+		u.T.Fatalf("no service %s", name)
+	}
+	return s.DesiredCount
+}
+
+// Updates returns the UpdateService calls made so far.
+func (u *Unit) Updates() []fakeecs.Call {
+	var out []fakeecs.Call
+	for _, c := range u.ECS.Calls() {
+		if c.Op == "UpdateService" && c.Err == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DescribeUpdates formats calls for a failure message.
+func DescribeUpdates(cs []fakeecs.Call) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format("15:04:05"), c.Service, *c.DesiredCount)
+	}
+	return b.String()
+}
