@@ -56,7 +56,7 @@ type Config struct {
 	SurgeMinRPS     float64       `env:"FASTSCALER_SURGE_MIN_RPS" envDefault:"50"`
 	MaxProjection   float64       `env:"FASTSCALER_MAX_PROJECTION" envDefault:"4"`
 	SteadyWindow    time.Duration `env:"FASTSCALER_STEADY_WINDOW" envDefault:"10s"`
-	SlopeWindow     time.Duration `env:"FASTSCALER_SLOPE_WINDOW" envDefault:"15s"`
+	SlopeWindow     time.Duration `env:"FASTSCALER_SLOPE_WINDOW" envDefault:"10s"`
 	BaselineWindow  time.Duration `env:"FASTSCALER_BASELINE_WINDOW" envDefault:"5m"`
 	SurgeHold       time.Duration `env:"FASTSCALER_SURGE_HOLD" envDefault:"60s"`
 	Tolerance       float64       `env:"FASTSCALER_TOLERANCE" envDefault:"0.1"`

@@ -34,7 +34,7 @@ type TargetState struct {
 	Status Status
 	Rates  Rates // rates valid only when Status is StatusOK; gauges also for StatusFirst and StatusReset
 	Err    error // why the target is missing, for StatusFailed
-	New    bool  // the target never gave a good sample before this cycle: it is not known to serve traffic yet
+	New    bool  // no good sample before this cycle and no clients now: not known to serve traffic yet
 }
 
 // Snapshot aggregates one poll cycle over all known targets.
@@ -43,7 +43,7 @@ type Snapshot struct {
 	Known     int // targets polled
 	Fetched   int // targets that answered with a valid page (gauges available)
 	Reporting int // targets with valid rates (StatusOK)
-	New       int // targets that never gave a good sample before this cycle (e.g. tasks that just started)
+	New       int // targets not known to serve yet: no good sample before this cycle and no clients now
 	Targets   []TargetState
 
 	// Sums over reporting targets (rates) or fetched targets (gauges). They cover only part of the fleet when
@@ -56,7 +56,8 @@ type Snapshot struct {
 	Dropped        int64
 }
 
-// Serving is the number of targets known to carry traffic: those that gave a good sample before this cycle.
+// Serving is the number of targets known to carry traffic: those that gave a good sample before this cycle or have
+// clients now.
 func (s Snapshot) Serving() int { return s.Known - s.New }
 
 // Coverage is the fraction of known targets that reported valid rates (0 when none are known).
@@ -89,7 +90,9 @@ func (t *Tracker) Observe(at time.Time, samples []Sample) Snapshot {
 		seen[s.Target.ID] = struct{}{}
 		prev, hadPrev := t.prev[s.Target.ID]
 		st := Derive(prev, hadPrev, s, t.staleAfter)
-		st.New = !hadPrev
+		// A target is new (not known to serve) until it gave a good sample, unless this very sample shows clients
+		// on it: then it serves already, and leaving it out would read the traffic it took as a load drop.
+		st.New = !hadPrev && !(st.Status == StatusFirst && st.Rates.Active > 0)
 		if st.New {
 			snap.New++
 		}

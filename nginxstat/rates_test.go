@@ -97,7 +97,7 @@ func TestTrackerNeverReadsMissingAsZero(t *testing.T) {
 		sample("a", 0, 1000, 10, 10, 0, 1, 1, 0),
 		sample("b", 0, 5000, 10, 10, 0, 1, 1, 0),
 	})
-	if s1.Known != 2 || s1.Reporting != 0 || s1.Fetched != 2 || s1.New != 2 || s1.Serving() != 0 {
+	if s1.Known != 2 || s1.Reporting != 0 || s1.Fetched != 2 || s1.New != 2 || s1.Serving() != 0 { // only our poll on them
 		t.Fatalf("cycle 1: known/fetched/reporting = %d/%d/%d, want 2/2/0", s1.Known, s1.Fetched, s1.Reporting)
 	}
 	// Cycle 2: a reports 100 rps, b fails.
@@ -124,6 +124,18 @@ func TestTrackerNeverReadsMissingAsZero(t *testing.T) {
 	})
 	if got := s5.Targets[1].Status; got != StatusFirst || !s5.Targets[1].New || s5.Serving() != 1 {
 		t.Fatalf("cycle 5: returning target status %q new %v serving %d, want %q, new, 1", got, s5.Targets[1].New, s5.Serving(), StatusFirst)
+	}
+}
+
+func TestNewTargetWithClientsIsServing(t *testing.T) {
+	tr := NewTracker(10 * time.Second)
+	snap := tr.Observe(t0, []Sample{
+		sample("idle", 0, 10, 1, 1, 0, 1, 1, 0),  // only the poll's own connection
+		sample("busy", 0, 10, 9, 9, 0, 3, 12, 8), // 11 client connections already
+		{Target: Target{ID: "down", Addr: "down:8081"}, At: t0, Err: errors.New("refused")},
+	})
+	if snap.New != 2 || snap.Serving() != 1 {
+		t.Fatalf("new %d serving %d, want 2 new (idle, down) and 1 serving (busy)", snap.New, snap.Serving())
 	}
 }
 

@@ -15,7 +15,7 @@ const (
 	DefaultMaxProjection   = 4.0
 	DefaultShortWindow     = 3 * time.Second // the last 2 polls at the default 2 s interval
 	DefaultSteadyWindow    = 10 * time.Second
-	DefaultSlopeWindow     = 15 * time.Second
+	DefaultSlopeWindow     = 10 * time.Second
 	DefaultBaselineWindow  = 5 * time.Minute
 	DefaultMinBaseline     = 30 * time.Second
 	DefaultSurgeHold       = 60 * time.Second

@@ -56,9 +56,12 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 
 	sizeLoad := d.Steady
 	if surge && valid {
-		proj := d.Short + max(0, d.Slope)*cfg.LeadTime.Seconds()
-		proj = min(proj, cfg.MaxProjection*d.Short)
-		d.Projected = max(proj, d.Short, d.Steady)
+		// Start from this tick's rate when it is above the short-window mean: in a surge the newest poll is the
+		// best estimate of the load now.
+		now := max(d.Load, d.Short)
+		proj := now + max(0, d.Slope)*cfg.LeadTime.Seconds()
+		proj = min(proj, cfg.MaxProjection*now)
+		d.Projected = max(proj, d.Steady)
 		sizeLoad = d.Projected
 	}
 
@@ -249,8 +252,19 @@ func firstAfter(ps []Point, from time.Time) time.Time {
 	return from
 }
 
-// slope fits a least-squares line to points with from < At ≤ to and returns its slope in requests/s per second.
+// slope estimates sustained growth of the load, in requests/s per second, over points with from < At ≤ to: it
+// fits a least-squares line to the older and to the newer half of the window and returns the smaller slope (0 when
+// either is flat or falling). A ramp grows in both halves; a step (a load that jumped once and stays) grows in one
+// half only, so it is sized for its new level instead of being projected to a multiple of it.
 func slope(ps []Point, from, to time.Time) float64 {
+	mid := from.Add(to.Sub(from) / 2)
+	older := lsSlope(ps, from, mid)
+	newer := lsSlope(ps, mid, to)
+	return max(0, min(older, newer))
+}
+
+// lsSlope is the least-squares slope of points with from < At ≤ to (0 with fewer than 2 points).
+func lsSlope(ps []Point, from, to time.Time) float64 {
 	var n, sx, sy, sxx, sxy float64
 	for _, p := range ps {
 		if !p.At.After(from) || p.At.After(to) {

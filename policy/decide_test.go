@@ -127,19 +127,63 @@ func TestSurgeProjectsLeadTimeAheadAndCaps(t *testing.T) {
 	if math.Abs(d.Slope-20) > 1e-6 {
 		t.Fatalf("slope %.3f, want 20", d.Slope)
 	}
-	want := d.Short + 20*cfg.LeadTime.Seconds()
+	want := d.Load + 20*cfg.LeadTime.Seconds() // this tick's rate is above the short-window mean
 	if math.Abs(d.Projected-want) > 1e-6 {
-		t.Errorf("projected %.1f, want short %.1f + 20 rps/s × %s = %.1f", d.Projected, d.Short, cfg.LeadTime, want)
+		t.Errorf("projected %.1f, want load %.1f + 20 rps/s × %s = %.1f", d.Projected, d.Load, cfg.LeadTime, want)
 	}
 
-	// A violent slope is capped at MaxProjection × short.
+	// A violent ramp is capped at MaxProjection × the current rate.
 	cfg.MaxProjection = 2
 	tl2 := newTimeline(t, cfg, initial)
 	tl2.steady(1000, 6*time.Minute, time.Second)
-	tl2.tick(full(3000), time.Second)
-	d = tl2.tick(full(5000), time.Second)
-	if d.Mode != ModeSurge || d.Projected != cfg.MaxProjection*d.Short {
-		t.Errorf("projected %.0f with short %.0f, want the cap %.0f: %s", d.Projected, d.Short, cfg.MaxProjection*d.Short, describe(d))
+	for i := 1; i <= 12; i++ {
+		d = tl2.tick(full(1000+float64(i)*500), time.Second)
+	}
+	if d.Mode != ModeSurge || d.Projected != cfg.MaxProjection*d.Load {
+		t.Errorf("projected %.0f with load %.0f, want the cap %.0f: %s", d.Projected, d.Load, cfg.MaxProjection*d.Load, describe(d))
+	}
+}
+
+// TestStepSurgeIsSizedForItsLevel checks that a load that jumps once is not read as sustained growth: it is sized
+// for its new level, not projected to a multiple of it.
+func TestStepSurgeIsSizedForItsLevel(t *testing.T) {
+	tl := newTimeline(t, testConfig(), initial)
+	tl.steady(1000, 6*time.Minute, time.Second)
+	for range 10 {
+		if d := tl.tick(full(10000), time.Second); d.Projected > 10000*1.01 {
+			t.Fatalf("a 10x step projected to %.0f rps: %s", d.Projected, describe(d))
+		}
+	}
+	if got := tl.desired("api"); got != 36 {
+		t.Errorf("api desired %d after a step to 10000 rps, want 36 (9000/250)", got)
+	}
+	if got := tl.desired("router"); got != 10 {
+		t.Errorf("router desired %d, want 10", got)
+	}
+}
+
+func TestSlopeSeesRampsNotSteps(t *testing.T) {
+	series := func(f func(i int) float64) []Point {
+		var ps []Point
+		for i := range 20 {
+			ps = append(ps, Point{At: epoch.Add(time.Duration(i) * time.Second), RPS: f(i)})
+		}
+		return ps
+	}
+	from, to := epoch.Add(9*time.Second), epoch.Add(19*time.Second)
+	if got := slope(series(func(i int) float64 { return 1000 + 50*float64(i) }), from, to); math.Abs(got-50) > 1e-9 {
+		t.Errorf("slope of a ramp = %v, want 50", got)
+	}
+	for step := 10; step <= 19; step++ {
+		if got := slope(series(func(i int) float64 { return map[bool]float64{true: 10000, false: 1000}[i >= step] }), from, to); got != 0 {
+			t.Errorf("slope of a step at %ds = %v, want 0", step, got)
+		}
+	}
+	if got := slope(series(func(i int) float64 { return 5000 - 20*float64(i) }), from, to); got != 0 {
+		t.Errorf("slope of a falling load = %v, want 0", got)
+	}
+	if got := slope(series(func(i int) float64 { return 1000 }), from, to); got != 0 {
+		t.Errorf("slope of a flat load = %v, want 0", got)
 	}
 }
 

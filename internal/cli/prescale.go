@@ -390,4 +390,3 @@ func fmtDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dm", m)
 }
-

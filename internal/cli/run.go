@@ -99,7 +99,6 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	return runErr
 }
 
-
 func runHealthcheck(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("healthcheck")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")

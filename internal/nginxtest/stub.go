@@ -15,10 +15,12 @@ type Stub struct {
 	mu       sync.Mutex
 	requests int64
 	accepts  int64
-	inFlight int64
-	garbage  bool
-	down     bool
-	srv      *http.Server
+	// startRequests is the counter at start or restart: any request beyond it (and the poll) is a client's.
+	startRequests int64
+	inFlight      int64
+	garbage       bool
+	down          bool
+	srv           *http.Server
 }
 
 // NewStub serves a stub_status page at every path on addr ("127.0.0.2:0" picks a port).
@@ -28,7 +30,7 @@ func NewStub(tb TB, addr string) *Stub {
 	if err != nil {
 		tb.Fatal(fmt.Sprintf("stub_status stub on %s: %v", addr, err))
 	}
-	s := &Stub{Addr: l.Addr().String(), requests: 1000, accepts: 10}
+	s := &Stub{Addr: l.Addr().String(), requests: 1000, startRequests: 1000, accepts: 10}
 	s.srv = &http.Server{Handler: s}
 	go func() { _ = s.srv.Serve(l) }()
 	tb.Cleanup(func() { _ = s.srv.Close() })
@@ -48,8 +50,12 @@ func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.requests++
-	fmt.Fprintf(w, "Active connections: %d \nserver accepts handled requests\n %d %d %d \nReading: 0 Writing: %d Waiting: 0 \n",
-		s.inFlight+1, s.accepts, s.accepts, s.requests, s.inFlight+1)
+	waiting := int64(0)
+	if s.requests > s.startRequests+1 {
+		waiting = 4 // clients have come: some keep-alive connections stay open
+	}
+	fmt.Fprintf(w, "Active connections: %d \nserver accepts handled requests\n %d %d %d \nReading: 0 Writing: %d Waiting: %d \n",
+		s.inFlight+1+waiting, s.accepts, s.accepts, s.requests, s.inFlight+1, waiting)
 }
 
 // Add counts n more client requests.
@@ -83,6 +89,6 @@ func (s *Stub) SetDown(on bool) {
 // Restart resets the counters, like an nginx restart.
 func (s *Stub) Restart() {
 	s.mu.Lock()
-	s.requests, s.accepts = 1, 1
+	s.requests, s.accepts, s.startRequests = 1, 1, 1
 	s.mu.Unlock()
 }
