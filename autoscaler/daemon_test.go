@@ -144,16 +144,16 @@ func TestMissingOrGarbageDataNeverScalesIn(t *testing.T) {
 	}
 }
 
-// TestRestartHonoursDurableCooldown kills the daemon (all memory lost) three minutes after a scale-out: the
-// new one must still wait out the cooldown recorded in the service tags. A daemon with memory-only state would
-// scale in as soon as its windows filled, five minutes after the restart.
+// TestRestartHonoursDurableCooldown kills the daemon (all memory lost) a minute after its last scale-out: the new
+// one must still wait out the cooldown recorded in the service tags. A daemon with memory-only state would scale
+// in as soon as its windows filled, five minutes after the restart and six after the scale-out.
 func TestRestartHonoursDurableCooldown(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{})
 	u.Run(1000, 6*time.Minute)
-	u.Run(10000, 2*time.Minute)
+	u.Run(10000, 30*time.Second)
 	ups := u.Updates()
 	lastOut := ups[len(ups)-1].Time
-	u.Run(1000, 3*time.Minute)
+	u.Run(1000, 30*time.Second)
 	if tag := tag(u, "api", autoscaler.TagLastScaleOut); tag == "" {
 		t.Fatal("no last-scale-out tag written")
 	}
