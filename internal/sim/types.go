@@ -1,0 +1,52 @@
+package sim
+
+import "time"
+
+// Trace is an offered load, one value per second.
+type Trace struct {
+	Name   string
+	Start  time.Time // wall-clock time of RPS[0]; zero for traces given in seconds
+	RPS    []float64 // requests per second offered to the NLB, second by second
+	Floors []Floor   // pre-scale floors an SRE set during the trace
+}
+
+// Duration is the trace's length.
+func (t Trace) Duration() time.Duration { return time.Duration(len(t.RPS)) * time.Second }
+
+// Floor is a pre-scale floor on one service during a trace.
+type Floor struct {
+	Service string
+	Count   int
+	From    time.Duration // offset from the trace's start
+	Until   time.Duration
+}
+
+// Point is one second of one policy's run.
+type Point struct {
+	Load     float64        // offered requests/s
+	Capacity float64        // requests/s the ready fleet could serve end to end (router and backends)
+	Unserved float64        // requests/s answered 503 (or dropped)
+	Tasks    map[string]int // tasks launched (running or starting) per service: what is billed
+	Ready    map[string]int // tasks serving per service
+}
+
+// Summary is one policy's outcome over a trace.
+type Summary struct {
+	Policy            string  `json:"policy"`
+	Requests          float64 `json:"requests"`
+	Unserved          float64 `json:"unserved"`
+	UnservedPct       float64 `json:"unserved_pct"`
+	SecondsWith503    int     `json:"seconds_with_503"`
+	PeakUnservedRPS   float64 `json:"peak_unserved_rps"`
+	FirstScaleOutSecs float64 `json:"first_scale_out_s"` // after the load first exceeds the starting capacity; -1 if never
+	TaskMinutes       float64 `json:"task_minutes"`
+	CostVsOracle      float64 `json:"cost_vs_oracle"` // task-minutes ÷ the oracle's; 0 when no oracle ran
+	ScalingActions    int     `json:"scaling_actions"`
+	FalseScaleOuts    int     `json:"false_scale_outs"` // scale-outs not needed within the following lead time
+}
+
+// Result is one policy's run.
+type Result struct {
+	Summary Summary
+	Points  []Point // one per second of the trace
+}
