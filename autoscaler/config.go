@@ -55,6 +55,7 @@ type Config struct {
 	// Further policy knobs; the defaults are the policy package's.
 	SurgeMinRPS     float64       `env:"FASTSCALER_SURGE_MIN_RPS" envDefault:"50"`
 	MaxProjection   float64       `env:"FASTSCALER_MAX_PROJECTION" envDefault:"4"`
+	MaxSurgeFactor  float64       `env:"FASTSCALER_MAX_SURGE_FACTOR" envDefault:"10"`
 	SteadyWindow    time.Duration `env:"FASTSCALER_STEADY_WINDOW" envDefault:"10s"`
 	SlopeWindow     time.Duration `env:"FASTSCALER_SLOPE_WINDOW" envDefault:"10s"`
 	BaselineWindow  time.Duration `env:"FASTSCALER_BASELINE_WINDOW" envDefault:"5m"`
@@ -222,6 +223,9 @@ func (c Config) validateDaemon(errs *[]error) {
 	if !(c.MaxProjection >= 1) {
 		bad("FASTSCALER_MAX_PROJECTION", "%v must be ≥ 1", c.MaxProjection)
 	}
+	if !(c.MaxSurgeFactor > 1) {
+		bad("FASTSCALER_MAX_SURGE_FACTOR", "%v must be > 1", c.MaxSurgeFactor)
+	}
 	if !(c.Tolerance >= 0 && c.Tolerance < 1) {
 		bad("FASTSCALER_TOLERANCE", "%v must be within [0, 1)", c.Tolerance)
 	}
@@ -256,6 +260,7 @@ func (c Config) Policy() policy.Config {
 	p.SurgeMinRPS = c.SurgeMinRPS
 	p.LeadTime = c.LeadTime
 	p.MaxProjection = c.MaxProjection
+	p.MaxSurgeFactor = c.MaxSurgeFactor
 	// The short window spans the last two polls, so a surge is seen within two polls of crossing the ratio.
 	p.ShortWindow = c.PollInterval * 3 / 2
 	p.SteadyWindow = c.SteadyWindow

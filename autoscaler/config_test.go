@@ -31,7 +31,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		Capacity:   FloatMap{"router": 1000, "api": 250, "api-canary": 250},
 		StatusPort: 8081, StatusPath: "/nginx_status", PollInterval: 2 * time.Second, PollTimeout: time.Second,
 		SurgeRatio: 1.5, LeadTime: 75 * time.Second, ScaleInCooldown: 10 * time.Minute, Listen: ":9090",
-		LogLevel: "info", MetricsNamespace: "Fastscaler", SurgeMinRPS: 50, MaxProjection: 4,
+		LogLevel: "info", MetricsNamespace: "Fastscaler", SurgeMinRPS: 50, MaxProjection: 4, MaxSurgeFactor: 10,
 		SteadyWindow: 10 * time.Second, SlopeWindow: 10 * time.Second, BaselineWindow: 5 * time.Minute,
 		SurgeHold: time.Minute, Tolerance: 0.1, Stabilization: 5 * time.Minute, ScaleInStep: 0.2,
 		ScaleInInterval: time.Minute, MinCoverage: 0.9, DiscoveryInterval: 10 * time.Second, ECSRate: 5,

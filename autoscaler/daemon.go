@@ -238,16 +238,11 @@ func sameTargets(a, b []nginxstat.Target) bool {
 
 // input builds the policy's view of this tick.
 func (d *Daemon) input(snap nginxstat.Snapshot, now time.Time) policy.Input {
-	known := snap.Known
-	// Router tasks ECS counts as running but discovery has not listed yet are known and not serving: they lower
-	// coverage (blocking scale-in) without inflating the extrapolated load.
-	if r, ok := d.services[d.cfg.RouterService]; ok && r.Running > known {
-		known = r.Running
+	routerRunning := 0
+	if r, ok := d.services[d.cfg.RouterService]; ok {
+		routerRunning = r.Running
 	}
-	in := policy.Input{
-		Load:     policy.Load{RequestsPerSec: snap.RequestsPerSec, Reporting: snap.Reporting, Known: known, Serving: snap.Serving()},
-		Services: map[string]policy.ServiceState{},
-	}
+	in := policy.Input{Load: LoadOf(snap, routerRunning), Services: map[string]policy.ServiceState{}}
 	for name := range d.cfg.Capacity {
 		s, ok := d.services[name]
 		if !ok {
@@ -269,6 +264,18 @@ func (d *Daemon) input(snap nginxstat.Snapshot, now time.Time) policy.Input {
 		in.Services[name] = ps
 	}
 	return in
+}
+
+// LoadOf turns a poll cycle into the policy's view of the router load. Router tasks ECS counts as running but not
+// polled yet (discovery lags) are known and not serving: they lower coverage, blocking scale-in, without inflating
+// the extrapolated load. The simulator uses it too, so both see load the same way.
+func LoadOf(snap nginxstat.Snapshot, routerRunning int) policy.Load {
+	return policy.Load{
+		RequestsPerSec: snap.RequestsPerSec,
+		Reporting:      snap.Reporting,
+		Known:          max(snap.Known, routerRunning),
+		Serving:        snap.Serving(),
+	}
 }
 
 func (d *Daemon) desiredOf(s Service) int {

@@ -13,6 +13,7 @@ const (
 	DefaultSurgeMinRPS     = 50.0
 	DefaultLeadTime        = 75 * time.Second
 	DefaultMaxProjection   = 4.0
+	DefaultMaxSurgeFactor  = 10.0
 	DefaultShortWindow     = 3 * time.Second // the last 2 polls at the default 2 s interval
 	DefaultSteadyWindow    = 10 * time.Second
 	DefaultSlopeWindow     = 10 * time.Second
@@ -42,7 +43,8 @@ type Config struct {
 	SurgeRatio     float64       // short-window rate ≥ SurgeRatio × baseline starts a surge ...
 	SurgeMinRPS    float64       // ... if the short-window rate is also at least this many requests/s
 	LeadTime       time.Duration // a surge is sized for the load projected this far ahead
-	MaxProjection  float64       // the projection is capped at this multiple of the short-window rate
+	MaxProjection  float64       // the projection is capped at this multiple of the current rate ...
+	MaxSurgeFactor float64       // ... and at this multiple of the baseline the surge started from
 	ShortWindow    time.Duration // surge detection: mean rate over the last 2–3 polls
 	SteadyWindow   time.Duration // steady sizing: mean rate over this window
 	SlopeWindow    time.Duration // the load's slope is fitted over this window
@@ -66,6 +68,7 @@ func DefaultConfig() Config {
 		SurgeMinRPS:     DefaultSurgeMinRPS,
 		LeadTime:        DefaultLeadTime,
 		MaxProjection:   DefaultMaxProjection,
+		MaxSurgeFactor:  DefaultMaxSurgeFactor,
 		ShortWindow:     DefaultShortWindow,
 		SteadyWindow:    DefaultSteadyWindow,
 		SlopeWindow:     DefaultSlopeWindow,
@@ -114,6 +117,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.MaxProjection >= 1) {
 		bad("max projection %v must be ≥ 1", c.MaxProjection)
+	}
+	if !(c.MaxSurgeFactor > 1) {
+		bad("max surge factor %v must be > 1", c.MaxSurgeFactor)
 	}
 	if !(c.Tolerance >= 0 && c.Tolerance < 1) {
 		bad("tolerance %v must be within [0, 1)", c.Tolerance)

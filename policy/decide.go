@@ -45,13 +45,13 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 	surgeCond := valid && d.Baseline > 0 && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
 	if surgeCond {
 		if !now.Before(st.SurgeUntil) {
-			st.SurgeSince = now
+			st.SurgeSince, st.SurgeBase = now, d.Baseline
 		}
 		st.SurgeUntil = now.Add(cfg.SurgeHold)
 	}
 	surge := now.Before(st.SurgeUntil)
 	if !surge {
-		st.SurgeSince = time.Time{}
+		st.SurgeSince, st.SurgeBase = time.Time{}, 0
 	}
 
 	sizeLoad := d.Steady
@@ -60,8 +60,15 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 		// best estimate of the load now.
 		now := max(d.Load, d.Short)
 		proj := now + max(0, d.Slope)*cfg.LeadTime.Seconds()
+		// Anticipation is bounded twice: by a multiple of the current rate, and by the largest surge planned for,
+		// relative to where this surge started. Neither bounds the reaction: a load beyond them is still sized
+		// for as it arrives. The second bound keeps a catch-up (served load jumping when capacity arrives after
+		// saturation) from being read as ever steeper growth.
 		proj = min(proj, cfg.MaxProjection*now)
-		d.Projected = max(proj, d.Steady)
+		if st.SurgeBase > 0 {
+			proj = min(proj, cfg.MaxSurgeFactor*st.SurgeBase)
+		}
+		d.Projected = max(proj, now, d.Steady)
 		sizeLoad = d.Projected
 	}
 

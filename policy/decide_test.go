@@ -132,8 +132,8 @@ func TestSurgeProjectsLeadTimeAheadAndCaps(t *testing.T) {
 		t.Errorf("projected %.1f, want load %.1f + 20 rps/s × %s = %.1f", d.Projected, d.Load, cfg.LeadTime, want)
 	}
 
-	// A violent ramp is capped at MaxProjection × the current rate.
-	cfg.MaxProjection = 2
+	// A violent ramp is capped at MaxProjection × the current rate ...
+	cfg.MaxProjection, cfg.MaxSurgeFactor = 2, 100
 	tl2 := newTimeline(t, cfg, initial)
 	tl2.steady(1000, 6*time.Minute, time.Second)
 	for i := 1; i <= 12; i++ {
@@ -141,6 +141,20 @@ func TestSurgeProjectsLeadTimeAheadAndCaps(t *testing.T) {
 	}
 	if d.Mode != ModeSurge || d.Projected != cfg.MaxProjection*d.Load {
 		t.Errorf("projected %.0f with load %.0f, want the cap %.0f: %s", d.Projected, d.Load, cfg.MaxProjection*d.Load, describe(d))
+	}
+
+	// ... and at MaxSurgeFactor × the baseline the surge started from; the reaction to actual load is not capped.
+	cfg.MaxProjection, cfg.MaxSurgeFactor = 4, 3
+	tl3 := newTimeline(t, cfg, initial)
+	tl3.steady(1000, 6*time.Minute, time.Second)
+	for i := 1; i <= 30; i++ {
+		d = tl3.tick(full(1000+float64(i)*100), time.Second)
+		if d.Mode == ModeSurge && d.Projected > max(3*1000*1.01, d.Load) {
+			t.Fatalf("tick %d: projected %.0f beyond 3x the 1000 rps baseline: %s", i, d.Projected, describe(d))
+		}
+	}
+	if d.Load != 4000 || d.Projected != 4000 {
+		t.Errorf("load %.0f projected %.0f, want both 4000: beyond the factor the actual load is still sized for", d.Load, d.Projected)
 	}
 }
 

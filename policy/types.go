@@ -89,6 +89,7 @@ type State struct {
 	LastScaleIn  map[string]time.Time // per service
 	LastGap      time.Time            // last tick after FirstData with coverage below MinCoverage
 	SurgeSince   time.Time            // start of the current surge (zero: none)
+	SurgeBase    float64              // the baseline when the current surge started
 	SurgeUntil   time.Time            // surge mode lasts until this time
 }
 

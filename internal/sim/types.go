@@ -23,30 +23,31 @@ type Floor struct {
 
 // Point is one second of one policy's run.
 type Point struct {
-	Load     float64        // offered requests/s
-	Capacity float64        // requests/s the ready fleet could serve end to end (router and backends)
-	Unserved float64        // requests/s answered 503 (or dropped)
-	Tasks    map[string]int // tasks launched (running or starting) per service: what is billed
-	Ready    map[string]int // tasks serving per service
+	Load     float64 // offered requests/s
+	Capacity float64 // requests/s the ready fleet could serve end to end (router and backends) at 100% CPU
+	Unserved float64 // requests/s answered 503 (or dropped)
 }
 
 // Summary is one policy's outcome over a trace.
 type Summary struct {
-	Policy            string  `json:"policy"`
-	Requests          float64 `json:"requests"`
-	Unserved          float64 `json:"unserved"`
-	UnservedPct       float64 `json:"unserved_pct"`
-	SecondsWith503    int     `json:"seconds_with_503"`
-	PeakUnservedRPS   float64 `json:"peak_unserved_rps"`
-	FirstScaleOutSecs float64 `json:"first_scale_out_s"` // after the load first exceeds the starting capacity; -1 if never
-	TaskMinutes       float64 `json:"task_minutes"`
-	CostVsOracle      float64 `json:"cost_vs_oracle"` // task-minutes ÷ the oracle's; 0 when no oracle ran
-	ScalingActions    int     `json:"scaling_actions"`
-	FalseScaleOuts    int     `json:"false_scale_outs"` // scale-outs not needed within the following lead time
+	Policy            string   `json:"policy"`
+	Requests          float64  `json:"requests"`
+	Unserved          float64  `json:"unserved"`
+	UnservedPct       float64  `json:"unserved_pct"`
+	SecondsWith503    int      `json:"seconds_with_503"`
+	PeakUnservedRPS   float64  `json:"peak_unserved_rps"`
+	FirstScaleOutSecs *float64 `json:"first_scale_out_s"` // from the load first exceeding the starting capacity (negative: before it); nil if it never did or no scale-out
+	TaskMinutes       float64  `json:"task_minutes"`
+	CostVsOracle      float64  `json:"cost_vs_oracle"` // task-minutes ÷ the oracle's; 0 when no oracle ran
+	ScalingActions    int      `json:"scaling_actions"`
+	FalseScaleOuts    int      `json:"false_scale_outs"` // scale-outs not needed within the following lead time
 }
 
 // Result is one policy's run.
 type Result struct {
-	Summary Summary
-	Points  []Point // one per second of the trace
+	Summary  Summary
+	Points   []Point   // one per second of the trace
+	Services []string  // the scaled services, sorted
+	Tasks    [][]int32 // per service (as Services), per second: tasks launched (running or starting), what is billed
+	Ready    [][]int32 // per service, per second: tasks serving
 }

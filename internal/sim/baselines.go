@@ -1,0 +1,223 @@
+package sim
+
+import (
+	"math"
+	"time"
+)
+
+// The AWS baselines read CloudWatch's ECS CPUUtilization: one datapoint per minute per service (the average over
+// the minute), usable MetricDelay after the minute ends.
+//
+// Sources:
+//   - Target tracking: https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
+//     and https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html:
+//     Application Auto Scaling creates a high alarm (3 of 3 one-minute datapoints above the target) and a low
+//     alarm (15 of 15 datapoints below 90% of the target); ECS's default cooldowns are 300 s for both directions;
+//     "while the scale-out cooldown is in effect, the capacity added by the initiating scale-out activity is
+//     calculated as part of the desired capacity for the next scale-out".
+//   - Step scaling: https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html,
+//     with the documented example's steps (+10%, +20%, +30% for 0–10, 10–20 and 20+ points above the threshold)
+//     on a 1-of-1 one-minute alarm at the CPU target, a 60 s cooldown, and a scale-in alarm of 15 datapoints below
+//     40% removing 10% (at least one task) with a 300 s cooldown.
+const (
+	aasCooldown      = 300 * time.Second
+	ttOutDatapoints  = 3
+	ttInDatapoints   = 15
+	ttInFraction     = 0.9
+	stepCooldown     = 60 * time.Second
+	stepInThreshold  = 40.0
+	stepInDatapoints = 15
+	stepInAdjustment = 0.10
+	minuteSeconds    = 60
+	neverDuration    = time.Duration(math.MinInt64 / 2)
+)
+
+// aasState is one service's Application Auto Scaling state.
+type aasState struct {
+	lastOut, lastIn time.Duration
+	outBase         int // desired count when the current scale-out cooldown began
+}
+
+func newAAS() *aasState { return &aasState{lastOut: neverDuration, lastIn: neverDuration} }
+
+// datapoints returns the latest n usable one-minute CPU datapoints of a service at now, oldest first, or nil if
+// fewer exist.
+func (w *world) datapoints(name string, now time.Duration, n int) []float64 {
+	usable := int((now-w.cfg.MetricDelay)/time.Second) / minuteSeconds // complete minutes whose datapoint is out
+	if usable < n {
+		return nil
+	}
+	cpu := w.cpu[name]
+	out := make([]float64, 0, n)
+	for m := usable - n; m < usable; m++ {
+		sum := 0.0
+		for _, v := range cpu[m*minuteSeconds : (m+1)*minuteSeconds] {
+			sum += v
+		}
+		out = append(out, sum/minuteSeconds)
+	}
+	return out
+}
+
+func allAbove(ds []float64, v float64) bool {
+	for _, d := range ds {
+		if !(d > v) {
+			return false
+		}
+	}
+	return len(ds) > 0
+}
+
+func allBelow(ds []float64, v float64) bool {
+	for _, d := range ds {
+		if !(d < v) {
+			return false
+		}
+	}
+	return len(ds) > 0
+}
+
+// targetTracking models an Application Auto Scaling target tracking policy on ECS average CPU.
+type targetTracking struct{ svc map[string]*aasState }
+
+func (p *targetTracking) init(*world) {}
+
+func (p *targetTracking) step(w *world, sec int) {
+	now := time.Duration(sec+1) * time.Second
+	if (sec+1)%minuteSeconds != 0 {
+		return // alarms evaluate once a minute
+	}
+	target := w.cfg.TargetCPU
+	for _, name := range w.names {
+		st := p.svc[name]
+		if st == nil {
+			st = newAAS()
+			p.svc[name] = st
+		}
+		f := w.fleets[name]
+		cur := f.desired()
+		if ds := w.datapoints(name, now, ttOutDatapoints); allAbove(ds, target) {
+			latest := ds[len(ds)-1]
+			base := cur
+			inCooldown := now-st.lastOut < aasCooldown
+			if inCooldown {
+				base = st.outBase
+			}
+			if want := int(math.Ceil(float64(base) * latest / target)); want > cur {
+				if !inCooldown {
+					st.outBase = cur
+					st.lastOut = now
+				}
+				w.setClamped(name, want, now)
+			}
+			continue
+		}
+		if ds := w.datapoints(name, now, ttInDatapoints); allBelow(ds, ttInFraction*target) &&
+			now-st.lastIn >= aasCooldown && now-st.lastOut >= aasCooldown {
+			if want := int(math.Ceil(float64(cur) * ds[len(ds)-1] / target)); want < cur {
+				st.lastIn = now
+				w.setClamped(name, want, now)
+			}
+		}
+	}
+}
+
+// stepScaling models an Application Auto Scaling step scaling policy on a one-minute CPU alarm.
+type stepScaling struct{ svc map[string]*aasState }
+
+func (p *stepScaling) init(*world) {}
+
+func (p *stepScaling) step(w *world, sec int) {
+	now := time.Duration(sec+1) * time.Second
+	if (sec+1)%minuteSeconds != 0 {
+		return
+	}
+	threshold := w.cfg.TargetCPU
+	for _, name := range w.names {
+		st := p.svc[name]
+		if st == nil {
+			st = newAAS()
+			p.svc[name] = st
+		}
+		f := w.fleets[name]
+		cur := f.desired()
+		if ds := w.datapoints(name, now, 1); allAbove(ds, threshold) {
+			if now-st.lastOut < stepCooldown {
+				continue
+			}
+			over := ds[0] - threshold
+			pct := 0.10
+			switch {
+			case over >= 20:
+				pct = 0.30
+			case over >= 10:
+				pct = 0.20
+			}
+			st.lastOut = now
+			w.setClamped(name, cur+max(1, int(math.Ceil(float64(cur)*pct))), now)
+			continue
+		}
+		if ds := w.datapoints(name, now, stepInDatapoints); allBelow(ds, stepInThreshold) &&
+			now-st.lastIn >= aasCooldown && now-st.lastOut >= aasCooldown {
+			st.lastIn = now
+			w.setClamped(name, cur-max(1, int(math.Floor(float64(cur)*stepInAdjustment))), now)
+		}
+	}
+}
+
+// pahud models aws-samples/aws-fargate-fast-autoscaler (src/autoscaler.ts, sam/fargateWatcherFunc/func.d/main.sh):
+// a Step Functions loop every 3 s lists the tasks, reads "Active connections" (idle keep-alives included) from the
+// first 3 tasks' /nginx_status, averages them, and maps the average to hard-coded absolute desired counts
+// (≥500 → 20, ≥300 → 15, ≥100 → 10, ≥50 → 2); after any of those it waits 60 s. With its default
+// disable_scalein=yes a desired count at or below the current one is ignored, so it only scales out. It scales one
+// service; here one instance runs per scaled service, all reading the routers' connections, which is the most
+// favourable reading for it in this architecture.
+type pahud struct{ next time.Duration }
+
+func (p *pahud) init(*world) {}
+
+func (p *pahud) step(w *world, sec int) {
+	now := time.Duration(sec+1) * time.Second
+	if now < p.next {
+		return
+	}
+	p.next = now + 3*time.Second
+	total, sampled := 0, 0
+	for _, t := range w.router.tasks {
+		if sampled == 3 {
+			break
+		}
+		if t.runningAt > now {
+			continue
+		}
+		rps := 0.0
+		if t.readyAt <= now {
+			rps = w.routerRPS
+		}
+		total += int(rps*inFlightSecsPerRequest) + int(rps*idleConnsPerRPS) + 1
+		sampled++
+	}
+	if sampled == 0 {
+		return
+	}
+	avg := total / sampled
+	desired := 0
+	switch {
+	case avg >= 500:
+		desired = 20
+	case avg >= 300:
+		desired = 15
+	case avg >= 100:
+		desired = 10
+	case avg >= 50:
+		desired = 2
+	default:
+		return
+	}
+	for _, name := range w.names {
+		if desired > w.fleets[name].desired() {
+			w.setClamped(name, desired, now)
+		}
+	}
+	p.next = now + 60*time.Second
+}

@@ -1,0 +1,117 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Run simulates every configured policy on the trace, each on its own copy of the same simulated fleet.
+func Run(cfg Config, tr Trace) ([]Result, error) {
+	cfg = cfg.DefaultPlatform()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(tr.RPS) < 2 {
+		return nil, errors.New("the trace needs at least 2 seconds")
+	}
+	for _, fl := range tr.Floors {
+		if _, ok := cfg.Scaler.Capacity[fl.Service]; !ok {
+			return nil, fmt.Errorf("trace %s: floor on %q, which is not in FASTSCALER_CAPACITY", tr.Name, fl.Service)
+		}
+	}
+	results := make([]Result, 0, len(cfg.Policies))
+	for _, name := range cfg.Policies {
+		results = append(results, runOne(&cfg, &tr, name))
+	}
+	oracle := -1.0
+	for _, r := range results {
+		if r.Summary.Policy == PolicyOracle {
+			oracle = r.Summary.TaskMinutes
+		}
+	}
+	if oracle > 0 {
+		for i := range results {
+			results[i].Summary.CostVsOracle = results[i].Summary.TaskMinutes / oracle
+		}
+	}
+	return results, nil
+}
+
+func runOne(cfg *Config, tr *Trace, name string) Result {
+	w := newWorld(cfg, tr, cfg.Seed)
+	ctrl := newController(name, cfg, tr)
+	ctrl.init(w)
+	points := make([]Point, len(tr.RPS))
+	for sec := range tr.RPS {
+		w.applyFloors(sec)
+		points[sec] = w.serve(sec)
+		ctrl.step(w, sec)
+	}
+	r := Result{Points: points, Services: w.names}
+	for _, n := range w.names {
+		r.Tasks = append(r.Tasks, w.tasks[n])
+		r.Ready = append(r.Ready, w.readyLog[n])
+	}
+	r.Summary = summarise(name, w, points)
+	return r
+}
+
+// summarise computes a policy's figures from its run.
+func summarise(name string, w *world, points []Point) Summary {
+	s := Summary{Policy: name}
+	startCap := points[0].Capacity
+	overloadAt := -1
+	for i, p := range points {
+		s.Requests += p.Load
+		s.Unserved += p.Unserved
+		if p.Unserved > 0.5 {
+			s.SecondsWith503++
+		}
+		s.PeakUnservedRPS = max(s.PeakUnservedRPS, p.Unserved)
+		if overloadAt < 0 && p.Load > startCap {
+			overloadAt = i
+		}
+	}
+	if s.Requests > 0 {
+		s.UnservedPct = 100 * s.Unserved / s.Requests
+	}
+	for _, n := range w.names {
+		for _, t := range w.tasks[n] {
+			s.TaskMinutes += float64(t) / 60
+		}
+	}
+	firstUp := time.Duration(-1)
+	for _, n := range w.names {
+		f := w.fleets[n]
+		s.ScalingActions += f.actions
+		for i, at := range f.ups {
+			if firstUp < 0 || at < firstUp {
+				firstUp = at
+			}
+			if w.falseScaleOut(f, at, f.upFrom[i]) {
+				s.FalseScaleOuts++
+			}
+		}
+	}
+	if overloadAt >= 0 && firstUp >= 0 {
+		v := (firstUp - time.Duration(overloadAt)*time.Second).Seconds()
+		s.FirstScaleOutSecs = &v
+	}
+	return s
+}
+
+// falseScaleOut reports whether a scale-out at `at` from `from` tasks was unneeded: no second from then until the
+// new tasks could serve plus the daemon's lead time needed more than `from` tasks.
+func (w *world) falseScaleOut(f *fleet, at time.Duration, from int) bool {
+	horizon := at + w.cfg.StartDelay + w.cfg.Jitter + w.cfg.Scaler.LeadTime
+	if f.router {
+		horizon += w.cfg.NLBDelay
+	}
+	for s := int(at / time.Second); s <= int(horizon/time.Second) && s < len(w.trace.RPS); s++ {
+		if w.need(f, s) > from {
+			return false
+		}
+	}
+	return true
+}
