@@ -19,18 +19,16 @@ const (
 	maxTraceProblems = 10 // problems reported one by one; the rest are counted
 )
 
-// timeKind is how a trace file gives its times; all rows of one file use one kind.
-type timeKind int
+// traceTimeKind is how a trace file gives its times; all rows of one file use one kind.
+type traceTimeKind int
 
 const (
-	kindUnknown timeKind = iota
-	kindSeconds
-	kindRFC3339
+	traceKindUnknown traceTimeKind = iota
+	traceKindSeconds
+	traceKindRFC3339
 )
 
-// ReadCSV reads a request-rate trace of `seconds,rps` or `RFC3339,rps` rows (an optional header first, extra
-// columns ignored, blank and # lines skipped) and samples it every second from the first row's time,
-// interpolating linearly between rows. Errors name the line: "line 7: rps "abc" is not a number".
+// ReadCSV reads a `seconds,rps` or `RFC3339,rps` trace (header optional) and samples it every second, linearly.
 func ReadCSV(r io.Reader, name string) (Trace, error) {
 	return readCSV(r, name, traceLimits{rows: maxTraceRows, seconds: maxTraceSeconds})
 }
@@ -41,6 +39,9 @@ type traceLimits struct {
 	seconds int // seconds of output
 }
 
+// readCSV is ReadCSV within limits. Samples run from the first row's time (Start for RFC 3339 files; a seconds
+// file is shifted to start at 0) to the last row's, inclusive when that falls on a whole second. Errors name the
+// line ("line 7: rps "abc" is not a number"), up to maxTraceProblems of them, so one run reports most of a file.
 func readCSV(r io.Reader, name string, limits traceLimits) (Trace, error) {
 	p := traceParser{limits: limits}
 	sc := bufio.NewScanner(r)
@@ -89,13 +90,13 @@ type traceParser struct {
 	limits   traceLimits
 	seenRow  bool // a non-blank, non-comment row was read: a header may only come first
 	rows     int  // data rows (not counting a header)
-	kind     timeKind
+	kind     traceTimeKind
 	origin   float64   // the first row's time in seconds (seconds traces)
 	start    time.Time // the first row's time (RFC 3339 traces)
 	prev     traceRow
 	havePrev bool
 	rps      []float64
-	problems problemList
+	problems traceProblems
 }
 
 // row reads one physical line; it returns false when reading should stop (a limit was exceeded).
@@ -105,13 +106,13 @@ func (p *traceParser) row(line int, text string) bool {
 		return true
 	}
 	timeText, rest, hasRPS := strings.Cut(text, ",")
-	timeText = cleanField(timeText)
+	timeText = traceField(timeText)
 	rpsText, _, _ := strings.Cut(rest, ",") // columns after rps (a calibrate export's extras) are ignored
-	rpsText = cleanField(rpsText)
+	rpsText = traceField(rpsText)
 
 	first := !p.seenRow
 	p.seenRow = true
-	if first && isHeader(timeText, rpsText, hasRPS) {
+	if first && traceIsHeader(timeText, rpsText, hasRPS) {
 		return true
 	}
 	if !hasRPS {
@@ -139,7 +140,7 @@ func (p *traceParser) row(line int, text string) bool {
 		// row yields one error, not a second one on the row after it.
 		return true
 	}
-	rps, why := parseRPS(rpsText)
+	rps, why := traceRPS(rpsText)
 	if why != "" {
 		p.problems.add(line, "rps %s", why)
 	}
@@ -161,24 +162,24 @@ func (p *traceParser) interpolate(a, b traceRow) {
 
 // parseTime returns a row's time in seconds after the first row's; the first valid time fixes the file's kind.
 func (p *traceParser) parseTime(line int, text string) (float64, bool) {
-	secs, secsErr := parseNumber(text)
-	isSecs := !errors.Is(secsErr, errNotNumber)
+	secs, secsErr := traceNumber(text)
+	isSecs := !errors.Is(secsErr, errTraceNotNumber)
 	t, timeErr := time.Parse(time.RFC3339, text)
 	isTime := timeErr == nil
 
-	if p.kind == kindUnknown {
+	if p.kind == traceKindUnknown {
 		switch {
 		case isSecs:
-			p.kind = kindSeconds
+			p.kind = traceKindSeconds
 		case isTime:
-			p.kind = kindRFC3339
+			p.kind = traceKindRFC3339
 		default:
 			p.problems.add(line, "time %q is neither seconds nor an RFC 3339 time (like 2026-11-22T20:00:00Z)", text)
 			return 0, false
 		}
 	}
 	switch p.kind {
-	case kindSeconds:
+	case traceKindSeconds:
 		switch {
 		case !isSecs && isTime:
 			p.problems.add(line, "mixes RFC 3339 times and seconds")
@@ -214,11 +215,11 @@ func (p *traceParser) parseTime(line int, text string) (float64, bool) {
 	}
 }
 
-// isHeader reports whether a file's first row names its columns rather than giving a sample. Its first field
+// traceIsHeader reports whether a file's first row names its columns rather than giving a sample. Its first field
 // is neither a number nor a time; a row whose rps is a number is a bad sample, not a header, so a first row
 // like "2026-11-22 20:00:00,1234" is reported instead of silently dropped.
-func isHeader(timeText, rpsText string, hasRPS bool) bool {
-	if _, err := parseNumber(timeText); !errors.Is(err, errNotNumber) {
+func traceIsHeader(timeText, rpsText string, hasRPS bool) bool {
+	if _, err := traceNumber(timeText); !errors.Is(err, errTraceNotNumber) {
 		return false
 	}
 	if _, err := time.Parse(time.RFC3339, timeText); err == nil {
@@ -227,12 +228,12 @@ func isHeader(timeText, rpsText string, hasRPS bool) bool {
 	if !hasRPS {
 		return true
 	}
-	_, err := parseNumber(rpsText)
-	return errors.Is(err, errNotNumber)
+	_, err := traceNumber(rpsText)
+	return errors.Is(err, errTraceNotNumber)
 }
 
-// cleanField trims a field and the double quotes spreadsheets put around every field of their exports.
-func cleanField(s string) string {
+// traceField trims a field and the double quotes spreadsheets put around every field of their exports.
+func traceField(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
 		s = strings.TrimSpace(s[1 : len(s)-1])
@@ -241,27 +242,27 @@ func cleanField(s string) string {
 }
 
 var (
-	errNotNumber = errors.New("not a number")
-	errNotFinite = errors.New("not finite")
+	errTraceNotNumber = errors.New("not a number")
+	errTraceNotFinite = errors.New("not finite")
 )
 
-// parseNumber parses a float, telling a non-number from a number that is not finite (NaN, Inf, 1e999).
-func parseNumber(s string) (float64, error) {
+// traceNumber parses a float, telling a non-number from a number that is not finite (NaN, Inf, 1e999).
+func traceNumber(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, errNotNumber
+		return 0, errTraceNotNumber
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, errNotFinite
+		return 0, errTraceNotFinite
 	}
 	return v, nil
 }
 
-// parseRPS parses an rps field, a finite number ≥ 0; why, when not empty, says what is wrong with it.
-func parseRPS(s string) (v float64, why string) {
-	v, err := parseNumber(s)
+// traceRPS parses an rps field, a finite number ≥ 0; why, when not empty, says what is wrong with it.
+func traceRPS(s string) (v float64, why string) {
+	v, err := traceNumber(s)
 	switch {
-	case errors.Is(err, errNotNumber):
+	case errors.Is(err, errTraceNotNumber):
 		return 0, strconv.Quote(s) + " is not a number"
 	case err != nil:
 		return 0, s + " is not finite"
@@ -271,20 +272,20 @@ func parseRPS(s string) (v float64, why string) {
 	return v, ""
 }
 
-// problemList collects a file's problems, keeping the first few, so one run of the command reports many.
-type problemList struct {
+// traceProblems collects a file's problems, keeping the first few, so one run of the command reports many.
+type traceProblems struct {
 	errs []error
 	n    int
 }
 
-func (l *problemList) add(line int, format string, args ...any) {
+func (l *traceProblems) add(line int, format string, args ...any) {
 	l.n++
 	if len(l.errs) < maxTraceProblems {
 		l.errs = append(l.errs, fmt.Errorf("line %d: %s", line, fmt.Sprintf(format, args...)))
 	}
 }
 
-func (l *problemList) err() error {
+func (l *traceProblems) err() error {
 	if l.n == 0 {
 		return nil
 	}
@@ -295,8 +296,7 @@ func (l *problemList) err() error {
 	return errors.Join(errs...)
 }
 
-// WriteCSV writes the trace as `seconds,rps` rows after a header, readable by ReadCSV. Start and Floors are
-// not written: the file is the load curve only.
+// WriteCSV writes the trace as `seconds,rps` rows under a header, for ReadCSV; Start and Floors are not written.
 func (t Trace) WriteCSV(w io.Writer) error {
 	for i, v := range t.RPS {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {

@@ -1,0 +1,299 @@
+package sim
+
+import (
+	"bytes"
+	"flag"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+)
+
+var chartOut = flag.String("chart.out", "", "also write TestWriteChart's charts to files with this prefix, to look at them")
+
+// chartRun is a synthetic policy run: a surge from 100 to 1000 rps at a third of the run, and a fleet that
+// catches up after lag seconds (lag < 0: capacity always ahead of the load, so nothing is unserved).
+func chartRun(policy string, seconds, lag int) Result {
+	r := Result{Summary: Summary{Policy: policy, CostVsOracle: 1 + float64(max(lag, 0))/100}}
+	surgeAt := seconds / 3
+	for s := range seconds {
+		load := 100.0
+		if s >= surgeAt {
+			load = 1000
+		}
+		capacity := 1200.0
+		if lag >= 0 {
+			capacity = 150
+			if s >= surgeAt+lag {
+				capacity = 1100
+			}
+		}
+		unserved := max(load-capacity, 0)
+		if unserved > 0 {
+			r.Summary.SecondsWith503++
+			r.Summary.Unserved += unserved
+		}
+		r.Summary.Requests += load
+		r.Points = append(r.Points, Point{Load: load, Capacity: capacity, Unserved: unserved})
+	}
+	r.Summary.UnservedPct = 100 * r.Summary.Unserved / r.Summary.Requests
+	return r
+}
+
+func TestWriteChart(t *testing.T) {
+	day := chartRun("one bad second", 86400, -1)
+	day.Points[50000].Unserved = 1
+	tests := []struct {
+		name    string
+		start   time.Time
+		results []Result
+	}{
+		{
+			name:    "minutes",
+			results: []Result{chartRun("oracle", 1800, -1), chartRun("fastscaler", 1800, 60), chartRun("aws", 1800, 400)},
+		},
+		{
+			name:    "clock",
+			start:   time.Date(2026, 11, 22, 20, 7, 0, 0, time.UTC),
+			results: []Result{chartRun("fastscaler", 7200, 30), chartRun("static", 7200, -1)},
+		},
+		{name: "lone 503 second in a day", results: []Result{day}},
+		{name: "one second of nothing", results: []Result{{Points: []Point{{}}}}},
+		{
+			name:    "runs of different lengths, one shorter",
+			results: []Result{chartRun("long", 600, 20), chartRun("short", 300, -1)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tr := Trace{Name: tt.name, Start: tt.start}
+			if err := WriteChart(&buf, "chart test: "+tt.name, tr, tt.results); err != nil {
+				t.Fatalf("WriteChart: %v", err)
+			}
+			if *chartOut != "" {
+				if err := os.WriteFile(*chartOut+strings.ReplaceAll(tt.name, " ", "-")+".png", buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			img, err := png.Decode(&buf)
+			if err != nil {
+				t.Fatalf("decoding the PNG: %v", err)
+			}
+			wantH := chartHeaderPx + chartPanelPx*len(tt.results)
+			if got := img.Bounds().Size(); got != (image.Point{X: chartWidthPx, Y: wantH}) {
+				t.Errorf("size = %v, want %dx%d", got, chartWidthPx, wantH)
+			}
+			for i, r := range tt.results {
+				// The middle of the panel: clear of titles and tick labels, which are not red anyway.
+				top := chartHeaderPx + i*chartPanelPx
+				red := reddishPixels(img, image.Rect(0, top+80, chartWidthPx, top+chartPanelPx-80))
+				hasUnserved := false
+				for _, pt := range r.Points {
+					hasUnserved = hasUnserved || pt.Unserved > 0
+				}
+				if (red > 0) != hasUnserved {
+					t.Errorf("panel %d (%s): %d reddish pixels, want some only if it has unserved seconds (%v)",
+						i, r.Summary.Policy, red, hasUnserved)
+				}
+			}
+		})
+	}
+}
+
+// reddishPixels counts pixels of the shading's light red (or lines drawn over it), which no other ink is.
+func reddishPixels(img image.Image, in image.Rectangle) int {
+	n := 0
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		for x := in.Min.X; x < in.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			r, g, b = r>>8, g>>8, b>>8
+			if r >= 230 && g <= 225 && b <= 225 && r-g >= 30 && r-b >= 30 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestWriteChartErrors(t *testing.T) {
+	nan := chartRun("nan", 10, 2)
+	nan.Points[7].Capacity = math.NaN()
+	tests := []struct {
+		name    string
+		results []Result
+		want    string
+	}{
+		{"no results", nil, "drawing chart: no results to draw"},
+		{"no points", []Result{chartRun("a", 10, 2), {Summary: Summary{Policy: "empty"}}}, "drawing chart: result 1 (empty) has no points"},
+		{"unnamed, no points", []Result{{}}, "drawing chart: result 0 (policy 1) has no points"},
+		{"NaN", []Result{nan}, "drawing chart: result 0 (nan), second 7: load 1000, capacity NaN, unserved 0: not all finite"},
+		{"too many", make([]Result, chartMaxPanels+1), "drawing chart: 25 results, at most 24 fit one chart"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := WriteChart(io.Discard, "t", Trace{}, tt.results)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("WriteChart error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteChartWriteError(t *testing.T) {
+	err := WriteChart(failingWriter{io.ErrClosedPipe}, "t", Trace{}, []Result{chartRun("a", 60, 5)})
+	if err == nil || !strings.HasPrefix(err.Error(), "drawing chart: writing PNG: ") {
+		t.Errorf("WriteChart error = %v, want a PNG writing error", err)
+	}
+}
+
+func TestChartDownsample(t *testing.T) {
+	pts := []Point{{Load: 1, Capacity: 9}, {Load: 5, Capacity: 7}, {Load: 2, Capacity: 3}, {Load: 4, Capacity: 8}, {Load: 3, Capacity: 6}}
+	load, capacity := chartDownsample(pts, 2)
+	wantLoad := plotter.XYs{{X: 0, Y: 5}, {X: 2.0 / 60, Y: 4}, {X: 4.0 / 60, Y: 3}}
+	wantCap := plotter.XYs{{X: 0, Y: 7}, {X: 2.0 / 60, Y: 3}, {X: 4.0 / 60, Y: 6}}
+	if diff := cmp.Diff(wantLoad, load); diff != "" {
+		t.Errorf("load (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantCap, capacity); diff != "" {
+		t.Errorf("capacity (-want +got):\n%s", diff)
+	}
+}
+
+func TestChartUnservedSpans(t *testing.T) {
+	u := func(vals ...float64) []Point {
+		pts := make([]Point, len(vals))
+		for i, v := range vals {
+			pts[i].Unserved = v
+		}
+		return pts
+	}
+	m := func(s float64) float64 { return s / 60 }
+	tests := []struct {
+		name   string
+		pts    []Point
+		bucket int
+		want   [][2]float64
+	}{
+		{"none", u(0, 0, 0), 1, nil},
+		{"runs kept apart at 1 s resolution", u(1, 1, 0, 2, 0, 0, 3), 1, [][2]float64{{0, m(2)}, {m(3), m(4)}, {m(6), m(7)}}},
+		{"gaps under a bucket merged", u(1, 1, 0, 2, 0, 0, 3), 2, [][2]float64{{0, m(4)}, {m(6), m(7)}}},
+		{"everything merged", u(0, 1, 0, 1, 0, 1), 3, [][2]float64{{m(1), m(6)}}},
+		{"to the end", u(0, 0, 5, 5), 1, [][2]float64{{m(2), m(4)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, chartUnservedSpans(tt.pts, tt.bucket)); diff != "" {
+				t.Errorf("spans (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestChartTimeTicker(t *testing.T) {
+	tests := []struct {
+		name   string
+		start  time.Time
+		lo, hi float64
+		want   []plot.Tick
+	}{
+		{
+			name: "minutes from start",
+			lo:   0, hi: 60,
+			want: []plot.Tick{{Value: 0, Label: "0"}, {Value: 5, Label: "5"}, {Value: 10, Label: "10"}, {Value: 15, Label: "15"},
+				{Value: 20, Label: "20"}, {Value: 25, Label: "25"}, {Value: 30, Label: "30"}, {Value: 35, Label: "35"},
+				{Value: 40, Label: "40"}, {Value: 45, Label: "45"}, {Value: 50, Label: "50"}, {Value: 55, Label: "55"},
+				{Value: 60, Label: "60"}},
+		},
+		{
+			// Ticks on the clock's quarter hours, not on quarters since 20:07.
+			name:  "clock",
+			start: time.Date(2026, 11, 22, 20, 7, 0, 0, time.UTC),
+			lo:    0, hi: 150,
+			want: []plot.Tick{{Value: 8, Label: "20:15"}, {Value: 23, Label: "20:30"}, {Value: 38, Label: "20:45"},
+				{Value: 53, Label: "21:00"}, {Value: 68, Label: "21:15"}, {Value: 83, Label: "21:30"},
+				{Value: 98, Label: "21:45"}, {Value: 113, Label: "22:00"}, {Value: 128, Label: "22:15"},
+				{Value: 143, Label: "22:30"}},
+		},
+		{
+			name:  "clock across days, by the hour",
+			start: time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC),
+			lo:    0, hi: 2 * 1440,
+			want: []plot.Tick{{Value: 240, Label: "Nov 23 00:00"}, {Value: 600, Label: "Nov 23 06:00"},
+				{Value: 960, Label: "Nov 23 12:00"}, {Value: 1320, Label: "Nov 23 18:00"},
+				{Value: 1680, Label: "Nov 24 00:00"}, {Value: 2040, Label: "Nov 24 06:00"},
+				{Value: 2400, Label: "Nov 24 12:00"}, {Value: 2760, Label: "Nov 24 18:00"}},
+		},
+		{
+			name:  "clock across days, by the day",
+			start: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC),
+			lo:    0, hi: 10 * 1440,
+			want: []plot.Tick{{Value: 240, Label: "Nov 28"}, {Value: 1680, Label: "Nov 29"}, {Value: 3120, Label: "Nov 30"},
+				{Value: 4560, Label: "Dec 1"}, {Value: 6000, Label: "Dec 2"}, {Value: 7440, Label: "Dec 3"},
+				{Value: 8880, Label: "Dec 4"}, {Value: 10320, Label: "Dec 5"}, {Value: 11760, Label: "Dec 6"},
+				{Value: 13200, Label: "Dec 7"}},
+		},
+		{
+			name:  "seconds",
+			start: time.Date(2026, 11, 22, 20, 0, 10, 0, time.UTC),
+			lo:    0, hi: 1,
+			want: []plot.Tick{{Value: 0.25 - 10.0/60, Label: "20:00:15"}, {Value: 0.5 - 10.0/60, Label: "20:00:30"},
+				{Value: 0.75 - 10.0/60, Label: "20:00:45"}, {Value: 1 - 10.0/60, Label: "20:01:00"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := chartTimeTicker{start: tt.start}.Ticks(tt.lo, tt.hi)
+			approx := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })
+			if diff := cmp.Diff(tt.want, got, approx); diff != "" {
+				t.Errorf("Ticks (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestChartSummary(t *testing.T) {
+	tests := []struct {
+		s    Summary
+		want string
+	}{
+		{Summary{UnservedPct: 0.4213, CostVsOracle: 1.1249}, "0.42% unserved, 1.12x oracle cost"},
+		{Summary{UnservedPct: 0, CostVsOracle: 1}, "0% unserved, 1.00x oracle cost"},
+		{Summary{UnservedPct: 0.004, CostVsOracle: 2}, "<0.01% unserved, 2.00x oracle cost"},
+		{Summary{UnservedPct: 12.5, TaskMinutes: 1234.4}, "12.50% unserved, 1234 task-minutes"},
+	}
+	for _, tt := range tests {
+		if got := chartSummary(tt.s); got != tt.want {
+			t.Errorf("chartSummary(%+v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkWriteChart24h(b *testing.B) {
+	const day = 86400
+	results := []Result{
+		chartRun("fastscaler", day, 40), chartRun("target-tracking", day, 600), chartRun("step-scaling", day, 300),
+		chartRun("pahud", day, 120), chartRun("static", day, -1), chartRun("oracle", day, 0),
+	}
+	// A flapping run: the worst case for the shading, one 503 second in every three.
+	for s := range results[2].Points {
+		if s%3 == 0 {
+			results[2].Points[s].Unserved = 1
+		}
+	}
+	tr := Trace{Name: "24h", Start: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteChart(io.Discard, "24 hours", tr, results); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
