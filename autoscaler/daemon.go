@@ -1,6 +1,7 @@
 package autoscaler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,12 @@ const (
 	warnEvery       = 30 * time.Second // at most one warning per failing target per this long
 	tagWriteEvery   = 10 * time.Second // durable-state tags are written at most this often per service
 	shutdownTimeout = 5 * time.Second  // for the final tag and metric writes
-	callTimeout     = 10 * time.Second // for one ECS call that must finish even when shutting down
+	callTimeout     = 10 * time.Second // for the apply phase, which finishes even when shutting down
+	readTimeout     = 5 * time.Second  // for one refresh or discovery, so a hung ECS call cannot stall polling
+	// DrainGrace is how long a router task that left discovery (scaled in, replaced) is still polled: the NLB
+	// keeps its established connections for the deregistration delay (300 s by default), and its traffic must
+	// not vanish from the load while it drains.
+	DrainGrace = 5 * time.Minute
 )
 
 // Deps are the daemon's collaborators.
@@ -28,6 +34,9 @@ type Deps struct {
 	Metrics MetricsAPI  // nil: no metrics
 	Clock   clock.Clock // nil: the wall clock
 	Log     *zap.Logger
+	// PollTimeout overrides FASTSCALER_POLL_TIMEOUT; tests on a fake clock use it so that a slow CI machine does
+	// not turn a stub into a failing target.
+	PollTimeout time.Duration
 }
 
 // Daemon is the fastscaler control loop.
@@ -49,8 +58,11 @@ type Daemon struct {
 	lastRefresh   time.Time
 	state         policy.State
 	lastMode      policy.Mode
-	dryDesired    map[string]int               // dry run: the counts we would have set
-	pendingUp     map[string]int               // scale-outs that failed to apply, retried next tick
+	dryDesired    map[string]dryCount       // dry run: the counts we would have set
+	draining      map[string]drainingTarget // router tasks that left discovery, polled while they drain
+	tagErrors     map[string]string         // per service: the last failure to write durable state
+	flushing      sync.WaitGroup            // the metrics flush in flight, if any
+	flushDone     chan struct{}
 	pendingTags   map[string]map[string]string // per service: tags to write
 	lastTagWrite  map[string]time.Time
 	lastWarn      map[string]time.Time
@@ -81,11 +93,12 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		log:          deps.Log,
 		clock:        deps.Clock,
 		ecs:          NewECS(deps.ECS, cfg.Cluster, cfg.ECSRate),
-		poller:       nginxstat.NewPoller(cfg.StatusPath, cfg.PollTimeout, nginxstat.DefaultConcurrency, deps.Clock.Now),
+		poller:       nginxstat.NewPoller(cfg.StatusPath, cmp.Or(deps.PollTimeout, cfg.PollTimeout), nginxstat.DefaultConcurrency, deps.Clock.Now),
 		tracker:      nginxstat.NewTracker(4 * cfg.PollInterval),
 		services:     map[string]Service{},
-		dryDesired:   map[string]int{},
-		pendingUp:    map[string]int{},
+		dryDesired:   map[string]dryCount{},
+		draining:     map[string]drainingTarget{},
+		tagErrors:    map[string]string{},
 		pendingTags:  map[string]map[string]string{},
 		lastTagWrite: map[string]time.Time{},
 		lastWarn:     map[string]time.Time{},
@@ -120,6 +133,7 @@ func (d *Daemon) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	d.flushTags(ctx, d.clock.Now(), true)
+	d.flushing.Wait()
 	d.flushMetrics(ctx)
 	d.log.Info("fastscaler stopped")
 }
@@ -133,11 +147,11 @@ func (d *Daemon) Tick(ctx context.Context) {
 		return
 	}
 
-	samples := d.poller.Poll(ctx, d.targets)
+	samples := d.poller.Poll(ctx, d.pollTargets(now))
 	if ctx.Err() != nil {
 		return // a cycle cut short by shutdown is not data
 	}
-	snap := d.tracker.Observe(now, samples)
+	snap := d.tracker.Observe(now, d.dropDrained(samples))
 	d.warnFailures(snap, now)
 
 	in := d.input(snap, now)
@@ -150,18 +164,17 @@ func (d *Daemon) Tick(ctx context.Context) {
 	d.apply(applyCtx, dec, now)
 	d.flushTags(applyCtx, now, false)
 
-	desired := map[string]int{}
-	for name, s := range d.services {
-		if _, scaled := d.cfg.Capacity[name]; scaled {
-			desired[name] = d.desiredOf(s)
-		}
-	}
 	if d.metrics != nil {
+		desired := map[string]int{}
+		for name, s := range d.services {
+			if _, scaled := d.cfg.Capacity[name]; scaled {
+				desired[name] = s.Desired // what ECS runs, also in a dry run
+			}
+		}
 		d.metrics.Record(Sample{At: now, RequestRate: dec.Load, InFlight: snap.InFlight, Active: snap.Active,
 			TargetsReporting: snap.Reporting, Targets: in.Load.Known, Surge: dec.Mode == policy.ModeSurge, Desired: desired})
-		if now.Sub(d.lastFlush) >= DefaultMetricsFlush {
+		if now.Sub(d.lastFlush) >= DefaultMetricsFlush && d.flushMetricsAsync() {
 			d.lastFlush = now
-			d.flushMetrics(applyCtx)
 		}
 	}
 	d.setStatus(now, snap, in, dec)
@@ -176,9 +189,11 @@ func (d *Daemon) refreshServices(ctx context.Context, now time.Time, force bool)
 	if _, ok := d.cfg.Capacity[d.cfg.RouterService]; !ok {
 		names = append(names, d.cfg.RouterService)
 	}
-	got, err := d.ecs.DescribeServices(ctx, names, now)
+	rctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	got, err := d.ecs.DescribeServices(rctx, names, now)
 	if err != nil && ctx.Err() == nil {
-		d.log.Warn("reading services from ECS failed; keeping the last known state (no scale-in from stale state)",
+		d.warnOnce("refresh", now, "reading services from ECS failed; keeping the last known state (no scale-in from stale state)",
 			zap.Error(err), zap.Duration("age", now.Sub(d.lastRefresh)))
 	}
 	for name, s := range got {
@@ -199,10 +214,12 @@ func (d *Daemon) discover(ctx context.Context, now time.Time) {
 	if !changed && !d.lastDiscovery.IsZero() && now.Sub(d.lastDiscovery) < d.cfg.DiscoveryInterval {
 		return
 	}
-	targets, skipped, err := d.ecs.DiscoverTasks(ctx, d.cfg.RouterService, d.cfg.StatusPort)
+	rctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	targets, skipped, err := d.ecs.DiscoverTasks(rctx, d.cfg.RouterService, d.cfg.StatusPort)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Warn("router discovery failed; polling the last known tasks", zap.Error(err), zap.Int("known", len(d.targets)))
+			d.warnOnce("discovery", now, "router discovery failed; polling the last known tasks", zap.Error(err), zap.Int("known", len(d.targets)))
 		}
 		return
 	}
@@ -216,8 +233,57 @@ func (d *Daemon) discover(ctx context.Context, now time.Time) {
 		d.log.Info("router tasks discovered", zap.Int("count", len(targets)), zap.Int("was", len(d.targets)))
 		d.poller.CloseIdle()
 	}
+	current := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		current[t.ID] = true
+		delete(d.draining, t.ID)
+	}
+	for _, t := range d.targets {
+		if !current[t.ID] {
+			d.draining[t.ID] = drainingTarget{Target: t, since: now}
+		}
+	}
 	d.targets = targets
 	d.lastDiscovery = now
+}
+
+// drainingTarget is a router task that left discovery but may still serve its established connections.
+type drainingTarget struct {
+	nginxstat.Target
+	since time.Time
+}
+
+// pollTargets returns the discovered router tasks plus those still draining.
+func (d *Daemon) pollTargets(now time.Time) []nginxstat.Target {
+	if len(d.draining) == 0 {
+		return d.targets
+	}
+	out := append([]nginxstat.Target(nil), d.targets...)
+	for id, t := range d.draining {
+		if now.Sub(t.since) > DrainGrace {
+			delete(d.draining, id)
+			continue
+		}
+		out = append(out, t.Target)
+	}
+	return out
+}
+
+// dropDrained removes draining tasks that no longer answer: they are gone, not missing, so they must neither
+// block scale-in nor read as zero load. Draining tasks that answer keep contributing their traffic.
+func (d *Daemon) dropDrained(samples []nginxstat.Sample) []nginxstat.Sample {
+	if len(d.draining) == 0 {
+		return samples
+	}
+	out := samples[:0]
+	for _, s := range samples {
+		if _, draining := d.draining[s.Target.ID]; draining && s.Err != nil {
+			delete(d.draining, s.Target.ID)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func sameTargets(a, b []nginxstat.Target) bool {
@@ -278,14 +344,23 @@ func LoadOf(snap nginxstat.Snapshot, routerRunning int) policy.Load {
 	}
 }
 
+// dryCount is a count a dry run would have set, valid while ECS still reports the count it was decided from.
+type dryCount struct{ to, base int }
+
 func (d *Daemon) desiredOf(s Service) int {
 	if v, ok := d.dryDesired[s.Name]; ok && d.cfg.DryRun {
-		return v
+		if s.Desired == v.base {
+			return v.to
+		}
+		delete(d.dryDesired, s.Name) // someone changed the real count: decide from it again
 	}
 	return s.Desired
 }
 
-// apply sets every changed desired count, all services at once, and retries failed scale-outs next tick.
+// apply sets every changed desired count, all services at once. It first re-reads the services it is about to
+// change: a count an SRE raised or a floor set since the last refresh always wins, so a decision made from a
+// read seconds old never lowers a count, and a scale-in goes ahead only if nothing changed. A change that fails
+// is decided again, and so retried, next tick: the count in ECS did not move.
 func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) {
 	type change struct {
 		name      string
@@ -294,68 +369,65 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		reason    string
 	}
 	var changes []change
+	var names []string
 	for _, name := range d.pcfg.ServiceNames() {
 		sd, ok := dec.Services[name]
-		if !ok {
+		if !ok || sd.Direction == policy.Hold || sd.Desired == sd.Current {
 			continue
 		}
-		to, dir, reason := sd.Desired, sd.Direction, sd.Reason
-		if p, ok := d.pendingUp[name]; ok {
-			if p > sd.Current && p > to && sd.Direction != policy.Down {
-				to, dir, reason = p, policy.Up, "retrying a scale-out that failed to apply"
-			}
-			if p <= sd.Current {
-				delete(d.pendingUp, name)
-			}
-		}
-		if dir == policy.Hold || to == sd.Current {
-			continue
-		}
-		changes = append(changes, change{name: name, from: sd.Current, to: to, direction: dir, reason: reason})
+		changes = append(changes, change{name: name, from: sd.Current, to: sd.Desired, direction: sd.Direction, reason: sd.Reason})
+		names = append(names, name)
 	}
 	if len(changes) == 0 {
 		return
 	}
 	if d.cfg.DryRun {
 		for _, c := range changes {
-			d.dryDesired[c.name] = c.to
+			d.dryDesired[c.name] = dryCount{to: c.to, base: d.services[c.name].Desired}
 			d.log.Info("dry run: would update service", zap.String("service", c.name), zap.Int("from", c.from),
 				zap.Int("desired", c.to), zap.String("direction", string(c.direction)))
 		}
 		return
 	}
 
+	fresh, err := d.ecs.DescribeServices(ctx, names, now)
+	if err != nil {
+		d.errorOnce("reread", now, "re-reading services before scaling failed; deciding again next tick", zap.Error(err))
+		return
+	}
+	var todo []change
+	for _, c := range changes {
+		s, ok := fresh[c.name]
+		if !ok {
+			continue
+		}
+		cached := d.services[c.name]
+		d.services[c.name] = s
+		if why := stale(c.direction, c.from, c.to, cached, s, now); why != "" {
+			d.log.Info("scaling skipped: the service changed since it was read", zap.String("service", c.name),
+				zap.Int("decided_from", c.from), zap.Int("desired", c.to), zap.Int("now", s.Desired), zap.String("why", why))
+			continue
+		}
+		todo = append(todo, c)
+	}
+
 	var wg sync.WaitGroup
-	results := make([]error, len(changes))
-	updated := make([]Service, len(changes))
-	for i, c := range changes {
+	results := make([]error, len(todo))
+	updated := make([]Service, len(todo))
+	for i, c := range todo {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if c.direction == policy.Down {
-				if err := d.confirmScaleIn(ctx, c.name, c.from, now); err != nil {
-					results[i] = err
-					return
-				}
-			}
 			updated[i], results[i] = d.ecs.SetDesired(ctx, c.name, c.to)
 		}()
 	}
 	wg.Wait()
-	for i, c := range changes {
+	for i, c := range todo {
 		if err := results[i]; err != nil {
-			if errors.Is(err, errScaleInSkipped) {
-				d.log.Info("scale-in skipped", zap.String("service", c.name), zap.Error(err))
-				continue
-			}
-			d.log.Error("scaling failed; retrying next tick", zap.String("service", c.name), zap.Int("from", c.from),
-				zap.Int("desired", c.to), zap.Error(err))
-			if c.direction == policy.Up {
-				d.pendingUp[c.name] = c.to
-			}
+			d.errorOnce("update:"+c.name, now, "scaling failed; deciding again next tick", zap.String("service", c.name),
+				zap.Int("from", c.from), zap.Int("desired", c.to), zap.Error(err))
 			continue
 		}
-		delete(d.pendingUp, c.name)
 		s := d.services[c.name]
 		s.Desired, s.Running, s.Pending = updated[i].Desired, updated[i].Running, updated[i].Pending
 		d.services[c.name] = s
@@ -372,25 +444,27 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 	}
 }
 
-var errScaleInSkipped = errors.New("service changed since it was read")
-
-// confirmScaleIn re-reads a service just before a scale-in, so a count an SRE or the CLI raised meanwhile is
-// never cut on the strength of a read that is seconds old.
-func (d *Daemon) confirmScaleIn(ctx context.Context, name string, assumed int, now time.Time) error {
-	got, err := d.ecs.DescribeServices(ctx, []string{name}, now)
-	if err != nil {
-		return fmt.Errorf("%w: re-reading before scale-in: %v", errScaleInSkipped, err)
-	}
-	s := got[name]
+// stale says why a change decided from the cached read must not be applied to the fresh read (empty: apply).
+func stale(dir policy.Direction, from, to int, cached, fresh Service, now time.Time) string {
 	switch {
-	case s.Desired != assumed:
-		return fmt.Errorf("%w: desired count is now %d, decided from %d", errScaleInSkipped, s.Desired, assumed)
-	case s.Durable.PausedAt(now):
-		return fmt.Errorf("%w: paused", errScaleInSkipped)
-	case s.Durable.FloorCount > 0 && now.Before(s.Durable.FloorUntil) && s.Durable.FloorCount != d.services[name].Durable.FloorCount:
-		return fmt.Errorf("%w: a new pre-scale floor of %d", errScaleInSkipped, s.Durable.FloorCount)
+	case fresh.Durable.PausedAt(now):
+		return "paused"
+	case dir == policy.Up && fresh.Desired >= to:
+		return "already at or above the count"
+	case dir == policy.Up:
+		return ""
+	case fresh.Desired != from:
+		return "the desired count changed"
+	case len(fresh.TagErrors) > 0:
+		return "its fastscaler tags are malformed"
+	case fresh.Durable.FloorCount > to && now.Before(fresh.Durable.FloorUntil):
+		return "a pre-scale floor holds it"
+	case fresh.Durable.FloorCount > 0 && !fresh.Durable.FloorUntil.Equal(cached.Durable.FloorUntil):
+		return "its pre-scale floor changed"
+	case fresh.Durable.LastScaleOut.After(cached.Durable.LastScaleOut):
+		return "it was scaled out meanwhile"
 	}
-	return nil
+	return ""
 }
 
 func (d *Daemon) queueTags(service string, tags map[string]string) {
@@ -416,9 +490,13 @@ func (d *Daemon) flushTags(ctx context.Context, now time.Time, final bool) {
 			continue
 		}
 		if err := d.ecs.Tag(ctx, arn, tags); err != nil {
-			d.log.Warn("writing durable state tags failed; retrying", zap.String("service", name), zap.Error(err))
+			// Without this tag a restarted daemon would not know the cooldown: say so loudly, in logs and /status.
+			d.errorOnce("tags:"+name, now, "writing durable state tags failed; a restart would forget the cooldown; retrying",
+				zap.String("service", name), zap.Error(err))
+			d.tagErrors[name] = err.Error()
 			continue
 		}
+		delete(d.tagErrors, name)
 		s := d.services[name]
 		for k, v := range tags {
 			s.Tags[k] = v
@@ -427,6 +505,31 @@ func (d *Daemon) flushTags(ctx context.Context, now time.Time, final bool) {
 		delete(d.pendingTags, name)
 		d.lastTagWrite[name] = now
 	}
+}
+
+// Quiesce waits for background work (a metrics flush) to finish; tests on a fake clock call it after each tick.
+func (d *Daemon) Quiesce() { d.flushing.Wait() }
+
+// flushMetricsAsync publishes buffered metrics without holding up the poll loop; one flush at a time.
+func (d *Daemon) flushMetricsAsync() bool {
+	if d.flushDone != nil {
+		select {
+		case <-d.flushDone:
+		default:
+			return false // the previous flush is still running; the datums wait in the buffer
+		}
+	}
+	done := make(chan struct{})
+	d.flushDone = done
+	d.flushing.Add(1)
+	go func() {
+		defer d.flushing.Done()
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		d.flushMetrics(ctx)
+	}()
+	return true
 }
 
 func (d *Daemon) flushMetrics(ctx context.Context) {
@@ -464,11 +567,24 @@ func (d *Daemon) warnFailures(snap nginxstat.Snapshot, now time.Time) {
 }
 
 func (d *Daemon) warnOnce(key string, now time.Time, msg string, fields ...zap.Field) {
+	if d.limited(key, now) {
+		d.log.Warn(msg, fields...)
+	}
+}
+
+// errorOnce logs at Error, at most once per warnEvery per key.
+func (d *Daemon) errorOnce(key string, now time.Time, msg string, fields ...zap.Field) {
+	if d.limited(key, now) {
+		d.log.Error(msg, fields...)
+	}
+}
+
+func (d *Daemon) limited(key string, now time.Time) bool {
 	if last, ok := d.lastWarn[key]; ok && now.Sub(last) < warnEvery {
-		return
+		return false
 	}
 	d.lastWarn[key] = now
-	d.log.Warn(msg, fields...)
+	return true
 }
 
 // logDecision logs a decision: Info when a count or the mode changes, Debug otherwise.

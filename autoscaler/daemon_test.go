@@ -197,10 +197,19 @@ func TestFloorAndPauseFromTags(t *testing.T) {
 	if got := u.Desired("api"); got < 72 {
 		t.Errorf("api desired %d at 20000 rps, want ≥ 72", got)
 	}
-	// The floor holds while it lasts and scale-in after it follows the normal rules.
+	// The floor holds while it lasts and scale-in after it follows the normal rules: cooldown from its end, steps.
 	u.Run(1000, floorEnd.Sub(u.Clock.Now()))
 	if got := u.Desired("api"); got < 30 {
 		t.Errorf("api desired %d before the floor ended, want ≥ 30", got)
+	}
+	atEnd := u.Desired("api")
+	u.Run(1000, 10*time.Minute-2*time.Second)
+	if got := u.Desired("api"); got != atEnd {
+		t.Errorf("api desired %d within the cooldown after the floor ended, want %d", got, atEnd)
+	}
+	u.Run(1000, 20*time.Minute)
+	if got := u.Desired("api"); got != 4 {
+		t.Errorf("api desired %d 30 minutes after the floor ended, want back at 4", got)
 	}
 }
 
@@ -228,7 +237,7 @@ func TestFailedScaleOutIsRetriedNextTick(t *testing.T) {
 	if got := u.Desired("api"); got < 36 {
 		t.Fatalf("api desired %d after the failed tick and one retry, want ≥ 36", got)
 	}
-	if n := u.Logs.FilterMessage("scaling failed; retrying next tick").Len(); n == 0 {
+	if n := u.Logs.FilterMessage("scaling failed; deciding again next tick").Len(); n == 0 {
 		t.Error("no error logged for the failed update")
 	}
 }
@@ -301,12 +310,21 @@ func TestRunStopsOnCancelAndFlushes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- u.D.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for u.D.Status().Time.IsZero() {
-		if time.Now().After(deadline) {
-			t.Fatal("no first cycle")
+	waitStatus := func(at time.Time) {
+		deadline := time.Now().Add(10 * time.Second)
+		for !u.D.Status().Time.Equal(at) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no cycle at %s", at)
+			}
+			time.Sleep(time.Millisecond) // Run ticks on its own goroutine; the fake clock decides what it sees
 		}
-		time.Sleep(5 * time.Millisecond)
+	}
+	waitStatus(u.Clock.Now()) // the first cycle, which flushes at once
+	u.D.Quiesce()
+	flushed := len(u.CW.Datums())
+	for range 3 { // three more cycles, within the 10 s between flushes
+		u.Clock.Advance(time.Second)
+		waitStatus(u.Clock.Now())
 	}
 	cancel()
 	select {
@@ -317,7 +335,7 @@ func TestRunStopsOnCancelAndFlushes(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
-	if len(u.CW.Datums()) == 0 {
-		t.Error("metrics not flushed at shutdown")
+	if got := len(u.CW.Datums()); got <= flushed {
+		t.Errorf("%d datums after shutdown, %d before: the last cycles' metrics were not flushed at shutdown", got, flushed)
 	}
 }

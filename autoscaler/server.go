@@ -65,6 +65,8 @@ type ServiceStatus struct {
 	Paused       bool       `json:"paused"`
 	PauseUntil   *time.Time `json:"pause_until,omitempty"`
 	LastScaleOut *time.Time `json:"last_scale_out,omitempty"`
+	// DurableStateError is the last failure to record durable state (the cooldown) in the service's tags.
+	DurableStateError string `json:"durable_state_error,omitempty"`
 }
 
 // ChangeStatus is the last tick that changed a count.
@@ -111,6 +113,7 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		if t := maxTime(s.Durable.LastScaleOut, d.state.LastScaleOut[name]); !t.IsZero() {
 			ss.LastScaleOut = ptr(t)
 		}
+		ss.DurableStateError = d.tagErrors[name]
 		st.Services[name] = ss
 	}
 	d.mu.Lock()

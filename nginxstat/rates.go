@@ -10,12 +10,13 @@ type Status string
 
 // Statuses of a target in a Snapshot. Only StatusOK contributes rates; every other status is missing data.
 const (
-	StatusOK     Status = "ok"      // two consecutive good samples: rates are valid
-	StatusFirst  Status = "first"   // first good sample (or first after a gap): gauges valid, rates need one more
-	StatusReset  Status = "reset"   // a counter went down: nginx restarted, rates start again next cycle
-	StatusStale  Status = "stale"   // the previous good sample is too old to turn into a current rate
-	StatusFailed Status = "failed"  // the fetch or parse failed
-	StatusClock  Status = "invalid" // the sample is not later than the previous one
+	StatusOK     Status = "ok"     // two consecutive good samples: rates are valid
+	StatusFirst  Status = "first"  // first good sample (or first after a gap): gauges valid, rates need one more
+	StatusReset  Status = "reset"  // a counter went down: nginx restarted, rates start again next cycle
+	StatusStale  Status = "stale"  // the previous good sample is too old to turn into a current rate
+	StatusFailed Status = "failed" // the fetch or parse failed
+	StatusFrozen Status = "frozen" // the request counter did not move, though our own poll is a request
+	StatusClock  Status = "clock"  // the sample is not later than the previous one
 )
 
 // Rates are what one target did between two consecutive samples, net of the poller's own request.
@@ -34,7 +35,7 @@ type TargetState struct {
 	Status Status
 	Rates  Rates // rates valid only when Status is StatusOK; gauges also for StatusFirst and StatusReset
 	Err    error // why the target is missing, for StatusFailed
-	New    bool  // no good sample before this cycle and no clients now: not known to serve traffic yet
+	New    bool  // answered for the first time, with no clients: not serving traffic yet
 }
 
 // Snapshot aggregates one poll cycle over all known targets.
@@ -43,7 +44,7 @@ type Snapshot struct {
 	Known     int // targets polled
 	Fetched   int // targets that answered with a valid page (gauges available)
 	Reporting int // targets with valid rates (StatusOK)
-	New       int // targets not known to serve yet: no good sample before this cycle and no clients now
+	New       int // targets that answered for the first time with no clients: not serving traffic yet
 	Targets   []TargetState
 
 	// Sums over reporting targets (rates) or fetched targets (gauges). They cover only part of the fleet when
@@ -56,8 +57,7 @@ type Snapshot struct {
 	Dropped        int64
 }
 
-// Serving is the number of targets known to carry traffic: those that gave a good sample before this cycle or have
-// clients now.
+// Serving is the number of targets that carry (or may carry) traffic: every known target but the new ones.
 func (s Snapshot) Serving() int { return s.Known - s.New }
 
 // Coverage is the fraction of known targets that reported valid rates (0 when none are known).
@@ -90,9 +90,11 @@ func (t *Tracker) Observe(at time.Time, samples []Sample) Snapshot {
 		seen[s.Target.ID] = struct{}{}
 		prev, hadPrev := t.prev[s.Target.ID]
 		st := Derive(prev, hadPrev, s, t.staleAfter)
-		// A target is new (not known to serve) until it gave a good sample, unless this very sample shows clients
-		// on it: then it serves already, and leaving it out would read the traffic it took as a load drop.
-		st.New = !hadPrev && !(st.Status == StatusFirst && st.Rates.Active > 0)
+		// A target is new (not known to serve) only when it answered for the first time and shows no clients: a
+		// task that just started and that the NLB does not send traffic to yet. A target that fails from the start
+		// may well carry traffic we cannot see, so it counts as serving (its load is extrapolated), and a first
+		// answer that shows clients serves already.
+		st.New = !hadPrev && st.Status == StatusFirst && st.Rates.Active == 0
 		if st.New {
 			snap.New++
 		}
@@ -100,7 +102,7 @@ func (t *Tracker) Observe(at time.Time, samples []Sample) Snapshot {
 			t.prev[s.Target.ID] = s
 		}
 		snap.Targets = append(snap.Targets, st)
-		if st.Status == StatusFailed || st.Status == StatusClock {
+		if st.Status == StatusFailed || st.Status == StatusClock || st.Status == StatusFrozen {
 			continue
 		}
 		snap.Fetched++
@@ -151,6 +153,12 @@ func Derive(prev Sample, hadPrev bool, cur Sample, staleAfter time.Duration) Tar
 	p := prev.Stats
 	if c.Requests < p.Requests || c.Accepts < p.Accepts || c.Handled < p.Handled {
 		st.Status = StatusReset
+		return st
+	}
+	if c.Requests == p.Requests {
+		// Our own poll is a request, so a live nginx always moves the counter: a page that does not is a copy, a
+		// cache or another process, and reading it as zero load would invite a scale-in.
+		st.Status = StatusFrozen
 		return st
 	}
 	dt := cur.At.Sub(prev.At).Seconds()

@@ -65,6 +65,12 @@ func TestDerive(t *testing.T) {
 			want:    TargetState{Status: StatusStale},
 		},
 		{
+			name:    "a counter that does not move, though our poll is a request, is frozen: never zero load",
+			hadPrev: true,
+			cur:     sample("a", 2*time.Second, 1000, 100, 100, 0, 1, 1, 0),
+			want:    TargetState{Status: StatusFrozen},
+		},
+		{
 			name:    "a sample not after the previous one is invalid",
 			hadPrev: true,
 			cur:     sample("a", 0, 1001, 100, 100, 0, 1, 1, 0),
@@ -127,15 +133,15 @@ func TestTrackerNeverReadsMissingAsZero(t *testing.T) {
 	}
 }
 
-func TestNewTargetWithClientsIsServing(t *testing.T) {
+func TestOnlyAnIdleFirstAnswerIsNew(t *testing.T) {
 	tr := NewTracker(10 * time.Second)
 	snap := tr.Observe(t0, []Sample{
-		sample("idle", 0, 10, 1, 1, 0, 1, 1, 0),  // only the poll's own connection
-		sample("busy", 0, 10, 9, 9, 0, 3, 12, 8), // 11 client connections already
-		{Target: Target{ID: "down", Addr: "down:8081"}, At: t0, Err: errors.New("refused")},
+		sample("idle", 0, 10, 1, 1, 0, 1, 1, 0),                                             // only the poll's own connection: not in the NLB yet
+		sample("busy", 0, 10, 9, 9, 0, 3, 12, 8),                                            // 11 client connections already
+		{Target: Target{ID: "down", Addr: "down:8081"}, At: t0, Err: errors.New("refused")}, // may carry traffic
 	})
-	if snap.New != 2 || snap.Serving() != 1 {
-		t.Fatalf("new %d serving %d, want 2 new (idle, down) and 1 serving (busy)", snap.New, snap.Serving())
+	if snap.New != 1 || snap.Serving() != 2 {
+		t.Fatalf("new %d serving %d, want 1 new (idle) and 2 serving (busy, and down: unknown is not idle)", snap.New, snap.Serving())
 	}
 }
 

@@ -37,12 +37,14 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 	d.Short, _ = meanOver(st.History, now.Add(-cfg.ShortWindow), now)
 	d.Steady, _ = meanOver(st.History, now.Add(-cfg.SteadyWindow), now)
 	baseline, n := meanOver(st.History, now.Add(-cfg.BaselineWindow), now.Add(-cfg.ShortWindow))
-	if n > 0 && now.Add(-cfg.ShortWindow).Sub(firstAfter(st.History, now.Add(-cfg.BaselineWindow))) >= cfg.MinBaseline {
+	// A baseline of 0 (an idle service) is a real baseline: then the absolute floor alone decides a surge.
+	baselineReady := n > 0 && now.Add(-cfg.ShortWindow).Sub(firstAfter(st.History, now.Add(-cfg.BaselineWindow))) >= cfg.MinBaseline
+	if baselineReady {
 		d.Baseline = baseline
 	}
 	d.Slope = slope(st.History, now.Add(-cfg.SlopeWindow), now)
 
-	surgeCond := valid && d.Baseline > 0 && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
+	surgeCond := valid && baselineReady && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
 	if surgeCond {
 		if !now.Before(st.SurgeUntil) {
 			st.SurgeSince, st.SurgeBase = now, d.Baseline
@@ -58,17 +60,17 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 	if surge && valid {
 		// Start from this tick's rate when it is above the short-window mean: in a surge the newest poll is the
 		// best estimate of the load now.
-		now := max(d.Load, d.Short)
-		proj := now + max(0, d.Slope)*cfg.LeadTime.Seconds()
+		current := max(d.Load, d.Short)
+		proj := current + max(0, d.Slope)*cfg.LeadTime.Seconds()
 		// Anticipation is bounded twice: by a multiple of the current rate, and by the largest surge planned for,
 		// relative to where this surge started. Neither bounds the reaction: a load beyond them is still sized
 		// for as it arrives. The second bound keeps a catch-up (served load jumping when capacity arrives after
 		// saturation) from being read as ever steeper growth.
-		proj = min(proj, cfg.MaxProjection*now)
+		proj = min(proj, cfg.MaxProjection*current)
 		if st.SurgeBase > 0 {
 			proj = min(proj, cfg.MaxSurgeFactor*st.SurgeBase)
 		}
-		d.Projected = max(proj, now, d.Steady)
+		d.Projected = max(proj, current, d.Steady)
 		sizeLoad = d.Projected
 	}
 
@@ -136,7 +138,10 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 	serviceLoad := sizeLoad * sc.Weight / 100
 	if valid {
 		sd.Recommended = ceilTasks(serviceLoad / sc.Capacity)
-		st.Recs = appendRec(st.Recs, name, rec{At: now, Count: sd.Recommended})
+		// What scale-in may go down to also answers this tick's own rate: a jump that the steady mean still
+		// dilutes must not let a scale-in through.
+		keep := max(sd.Recommended, ceilTasks(d.Load*sc.Weight/100/sc.Capacity))
+		st.Recs = appendRec(st.Recs, name, rec{At: now, Count: keep})
 	}
 	st.Recs[name] = pruneRecs(st.Recs[name], now.Add(-cfg.Stabilization))
 
@@ -181,9 +186,6 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 	// Scale-in: only with full confidence.
 	stable := maxRec(st.Recs[name])
 	target := min(max(stable, lo), hi)
-	if cur > hi {
-		target = min(target, hi)
-	}
 	windows := max(cfg.Stabilization, cfg.SteadyWindow)
 	switch {
 	case !valid:
@@ -192,6 +194,8 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		sd.Reason = fmt.Sprintf("hold: highest recommendation over %s is %d", cfg.Stabilization, stable)
 	case target >= cur && stable < cur:
 		sd.Reason = "hold: at " + firstNonEmpty(floorNote, fmt.Sprintf("min tasks %d", lo))
+	case target >= cur && sd.Recommended > cur:
+		sd.Reason = fmt.Sprintf("hold: %d tasks recommended, within the ±%.0f%% tolerance band", sd.Recommended, 100*cfg.Tolerance)
 	case target >= cur:
 		sd.Reason = "hold: at recommendation"
 	case surge:
@@ -299,9 +303,11 @@ func prunePoints(ps []Point, before time.Time) []Point {
 	return ps[i:]
 }
 
+// pruneRecs drops recommendations older than before; one made at before itself stays, so a window of 0 still keeps
+// this tick's own recommendation.
 func pruneRecs(rs []rec, before time.Time) []rec {
 	i := 0
-	for i < len(rs) && !rs[i].At.After(before) {
+	for i < len(rs) && rs[i].At.Before(before) {
 		i++
 	}
 	return rs[i:]

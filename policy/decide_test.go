@@ -471,3 +471,52 @@ func anyDown(d Decision) bool {
 	}
 	return false
 }
+
+func TestZeroStabilizationDoesNotFlap(t *testing.T) {
+	cfg := testConfig()
+	cfg.Stabilization, cfg.ScaleInCooldown, cfg.ScaleInInterval = 0, 0, 0
+	tl := newTimeline(t, cfg, map[string]int{"router": 10, "api": 40, "api-canary": 4})
+	tl.steady(10000, 2*time.Minute, time.Second) // wants api 36
+	downs, ups := 0, 0
+	for range 1200 {
+		d := tl.tick(full(10000), time.Second)
+		switch d.Services["api"].Direction {
+		case Down:
+			downs++
+		case Up:
+			ups++
+		}
+	}
+	if ups != 0 || downs > 1 || tl.desired("api") != 36 {
+		t.Errorf("constant load with a zero stabilisation window: %d ups, %d downs, api at %d; want it to settle at 36", ups, downs, tl.desired("api"))
+	}
+}
+
+func TestSurgeFromAnIdleBaseline(t *testing.T) {
+	tl := newTimeline(t, testConfig(), map[string]int{"router": 1, "api": 2, "api-canary": 1})
+	tl.steady(0, 6*time.Minute, time.Second)
+	d := tl.tick(full(5000), time.Second)
+	if d.Mode != ModeSurge || anyDown(d) || d.Services["api"].Direction != Up {
+		t.Errorf("the first tick at 5000 rps after an idle baseline: %s", describe(d))
+	}
+}
+
+func TestAJumpNeverLetsAScaleInThrough(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScaleInCooldown = 0
+	cfg.SurgeMinRPS = 1e9 // no surge mode: steady sizing alone must hold
+	tl := newTimeline(t, cfg, map[string]int{"router": 3, "api": 20, "api-canary": 2})
+	tl.steady(100, 6*time.Minute, time.Second)
+	// Wait for a scale-in step, then jump exactly when the next step falls due.
+	for tl.last.Services["api"].Direction != Down {
+		tl.tick(full(100), time.Second)
+	}
+	for range int(cfg.ScaleInInterval/time.Second) - 1 {
+		tl.tick(full(100), time.Second)
+	}
+	before := tl.desired("api")
+	d := tl.tick(full(5000), time.Second) // the 10 s mean still dilutes this jump
+	if d.Services["api"].Direction == Down || tl.desired("api") < before {
+		t.Errorf("scaled in on the tick the load jumped to 5000 rps: %s", describe(d))
+	}
+}

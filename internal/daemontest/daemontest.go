@@ -26,6 +26,9 @@ import (
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
 )
 
+// pollTimeout is generous: the clock is fake, and a stalled CI machine must not turn a stub into a failing target.
+const pollTimeout = 10 * time.Second
+
 // Cluster is the cluster every Unit uses.
 const Cluster = "prod"
 
@@ -168,7 +171,8 @@ func New(t *testing.T, o Options) *Unit {
 	}
 	core, logs := observer.New(zap.DebugLevel)
 	u.Logs = logs
-	u.D, err = autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(url), Metrics: CWClient(cwURL), Clock: u.Clock, Log: zap.New(core)})
+	u.D, err = autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(url), Metrics: CWClient(cwURL), Clock: u.Clock, Log: zap.New(core),
+		PollTimeout: pollTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +183,8 @@ func New(t *testing.T, o Options) *Unit {
 func (u *Unit) Restart() {
 	u.T.Helper()
 	core, logs := observer.New(zap.DebugLevel)
-	d, err := autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(u.ECSURL), Metrics: CWClient(u.CWURL), Clock: u.Clock, Log: zap.New(core)})
+	d, err := autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(u.ECSURL), Metrics: CWClient(u.CWURL), Clock: u.Clock, Log: zap.New(core),
+		PollTimeout: pollTimeout})
 	if err != nil {
 		u.T.Fatal(err)
 	}
@@ -205,6 +210,7 @@ func (u *Unit) Step(rps float64) {
 	}
 	u.Clock.Advance(time.Second)
 	u.D.Tick(context.Background())
+	u.D.Quiesce()
 }
 
 // Run steps at a constant load for d of fake time.

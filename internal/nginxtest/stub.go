@@ -20,6 +20,7 @@ type Stub struct {
 	inFlight      int64
 	garbage       bool
 	down          bool
+	frozen        bool
 	srv           *http.Server
 }
 
@@ -49,7 +50,9 @@ func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "<html>not stub_status</html>\n")
 		return
 	}
-	s.requests++
+	if !s.frozen {
+		s.requests++
+	}
 	waiting := int64(0)
 	if s.requests > s.startRequests+1 {
 		waiting = 4 // clients have come: some keep-alive connections stay open
@@ -58,10 +61,12 @@ func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.inFlight+1+waiting, s.accepts, s.accepts, s.requests, s.inFlight+1, waiting)
 }
 
-// Add counts n more client requests.
+// Add counts n more client requests (none while frozen).
 func (s *Stub) Add(n int64) {
 	s.mu.Lock()
-	s.requests += n
+	if !s.frozen {
+		s.requests += n
+	}
 	s.mu.Unlock()
 }
 
@@ -76,6 +81,13 @@ func (s *Stub) SetInFlight(n int64) {
 func (s *Stub) SetGarbage(on bool) {
 	s.mu.Lock()
 	s.garbage = on
+	s.mu.Unlock()
+}
+
+// SetFrozen makes the stub serve the same counters whatever happens, like a cached copy of the page.
+func (s *Stub) SetFrozen(on bool) {
+	s.mu.Lock()
+	s.frozen = on
 	s.mu.Unlock()
 }
 
