@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/cli"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
@@ -183,6 +187,19 @@ func TestCancelEndsTheFloorGently(t *testing.T) {
 	if r := run(t, u, "prescale", "--cancel", "--service", "api"); r.code != 1 || !strings.Contains(r.stderr, "api has no active pre-scale floor") {
 		t.Errorf("second cancel = %d %q, want exit 1 naming the service", r.code, r.stderr)
 	}
+	// A floor whose tags someone mangled can still be cancelled: its tags are removed.
+	snap, _ := u.ECS.Service(daemontest.Cluster, "router")
+	client := daemontest.ECSClient(u.ECSURL)
+	if _, err := client.TagResource(context.Background(), &ecs.TagResourceInput{ResourceArn: aws.String(snap.ARN),
+		Tags: []types.Tag{{Key: aws.String(autoscaler.TagFloor), Value: aws.String("lots")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, u, "prescale", "--cancel", "--service", "router"); r.code != 0 || !strings.Contains(r.stdout, "malformed floor tags removed") {
+		t.Errorf("cancel of a malformed floor = %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if _, ok := tags(u, "router")[autoscaler.TagFloor]; ok {
+		t.Error("the malformed floor tag is still there")
+	}
 }
 
 func TestPauseAndResume(t *testing.T) {
@@ -206,6 +223,9 @@ func TestPauseAndResume(t *testing.T) {
 	}
 	if r := run(t, u, "resume", "--service", "api"); r.code != 0 || !strings.Contains(r.stdout, "api: resumed") {
 		t.Fatalf("resume = %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := tags(u, "api")[autoscaler.TagLastScaleOut]; got != autoscaler.FormatTagTime(u.Clock.Now()) {
+		t.Errorf("resume wrote last-scale-out %q, want now: counts set by hand during the pause get a fresh cooldown", got)
 	}
 	u.Run(10000, 2*time.Second)
 	if got := u.Desired("api"); got < 36 {
@@ -285,6 +305,11 @@ func TestAWSErrors(t *testing.T) {
 	u.ECS.FailNext("DescribeServices", "AccessDeniedException", 400, 1)
 	if r := run(t, u, "status"); r.code != 1 || !strings.Contains(r.stderr, "AccessDeniedException") || !strings.Contains(r.stderr, "IAM policy") {
 		t.Errorf("access denied: exit %d %q, want 1 with the IAM hint", r.code, r.stderr)
+	}
+	u.ECS.FailNext("UpdateService", "AccessDeniedException", 400, 1)
+	r := run(t, u, "prescale", "--service", "api=10", "--service", "router=5", "--for", "1h")
+	if r.code != 1 || !strings.Contains(r.stdout, "api") || !strings.Contains(r.stdout, "not raised yet") {
+		t.Errorf("a failing prescale must show what it did: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	u.ECS.FailNext("UpdateService", "ThrottlingException", 400, 2)
 	if r := run(t, u, "prescale", "--service", "api=12", "--for", "1h"); r.code != 0 || u.Desired("api") != 12 {

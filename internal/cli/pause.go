@@ -31,7 +31,8 @@ Example:
 		usage: `Usage: fastscaler resume [--service NAME ...] [--cluster NAME]
 
 Removes the pause of the given services (default: every service in FASTSCALER_CAPACITY). The daemon then applies its
-normal rules again from its next tick.
+normal rules again from its next tick, with its scale-in cooldown restarted, so counts set by hand during the pause
+are not cut at once.
 
 Example:
   fastscaler resume --service api
@@ -117,10 +118,14 @@ func runResume(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(env.Stdout, "%s: was not paused\n", n)
 			continue
 		}
+		// Counts set by hand during the pause start a fresh cooldown, so the daemon does not cut them at once.
+		if err := e.Tag(ctx, current[n].ARN, map[string]string{autoscaler.TagLastScaleOut: autoscaler.FormatTagTime(now)}); err != nil {
+			return explainAWS(err)
+		}
 		if err := e.Untag(ctx, current[n].ARN, autoscaler.PauseTagKeys); err != nil {
 			return explainAWS(err)
 		}
-		fmt.Fprintf(env.Stdout, "%s: resumed\n", n)
+		fmt.Fprintf(env.Stdout, "%s: resumed; its cooldown restarts now\n", n)
 	}
 	return nil
 }

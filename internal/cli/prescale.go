@@ -256,6 +256,8 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tWAS\tDESIRED\tFLOOR\tUNTIL")
+	// Whatever happens, show what was done: a failure on the second service leaves the first one floored.
+	defer tw.Flush()
 	for _, n := range services.names {
 		s := current[n]
 		floor := services.counts[n]
@@ -266,13 +268,15 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 		}
 		// The tag first: from this moment the daemon will not scale below the floor.
 		if err := e.Tag(ctx, s.ARN, tags); err != nil {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t-\tnot set\n", n, s.Desired, s.Desired)
 			return explainAWS(err)
 		}
 		desired := s.Desired
 		if s.Desired < floor {
 			u, err := e.SetDesired(ctx, n, floor)
 			if err != nil {
-				return explainAWS(fmt.Errorf("%w (the floor tag is set, so the daemon will raise it on its next tick)", err))
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (not raised yet)\n", n, s.Desired, s.Desired, floor, end.UTC().Format(time.RFC3339))
+				return explainAWS(fmt.Errorf("%w (the floor tag is set, so a running daemon raises it on its next tick)", err))
 			}
 			desired = u.Desired
 		}
@@ -289,7 +293,9 @@ func cancelFloors(ctx context.Context, env Env, e *autoscaler.ECS, names []strin
 	var errs []error
 	for _, n := range names {
 		d := current[n].Durable
-		if d.FloorCount == 0 || !now.Before(d.FloorUntil) {
+		_, hasFloorTag := current[n].Tags[autoscaler.TagFloor]
+		malformed := hasFloorTag && len(current[n].TagErrors) > 0
+		if !malformed && (d.FloorCount == 0 || !now.Before(d.FloorUntil)) {
 			errs = append(errs, fmt.Errorf("%s has no active pre-scale floor", n))
 		}
 	}
@@ -297,6 +303,14 @@ func cancelFloors(ctx context.Context, env Env, e *autoscaler.ECS, names []strin
 		return errors.Join(errs...)
 	}
 	for _, n := range names {
+		if _, hasFloorTag := current[n].Tags[autoscaler.TagFloor]; hasFloorTag && len(current[n].TagErrors) > 0 {
+			// An unreadable floor cannot be ended by a date: remove it (the daemon held the service meanwhile).
+			if err := e.Untag(ctx, current[n].ARN, autoscaler.FloorTagKeys); err != nil {
+				return explainAWS(err)
+			}
+			fmt.Fprintf(env.Stdout, "%s: malformed floor tags removed\n", n)
+			continue
+		}
 		// The floor ends now rather than vanishing: the daemon counts its cooldown from this end.
 		tags := map[string]string{
 			autoscaler.TagFloorUntil:  autoscaler.FormatTagTime(now),

@@ -145,7 +145,10 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if eerr := enc.Encode(rep); eerr != nil {
+			return eerr
+		}
+		return explainAWS(err) // a partial answer still exits 1
 	}
 	printStatus(env.Stdout, rep, now)
 	if err != nil {

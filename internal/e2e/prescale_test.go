@@ -27,9 +27,14 @@ func TestE2EPrescaleSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("prescale: %v\n%s", err, out)
 	}
-	floorEnd := time.Now().Add(25 * time.Second)
 	if !strings.Contains(string(out), "api") {
 		t.Fatalf("prescale printed:\n%s", out)
+	}
+	// The floor's end as the daemon sees it: the tag, in whole seconds.
+	snap, _ := s.ECS.Service(Cluster, "api")
+	floorEnd, err := time.Parse(time.RFC3339, snap.Tags["fastscaler:floor-until"])
+	if err != nil {
+		t.Fatalf("floor-until tag: %v", err)
 	}
 
 	first := startDaemon(t, s)
@@ -66,7 +71,7 @@ func TestE2EPrescaleSurvivesSIGKILL(t *testing.T) {
 	if firstDown.Service == "" {
 		t.Fatalf("no scale-in within 45 s of the floor's end:%s", describe(s.Updates()))
 	}
-	// The cooldown (20 s here) counts from the floor's end; the tag keeps whole seconds, hence the 1 s slack.
+	// The cooldown (20 s here) counts from the floor's end; 1 s of slack for the call's own delay.
 	if gap := firstDown.Time.Sub(floorEnd); gap < 19*time.Second {
 		t.Errorf("first scale-in %v after the floor ended, before the 20 s cooldown:%s", gap, describe(s.Updates()))
 	}
