@@ -45,7 +45,7 @@ type Config struct {
 	PollInterval     time.Duration `env:"FASTSCALER_POLL_INTERVAL" envDefault:"2s"`
 	PollTimeout      time.Duration `env:"FASTSCALER_POLL_TIMEOUT" envDefault:"1s"`
 	SurgeRatio       float64       `env:"FASTSCALER_SURGE_RATIO" envDefault:"1.5"`
-	LeadTime         time.Duration `env:"FASTSCALER_LEAD_TIME" envDefault:"75s"`
+	LeadTime         time.Duration `env:"FASTSCALER_LEAD_TIME" envDefault:"90s"`
 	ScaleInCooldown  time.Duration `env:"FASTSCALER_SCALE_IN_COOLDOWN" envDefault:"10m"`
 	DryRun           bool          `env:"FASTSCALER_DRY_RUN" envDefault:"false"`
 	Listen           string        `env:"FASTSCALER_LISTEN" envDefault:":9090"`

@@ -30,7 +30,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		Cluster: "prod", RouterService: "router",
 		Capacity:   FloatMap{"router": 1000, "api": 250, "api-canary": 250},
 		StatusPort: 8081, StatusPath: "/nginx_status", PollInterval: 2 * time.Second, PollTimeout: time.Second,
-		SurgeRatio: 1.5, LeadTime: 75 * time.Second, ScaleInCooldown: 10 * time.Minute, Listen: ":9090",
+		SurgeRatio: 1.5, LeadTime: 90 * time.Second, ScaleInCooldown: 10 * time.Minute, Listen: ":9090",
 		LogLevel: "info", MetricsNamespace: "Fastscaler", SurgeMinRPS: 50, MaxProjection: 4, MaxSurgeFactor: 10,
 		SteadyWindow: 10 * time.Second, SlopeWindow: 10 * time.Second, BaselineWindow: 5 * time.Minute,
 		SurgeHold: time.Minute, Tolerance: 0.1, Stabilization: 5 * time.Minute, ScaleInStep: 0.2,

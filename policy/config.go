@@ -11,7 +11,7 @@ import (
 const (
 	DefaultSurgeRatio      = 1.5
 	DefaultSurgeMinRPS     = 50.0
-	DefaultLeadTime        = 75 * time.Second
+	DefaultLeadTime        = 90 * time.Second // Fargate start (~60 s + jitter) and NLB registration; tuned with the simulator
 	DefaultMaxProjection   = 4.0
 	DefaultMaxSurgeFactor  = 10.0
 	DefaultShortWindow     = 3 * time.Second // the last 2 polls at the default 2 s interval

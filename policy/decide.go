@@ -42,7 +42,8 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 	if baselineReady {
 		d.Baseline = baseline
 	}
-	d.Slope = slope(st.History, now.Add(-cfg.SlopeWindow), now)
+	noise := noiseOf(st.History, now.Add(-cfg.BaselineWindow), now.Add(-cfg.ShortWindow))
+	d.Slope = slope(st.History, now.Add(-cfg.SlopeWindow), now, noise)
 
 	surgeCond := valid && baselineReady && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
 	if surgeCond {
@@ -263,20 +264,33 @@ func firstAfter(ps []Point, from time.Time) time.Time {
 	return from
 }
 
+// slopeConfidence is how many standard errors a half's slope must exceed noise by before it counts (about
+// 97.5% one-sided confidence).
+const slopeConfidence = 2.0
+
 // slope estimates sustained growth of the load, in requests/s per second, over points with from < At ≤ to: it
-// fits a least-squares line to the older and to the newer half of the window and returns the smaller slope (0 when
-// either is flat or falling). A ramp grows in both halves; a step (a load that jumped once and stays) grows in one
-// half only, so it is sized for its new level instead of being projected to a multiple of it.
-func slope(ps []Point, from, to time.Time) float64 {
+// fits a least-squares line to the older and to the newer half of the window and takes the smaller slope. A ramp
+// grows in both halves; a step (a load that jumped once and stays) in one half only, so a step is sized for its
+// new level instead of being projected to a multiple of it. Each half's slope is first lowered by its uncertainty
+// given the noise seen in the baseline (sigma, requests/s): a few noisy polls do not make growth.
+func slope(ps []Point, from, to time.Time, sigma float64) float64 {
 	mid := from.Add(to.Sub(from) / 2)
-	older := lsSlope(ps, from, mid)
-	newer := lsSlope(ps, mid, to)
-	return max(0, min(older, newer))
+	so, sxxo := lsSlope(ps, from, mid)
+	sn, sxxn := lsSlope(ps, mid, to)
+	return max(0, min(lowerBound(so, sxxo, sigma), lowerBound(sn, sxxn, sigma)))
 }
 
-// lsSlope is the least-squares slope of points with from < At ≤ to (0 with fewer than 2 points).
-func lsSlope(ps []Point, from, to time.Time) float64 {
-	var n, sx, sy, sxx, sxy float64
+func lowerBound(slope, sxx, sigma float64) float64 {
+	if sxx <= 0 {
+		return 0
+	}
+	return slope - slopeConfidence*sigma/math.Sqrt(sxx)
+}
+
+// lsSlope is the least-squares slope of points with from < At ≤ to, and Σ(x−x̄)² of their times (0 with fewer than
+// 2 points), from which the slope's standard error follows: σ/√Sxx.
+func lsSlope(ps []Point, from, to time.Time) (slope, sxx float64) {
+	var n, sx, sy, sxxRaw, sxy float64
 	for _, p := range ps {
 		if !p.At.After(from) || p.At.After(to) {
 			continue
@@ -285,14 +299,38 @@ func lsSlope(ps []Point, from, to time.Time) float64 {
 		n++
 		sx += x
 		sy += p.RPS
-		sxx += x * x
+		sxxRaw += x * x
 		sxy += x * p.RPS
 	}
-	den := n*sxx - sx*sx
+	den := n*sxxRaw - sx*sx
 	if n < 2 || den <= 0 {
+		return 0, 0
+	}
+	return (n*sxy - sx*sy) / den, den / n
+}
+
+// noiseOf estimates the poll-to-poll noise of points with from < At ≤ to from their second differences
+// (σ² ≈ mean((xᵢ−2xᵢ₋₁+xᵢ₋₂)²)/6), which a steady trend does not move, unlike the spread around the mean.
+func noiseOf(ps []Point, from, to time.Time) float64 {
+	var a, b float64 // the two previous values
+	var sum float64
+	seen, n := 0, 0
+	for _, p := range ps {
+		if !p.At.After(from) || p.At.After(to) {
+			continue
+		}
+		if seen >= 2 {
+			d := p.RPS - 2*b + a
+			sum += d * d
+			n++
+		}
+		a, b = b, p.RPS
+		seen++
+	}
+	if n == 0 {
 		return 0
 	}
-	return (n*sxy - sx*sy) / den
+	return math.Sqrt(sum / float64(n) / 6)
 }
 
 func prunePoints(ps []Point, before time.Time) []Point {

@@ -24,7 +24,7 @@ var interfaceDefaults = map[string]string{
 	"FASTSCALER_POLL_INTERVAL":     "2s",
 	"FASTSCALER_POLL_TIMEOUT":      "1s",
 	"FASTSCALER_SURGE_RATIO":       "1.5",
-	"FASTSCALER_LEAD_TIME":         "75s",
+	"FASTSCALER_LEAD_TIME":         "90s",
 	"FASTSCALER_SCALE_IN_COOLDOWN": "10m",
 	"FASTSCALER_LISTEN":            ":9090",
 	"FASTSCALER_LOG_LEVEL":         "info",

@@ -548,7 +548,7 @@ variable "fastscaler_surge_ratio" {
 variable "fastscaler_lead_time" {
   description = "How far ahead a surge is projected: Fargate start plus health checks (FASTSCALER_LEAD_TIME), a Go duration."
   type        = string
-  default     = "75s"
+  default     = "90s"
 
   validation {
     condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.fastscaler_lead_time))
