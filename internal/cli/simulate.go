@@ -1,0 +1,302 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/internal/sim"
+)
+
+// DefaultChart is where `fastscaler simulate` writes its chart unless told otherwise.
+const DefaultChart = "fastscaler-simulate.png"
+
+// simDefaults is the embedded configuration the simulator uses for variables the environment does not set: the
+// interface's example services (an Nginx router and a stable/canary API pair at 90/10).
+var simDefaults = []string{
+	"FASTSCALER_CLUSTER=simulated",
+	"FASTSCALER_ROUTER_SERVICE=router",
+	"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
+	"FASTSCALER_WEIGHTS=api:90,api-canary:10",
+	"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
+}
+
+// simSkip are variables that do not change a simulation, so they get no flag.
+var simSkip = map[string]bool{
+	"FASTSCALER_CLUSTER": true, "FASTSCALER_DRY_RUN": true, "FASTSCALER_LISTEN": true, "FASTSCALER_LOG_LEVEL": true,
+	"FASTSCALER_METRICS_NAMESPACE": true, "FASTSCALER_STATUS_PORT": true, "FASTSCALER_STATUS_PATH": true,
+	"FASTSCALER_DISCOVERY_INTERVAL": true, "FASTSCALER_ECS_RATE": true, "FASTSCALER_STATUS_URL": true,
+}
+
+func init() {
+	register(&command{
+		name:    "simulate",
+		summary: "replay traffic against the real policy and AWS baselines on a simulated Fargate (no AWS)",
+		usage: `Usage: fastscaler simulate [--scenario NAME | --trace FILE.csv] [--chart FILE.png] [--json] [flags]
+
+Replays a traffic curve against simulated Fargate services, scaled by fastscaler's own decision code (fed through
+its real stub_status rate code) and, on the same traffic and simulated fleet, by AWS target tracking on CPU, AWS
+step scaling, pahud's fast autoscaler, a static fleet sized for the peak, and an oracle that knows the future (the
+cost floor). Prints unserved requests, seconds with 503s, the time to the first scale-out, task-minutes and their
+ratio to the oracle, and writes a chart. Needs no AWS and no network.
+
+Scenarios: ` + strings.Join(sim.ScenarioNames(), ", ") + ` (default ` + sim.DefaultScenario + `; --list describes them).
+--trace reads CSV rows of seconds,rps or RFC3339,rps (header optional), e.g. the history 'fastscaler calibrate'
+exports, interpolated to one point per second.
+
+Every policy knob of the daemon is a flag here, named after its variable (--lead-time for FASTSCALER_LEAD_TIME);
+a flag overrides the variable, which overrides the embedded example configuration
+(` + strings.Join(simDefaults[2:], " ") + `).
+
+Flags:
+  --scenario NAME      an embedded scenario
+  --trace FILE         a CSV trace instead
+  --chart FILE         PNG chart of load vs capacity per policy, 503s shaded (default ` + DefaultChart + `; "" for none)
+  --json               machine-readable results
+  --policies LIST      comma-separated subset of: ` + strings.Join(sim.PolicyNames(), ", ") + `
+  --seed N             seeds noise and task start jitter (default 1)
+  --start-delay D      a new task serves after this (default 60s) ...
+  --jitter D           ... plus a uniform random extra up to this (default 15s)
+  --nlb-delay D        router tasks also wait this long for NLB registration (default 30s)
+  --metric-delay D     a CloudWatch datapoint is usable this long after its minute (default 60s)
+  --target-cpu PCT     CPU % at which a task serves its capacity; it saturates at 100% (default 70)
+  --list               list the scenarios and exit
+  --capacity, --weights, --min-tasks, --max-tasks, --router-service, --poll-interval, --poll-timeout,
+  --surge-ratio, --surge-min-rps, --lead-time, --max-projection, --max-surge-factor, --scale-in-cooldown,
+  --stabilization-window, --scale-in-step, --scale-in-interval, --tolerance, --min-coverage, --steady-window,
+  --slope-window, --baseline-window, --surge-hold: the daemon's FASTSCALER_* knobs
+
+Example:
+  fastscaler simulate --scenario evening --lead-time 120s --chart evening.png
+`,
+		run: runSimulate,
+	})
+}
+
+func runSimulate(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("simulate")
+	scenario := fs.String("scenario", "", "scenario")
+	tracePath := fs.String("trace", "", "CSV trace")
+	chart := fs.String("chart", DefaultChart, "PNG chart")
+	asJSON := fs.Bool("json", false, "JSON")
+	policies := fs.String("policies", "", "policies")
+	seed := fs.Uint64("seed", sim.DefaultSeed, "seed")
+	startDelay := fs.Duration("start-delay", sim.DefaultStartDelay, "start delay")
+	jitter := fs.Duration("jitter", sim.DefaultJitter, "jitter")
+	nlbDelay := fs.Duration("nlb-delay", sim.DefaultNLBDelay, "NLB delay")
+	metricDelay := fs.Duration("metric-delay", sim.DefaultMetricDelay, "metric delay")
+	targetCPU := fs.Float64("target-cpu", sim.DefaultTargetCPU, "target CPU")
+	list := fs.Bool("list", false, "list scenarios")
+	knobs := knobFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *list {
+		for _, n := range sim.ScenarioNames() {
+			fmt.Fprintf(env.Stdout, "%-14s %s\n", n, sim.ScenarioAbout(n))
+		}
+		return nil
+	}
+	if *scenario != "" && *tracePath != "" {
+		return usagef("give --scenario or --trace, not both")
+	}
+
+	environ := append([]string(nil), simDefaults...)
+	for _, kv := range env.Environ {
+		if strings.HasPrefix(kv, "FASTSCALER_") {
+			environ = append(environ, kv)
+		}
+	}
+	for name, v := range knobs {
+		if *v.value != "" {
+			environ = append(environ, name+"="+*v.value)
+		}
+	}
+	scaler, err := autoscaler.LoadConfig(environ)
+	if err != nil {
+		return usageError{fmt.Errorf("invalid configuration (flags and FASTSCALER_* variables):\n%w", err)}
+	}
+	cfg := sim.Config{Scaler: scaler, StartDelay: *startDelay, Jitter: *jitter, NLBDelay: *nlbDelay,
+		MetricDelay: *metricDelay, TargetCPU: *targetCPU, Seed: *seed}
+	if *policies != "" {
+		for _, p := range strings.Split(*policies, ",") {
+			cfg.Policies = append(cfg.Policies, strings.TrimSpace(p))
+		}
+	}
+	if err := cfg.DefaultPlatform().Validate(); err != nil {
+		return usageError{err}
+	}
+
+	var tr sim.Trace
+	about := ""
+	if *tracePath != "" {
+		f, err := os.Open(*tracePath)
+		if err != nil {
+			return usageError{fmt.Errorf("--trace: %w", err)}
+		}
+		tr, err = sim.ReadCSV(f, *tracePath)
+		f.Close()
+		if err != nil {
+			return usageError{fmt.Errorf("--trace %s:\n%w", *tracePath, err)}
+		}
+		about = "trace " + *tracePath
+	} else {
+		name := *scenario
+		if name == "" {
+			name = sim.DefaultScenario
+		}
+		if tr, err = sim.Scenario(name, *seed); err != nil {
+			return usageError{err}
+		}
+		about = sim.ScenarioAbout(name)
+	}
+
+	start := time.Now()
+	results, err := sim.Run(cfg, tr)
+	if err != nil {
+		return usageError{err}
+	}
+	elapsed := time.Since(start)
+	if *chart != "" {
+		if err := writeChart(*chart, tr, about, results); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return writeSimJSON(env.Stdout, tr, about, cfg.DefaultPlatform(), results, *chart)
+	}
+	printSim(env.Stdout, tr, about, cfg.DefaultPlatform(), results, elapsed)
+	if *chart != "" {
+		fmt.Fprintf(env.Stdout, "\nchart: %s\n", *chart)
+	}
+	return nil
+}
+
+type knob struct{ value *string }
+
+// knobFlags declares one string flag per daemon variable that shapes a simulation, named after the variable.
+func knobFlags(fs interface {
+	String(name, value, usage string) *string
+}) map[string]knob {
+	out := map[string]knob{}
+	t := reflect.TypeOf(autoscaler.Config{})
+	for i := range t.NumField() {
+		name := strings.Split(t.Field(i).Tag.Get("env"), ",")[0]
+		if name == "" || simSkip[name] {
+			continue
+		}
+		flagName := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "FASTSCALER_"), "_", "-"))
+		out[name] = knob{value: fs.String(flagName, "", name)}
+	}
+	return out
+}
+
+func writeChart(path string, tr sim.Trace, about string, results []sim.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--chart: %w", err)
+	}
+	title := tr.Name
+	if title == "" {
+		title = about
+	}
+	if err := sim.WriteChart(f, title, tr, results); err != nil {
+		f.Close()
+		return fmt.Errorf("writing chart %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing chart %s: %w", path, err)
+	}
+	return nil
+}
+
+func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results []sim.Result, elapsed time.Duration) {
+	peak, total := 0.0, 0.0
+	for _, v := range tr.RPS {
+		peak = max(peak, v)
+		total += v
+	}
+	fmt.Fprintf(w, "%s: %s\n", cmpOr(tr.Name, "trace"), about)
+	fmt.Fprintf(w, "%s of traffic, peak %s rps, %s requests; tasks serve %s after launch (+ up to %s jitter, routers + %s NLB registration); simulated in %s\n\n",
+		fmtDuration(tr.Duration()), thousands(peak), thousands(total), cfg.StartDelay, cfg.Jitter, cfg.NLBDelay, elapsed.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "POLICY\tUNSERVED\tREQUESTS 503\tSECONDS WITH 503\tPEAK 503 RPS\tFIRST SCALE-OUT\tTASK-MINUTES\tVS ORACLE\tACTIONS\t")
+	for _, r := range results {
+		s := r.Summary
+		first := "-"
+		if s.FirstScaleOutSecs != nil {
+			first = fmt.Sprintf("%+.0fs", *s.FirstScaleOutSecs)
+		}
+		ratio := "-"
+		if s.CostVsOracle > 0 {
+			ratio = fmt.Sprintf("%.2fx", s.CostVsOracle)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t\n", s.Policy, s.UnservedPct, thousands(s.Unserved),
+			s.SecondsWith503, thousands(s.PeakUnservedRPS), first, thousands(s.TaskMinutes), ratio, s.ScalingActions)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nFIRST SCALE-OUT is measured from when the load first exceeded the starting capacity (negative: before it).")
+}
+
+func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results []sim.Result, chart string) error {
+	type platform struct {
+		StartDelay  string  `json:"start_delay"`
+		Jitter      string  `json:"jitter"`
+		NLBDelay    string  `json:"nlb_delay"`
+		MetricDelay string  `json:"metric_delay"`
+		TargetCPU   float64 `json:"target_cpu"`
+		Seed        uint64  `json:"seed"`
+	}
+	out := struct {
+		Trace    string        `json:"trace"`
+		About    string        `json:"about"`
+		Seconds  int           `json:"seconds"`
+		Platform platform      `json:"platform"`
+		Chart    string        `json:"chart,omitempty"`
+		Results  []sim.Summary `json:"results"`
+	}{
+		Trace: tr.Name, About: about, Seconds: len(tr.RPS), Chart: chart,
+		Platform: platform{cfg.StartDelay.String(), cfg.Jitter.String(), cfg.NLBDelay.String(), cfg.MetricDelay.String(), cfg.TargetCPU, cfg.Seed},
+	}
+	for _, r := range results {
+		out.Results = append(out.Results, r.Summary)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// thousands formats a number with thousands separators, rounded.
+func thousands(v float64) string {
+	neg := v < 0
+	s := strconv.FormatInt(int64(v+0.5), 10)
+	if neg {
+		s = strconv.FormatInt(int64(-v+0.5), 10)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
