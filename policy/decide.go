@@ -142,7 +142,7 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		// What scale-in may go down to also answers this tick's own rate: a jump that the steady mean still
 		// dilutes must not let a scale-in through.
 		keep := max(sd.Recommended, ceilTasks(d.Load*sc.Weight/100/sc.Capacity))
-		st.Recs = appendRec(st.Recs, name, rec{At: now, Count: keep})
+		st.Recs = pushRec(st.Recs, name, rec{At: now, Count: keep})
 	}
 	st.Recs[name] = pruneRecs(st.Recs[name], now.Add(-cfg.Stabilization))
 
@@ -351,19 +351,29 @@ func pruneRecs(rs []rec, before time.Time) []rec {
 	return rs[i:]
 }
 
+// maxRec is the highest recommendation in the window: the front of the monotonic queue.
 func maxRec(rs []rec) int {
-	m := 0
-	for _, r := range rs {
-		m = max(m, r.Count)
+	if len(rs) == 0 {
+		return 0
 	}
-	return m
+	return rs[0].Count
 }
 
-func appendRec(m map[string][]rec, name string, r rec) map[string][]rec {
+// pushRec adds a recommendation to a service's window, kept as a monotonic queue: a recommendation that a newer,
+// higher one outlasts can never be the window's maximum again, so it is dropped. The queue stays short (a handful
+// of entries instead of one per tick), which keeps cloning the State cheap. The slice is copied, never shared.
+func pushRec(m map[string][]rec, name string, r rec) map[string][]rec {
 	if m == nil {
 		m = map[string][]rec{}
 	}
-	m[name] = append(m[name], r)
+	q := m[name]
+	n := len(q)
+	for n > 0 && q[n-1].Count <= r.Count {
+		n--
+	}
+	out := make([]rec, n, n+1)
+	copy(out, q[:n])
+	m[name] = append(out, r)
 	return m
 }
 
@@ -397,7 +407,7 @@ func (st State) clone() State {
 	c.History = slices.Clone(st.History)
 	c.Recs = make(map[string][]rec, len(st.Recs))
 	for k, v := range st.Recs {
-		c.Recs[k] = slices.Clone(v)
+		c.Recs[k] = v // pushRec and pruneRecs never write into a shared slice
 	}
 	c.LastScaleOut = cloneTimes(st.LastScaleOut)
 	c.LastScaleIn = cloneTimes(st.LastScaleIn)

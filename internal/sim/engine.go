@@ -33,17 +33,15 @@ type Config struct {
 	Policies    []string // which policies to run, in this order; empty: all
 }
 
-// DefaultPlatform fills the platform fields of c that are zero.
+// NewConfig returns a simulation of the daemon configuration scaler on the default platform.
+func NewConfig(scaler autoscaler.Config) Config {
+	return Config{Scaler: scaler, StartDelay: DefaultStartDelay, Jitter: DefaultJitter, NLBDelay: DefaultNLBDelay,
+		MetricDelay: DefaultMetricDelay, TargetCPU: DefaultTargetCPU, Seed: DefaultSeed}
+}
+
+// DefaultPlatform fills what has no meaningful zero: the CPU target, the seed and the policy list. Delays are taken
+// as given; 0 is a valid delay.
 func (c Config) DefaultPlatform() Config {
-	if c.StartDelay == 0 {
-		c.StartDelay = DefaultStartDelay
-	}
-	if c.NLBDelay == 0 {
-		c.NLBDelay = DefaultNLBDelay
-	}
-	if c.MetricDelay == 0 {
-		c.MetricDelay = DefaultMetricDelay
-	}
 	if c.TargetCPU == 0 {
 		c.TargetCPU = DefaultTargetCPU
 	}
