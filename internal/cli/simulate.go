@@ -228,7 +228,7 @@ func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results [
 	fmt.Fprintf(w, "%s of traffic, peak %s rps, %s requests; tasks serve %s after launch (+ up to %s jitter, routers + %s NLB registration); simulated in %s\n\n",
 		fmtDuration(tr.Duration()), thousands(peak), thousands(total), cfg.StartDelay, cfg.Jitter, cfg.NLBDelay, elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "POLICY\tUNSERVED\tREQUESTS 503\tSECONDS WITH 503\tPEAK 503 RPS\tFIRST SCALE-OUT\tTASK-MINUTES\tVS ORACLE\tACTIONS\t")
+	fmt.Fprintln(tw, "POLICY\tUNSERVED\tREQUESTS 503\tSECONDS WITH 503\tPEAK 503 RPS\tFIRST SCALE-OUT\tTASK-MINUTES\tVS ORACLE\tACTIONS\tFALSE SCALE-OUTS\t")
 	for _, r := range results {
 		s := r.Summary
 		first := "-"
@@ -239,11 +239,12 @@ func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results [
 		if s.CostVsOracle > 0 {
 			ratio = fmt.Sprintf("%.2fx", s.CostVsOracle)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t\n", s.Policy, s.UnservedPct, thousands(s.Unserved),
-			s.SecondsWith503, thousands(s.PeakUnservedRPS), first, thousands(s.TaskMinutes), ratio, s.ScalingActions)
+		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t\n", s.Policy, s.UnservedPct, thousands(s.Unserved),
+			s.SecondsWith503, thousands(s.PeakUnservedRPS), first, thousands(s.TaskMinutes), ratio, s.ScalingActions, s.FalseScaleOuts)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nFIRST SCALE-OUT is measured from when the load first exceeded the starting capacity (negative: before it).")
+	fmt.Fprintln(w, "A FALSE SCALE-OUT added tasks no second needed while they could serve (e.g. for a blip over before they started).")
 }
 
 func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results []sim.Result, chart string) error {

@@ -101,14 +101,16 @@ func summarise(name string, w *world, points []Point) Summary {
 	return s
 }
 
-// falseScaleOut reports whether a scale-out at `at` from `from` tasks was unneeded: no second from then until the
-// new tasks could serve plus the daemon's lead time needed more than `from` tasks.
+// falseScaleOut reports whether a scale-out at `at` from `from` tasks was useless: during the time its tasks could
+// serve (from the start delay, plus NLB registration for the router, until the daemon's lead time later) no second
+// needed more than `from` tasks. A scale-out for a blip that is over before the tasks start is false.
 func (w *world) falseScaleOut(f *fleet, at time.Duration, from int) bool {
-	horizon := at + w.cfg.StartDelay + w.cfg.Jitter + w.cfg.Scaler.LeadTime
+	begin := at + w.cfg.StartDelay
 	if f.router {
-		horizon += w.cfg.NLBDelay
+		begin += w.cfg.NLBDelay
 	}
-	for s := int(at / time.Second); s <= int(horizon/time.Second) && s < len(w.trace.RPS); s++ {
+	end := begin + w.cfg.Jitter + w.cfg.Scaler.LeadTime
+	for s := int(begin / time.Second); s <= int(end/time.Second) && s < len(w.trace.RPS); s++ {
 		if w.need(f, s) > from {
 			return false
 		}
