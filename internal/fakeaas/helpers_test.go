@@ -1,0 +1,263 @@
+package fakeaas_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/token"
+	"maps"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
+)
+
+const (
+	region  = "us-east-1"
+	account = "123456789012"
+	router  = "service/prod/router"
+	api     = "service/prod/api"
+	ecsRole = "arn:aws:iam::" + account + ":role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService"
+)
+
+// t0 is a whole second, so that epoch-second timestamps survive the wire exactly.
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// clock is a manually stepped clock for Options.Now.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: t0} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// services stands in for ECS behind the Desired and SetDesired hooks: desired counts by resource ID, and a
+// log of every count set.
+type services struct {
+	mu      sync.Mutex
+	desired map[string]int
+	sets    []string // "service/prod/router=4"
+	getErr  error    // returned by Desired when set
+	setErr  error    // returned by SetDesired when set
+}
+
+func newServices(desired map[string]int) *services {
+	return &services{desired: maps.Clone(desired)}
+}
+
+func (s *services) Desired(id string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.getErr != nil {
+		return 0, s.getErr
+	}
+	n, ok := s.desired[id]
+	if !ok {
+		return 0, fmt.Errorf("no ECS service %s", id)
+	}
+	return n, nil
+}
+
+func (s *services) SetDesired(id string, n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.setErr != nil {
+		return s.setErr
+	}
+	s.desired[id] = n
+	s.sets = append(s.sets, fmt.Sprintf("%s=%d", id, n))
+	return nil
+}
+
+func (s *services) get(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.desired[id]
+}
+
+// set changes a desired count behind AAS's back, as another autoscaler's UpdateService does.
+func (s *services) set(id string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.desired[id] = n
+}
+
+func (s *services) setLog() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.sets...)
+}
+
+// hooked returns Options wired to svcs and clk.
+func hooked(svcs *services, clk *clock) fakeaas.Options {
+	return fakeaas.Options{Now: clk.Now, Desired: svcs.Desired, SetDesired: svcs.SetDesired}
+}
+
+// start serves s on loopback for the duration of the test.
+func start(t *testing.T, s *fakeaas.Server) string {
+	t.Helper()
+	url, err := s.Start()
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return url
+}
+
+// newClient returns the real SDK client aimed at url, with the standard retryer minus its jittered sleeps so
+// that retry tests stay fast.
+func newClient(url string) *aas.Client {
+	return aas.New(aas.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDFAKEAAS", "fake-secret", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		}),
+	})
+}
+
+// serve starts s and returns an SDK client for it.
+func serve(t *testing.T, s *fakeaas.Server) *aas.Client {
+	t.Helper()
+	return newClient(start(t, s))
+}
+
+// register calls RegisterScalableTarget for an ECS service, failing the test on an error.
+func register(t *testing.T, c *aas.Client, id string, minCap, maxCap *int32) *aas.RegisterScalableTargetOutput {
+	t.Helper()
+	out, err := c.RegisterScalableTarget(context.Background(), registerInput(id, minCap, maxCap))
+	if err != nil {
+		t.Fatalf("RegisterScalableTarget(%s): %v", id, err)
+	}
+	return out
+}
+
+func registerInput(id string, minCap, maxCap *int32) *aas.RegisterScalableTargetInput {
+	return &aas.RegisterScalableTargetInput{
+		ServiceNamespace:  types.ServiceNamespaceEcs,
+		ScalableDimension: types.ScalableDimensionECSServiceDesiredCount,
+		ResourceId:        aws.String(id),
+		MinCapacity:       minCap,
+		MaxCapacity:       maxCap,
+	}
+}
+
+// cpuPolicy is a PutScalingPolicy input for a target tracking policy on average CPU.
+func cpuPolicy(id, name string, targetValue float64, mod func(*types.TargetTrackingScalingPolicyConfiguration)) *aas.PutScalingPolicyInput {
+	cfg := &types.TargetTrackingScalingPolicyConfiguration{
+		TargetValue: aws.Float64(targetValue),
+		PredefinedMetricSpecification: &types.PredefinedMetricSpecification{
+			PredefinedMetricType: types.MetricTypeECSServiceAverageCPUUtilization,
+		},
+	}
+	if mod != nil {
+		mod(cfg)
+	}
+	return &aas.PutScalingPolicyInput{
+		PolicyName:                               aws.String(name),
+		ServiceNamespace:                         types.ServiceNamespaceEcs,
+		ScalableDimension:                        types.ScalableDimensionECSServiceDesiredCount,
+		ResourceId:                               aws.String(id),
+		PolicyType:                               types.PolicyTypeTargetTrackingScaling,
+		TargetTrackingScalingPolicyConfiguration: cfg,
+	}
+}
+
+func putPolicy(t *testing.T, c *aas.Client, in *aas.PutScalingPolicyInput) *aas.PutScalingPolicyOutput {
+	t.Helper()
+	out, err := c.PutScalingPolicy(context.Background(), in)
+	if err != nil {
+		t.Fatalf("PutScalingPolicy(%s): %v", aws.ToString(in.PolicyName), err)
+	}
+	return out
+}
+
+// describeTargets returns every scalable target, through the SDK's paginator.
+func describeTargets(t *testing.T, c *aas.Client, in aas.DescribeScalableTargetsInput) []types.ScalableTarget {
+	t.Helper()
+	in.ServiceNamespace = types.ServiceNamespaceEcs
+	var all []types.ScalableTarget
+	p := aas.NewDescribeScalableTargetsPaginator(c, &in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("DescribeScalableTargets: %v", err)
+		}
+		all = append(all, page.ScalableTargets...)
+	}
+	return all
+}
+
+// cmpSDK compares SDK types: their unexported serde markers are ignored, and nil equals empty, because the
+// SDK decodes absent lists as empty ones.
+var cmpSDK = cmp.Options{
+	cmp.FilterPath(func(p cmp.Path) bool {
+		sf, ok := p.Last().(cmp.StructField)
+		return ok && !token.IsExported(sf.Name())
+	}, cmp.Ignore()),
+	cmpopts.EquateEmpty(),
+}
+
+// wantAPIError fails unless err is the typed AAS error E and its message contains substr.
+func wantAPIError[E error](t *testing.T, err error, substr string) {
+	t.Helper()
+	var target E
+	if !errors.As(err, &target) {
+		t.Fatalf("error = %v, want %T", err, target)
+	}
+	if !strings.Contains(err.Error(), substr) {
+		t.Errorf("error = %q, want it to mention %q", err, substr)
+	}
+}
+
+// wantMatch fails unless s matches the regular expression.
+func wantMatch(t *testing.T, what, s, expr string) {
+	t.Helper()
+	if !regexp.MustCompile(expr).MatchString(s) {
+		t.Errorf("%s = %q, want a match for %s", what, s, expr)
+	}
+}
+
+// wantPanic fails unless f panics with a message containing substr.
+func wantPanic(t *testing.T, substr string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		if r == nil {
+			t.Fatalf("no panic, want one mentioning %q", substr)
+		}
+		if msg := fmt.Sprint(r); !strings.Contains(msg, substr) {
+			t.Errorf("panic %q, want it to mention %q", msg, substr)
+		}
+	}()
+	f()
+}
+
+func i32(v int32) *int32 { return aws.Int32(v) }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,309 @@
+package fakeaas
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The only scalable target this fake knows: an ECS service's desired count.
+const (
+	namespaceECS = "ecs"
+	dimensionECS = "ecs:service:DesiredCount"
+	// policyTypeTargetTracking is the only PolicyType stored.
+	policyTypeTargetTracking = "TargetTrackingScaling"
+)
+
+// Limits of the Application Auto Scaling API reference and its quotas.
+const (
+	maxResourceIDLen     = 1600
+	maxPolicyNameLen     = 256
+	maxRoleARNLen        = 1600
+	maxPoliciesPerTarget = 50 // scaling policies per scalable target
+	maxTags              = 50
+	maxTagKeyLen         = 128
+	maxTagValueLen       = 256
+
+	maxTargetsPage     = 50 // DescribeScalableTargets MaxResults: 1..50, default 50
+	maxPoliciesPage    = 10 // DescribeScalingPolicies MaxResults: 1..10, default 10
+	defaultECSCooldown = 300 * time.Second
+	scaleInThreshold   = 0.9 // fraction of the target below which the scale-in alarm fires; see Evaluate
+)
+
+// predefinedMetrics are the predefined metric types AAS accepts for ECS services; the value says whether
+// the metric needs a ResourceLabel (the ALB target group).
+var predefinedMetrics = map[string]bool{
+	"ECSServiceAverageCPUUtilization":    false,
+	"ECSServiceAverageMemoryUtilization": false,
+	"ALBRequestCountPerTarget":           true,
+}
+
+// resourceIDRE is an ECS service resource ID; cluster and service names are what ECS allows.
+var resourceIDRE = regexp.MustCompile(`^service/([A-Za-z0-9_-]{1,255})/([A-Za-z0-9_-]{1,255})$`)
+
+type suspension struct {
+	in, out, scheduled bool
+}
+
+type target struct {
+	seq        uint64
+	resourceID string
+	arn        string
+	min, max   int
+	roleARN    string
+	createdAt  time.Time
+	suspended  suspension
+	tags       map[string]string
+	policies   []*policy // in creation order
+
+	// Evaluate's scaling state, the target's latest activities.
+	lastOut, lastIn  time.Time
+	outCooldownUntil time.Time // scale-outs until then must be larger than outTo
+	outFrom, outTo   int       // capacity before and after the scale-out that started the cooldown
+	inCooldownUntil  time.Time // no scale-in until then; a scale-out ends it
+}
+
+type policy struct {
+	seq            uint64
+	name           string
+	arn            string
+	createdAt      time.Time
+	targetValue    float64
+	metricType     string
+	resourceLabel  string
+	scaleInCD      *int32 // as sent; nil means the ECS default of 300 s
+	scaleOutCD     *int32
+	disableScaleIn *bool
+	alarms         []alarmJSON
+}
+
+func (p *policy) scaleInCooldown() time.Duration  { return cooldown(p.scaleInCD) }
+func (p *policy) scaleOutCooldown() time.Duration { return cooldown(p.scaleOutCD) }
+
+func cooldown(seconds *int32) time.Duration {
+	if seconds == nil {
+		return defaultECSCooldown
+	}
+	return time.Duration(*seconds) * time.Second
+}
+
+func (t *target) policy(name string) *policy {
+	for _, p := range t.policies {
+		if p.name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// SplitResourceID returns the cluster and service an ECS scalable target's resource ID
+// ("service/CLUSTER/SERVICE") names; false if it is not one.
+func SplitResourceID(resourceID string) (cluster, service string, ok bool) {
+	m := resourceIDRE.FindStringSubmatch(resourceID)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// notNull is the message AWS's request validation gives for a missing required member.
+func notNull(member string) *apiError {
+	return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+}
+
+func checkNamespace(ns string) error {
+	switch ns {
+	case namespaceECS:
+		return nil
+	case "":
+		return notNull("serviceNamespace")
+	default:
+		return validation("fakeaas: ServiceNamespace %q is not supported: this fake scales ECS services only (ServiceNamespace %q)",
+			truncate(ns, 64), namespaceECS)
+	}
+}
+
+// checkDimension validates a ScalableDimension; an empty one is fine where the member is optional.
+func checkDimension(dim string, required bool) error {
+	switch {
+	case dim == dimensionECS:
+		return nil
+	case dim == "" && required:
+		return notNull("scalableDimension")
+	case dim == "":
+		return nil
+	default:
+		return validation("fakeaas: ScalableDimension %q is not supported: ECS services scale on %q",
+			truncate(dim, 64), dimensionECS)
+	}
+}
+
+func checkResourceID(id string) error {
+	switch {
+	case id == "":
+		return notNull("resourceId")
+	case len(id) > maxResourceIDLen:
+		return validation("1 validation error detected: Value at 'resourceId' failed to satisfy constraint: Member must have length less than or equal to %d", maxResourceIDLen)
+	case !resourceIDRE.MatchString(id):
+		return validation("fakeaas: ResourceId %q is not an ECS service resource ID (service/CLUSTER/SERVICE)", truncate(id, 80))
+	}
+	return nil
+}
+
+// checkTarget validates the three members that identify a scalable target.
+func checkTarget(ns, dim, id string) error {
+	if err := checkNamespace(ns); err != nil {
+		return err
+	}
+	if err := checkDimension(dim, true); err != nil {
+		return err
+	}
+	return checkResourceID(id)
+}
+
+func checkCapacity(member string, v *int32) error {
+	if v != nil && *v < 0 {
+		return validation("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to 0", *v, member)
+	}
+	return nil
+}
+
+func checkMaxResults(v *int32, limit int) (int, error) {
+	if v == nil {
+		return limit, nil
+	}
+	if *v < 1 || int(*v) > limit {
+		return 0, validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", *v, limit)
+	}
+	return int(*v), nil
+}
+
+func checkTags(tags map[string]string) error {
+	if len(tags) > maxTags {
+		return validation("fakeaas: %d tags, a scalable target takes at most %d", len(tags), maxTags)
+	}
+	for k, v := range tags {
+		switch {
+		case !utf8.ValidString(k) || !utf8.ValidString(v):
+			return validation("fakeaas: tag %q is not valid UTF-8", k)
+		case k == "" || utf8.RuneCountInString(k) > maxTagKeyLen:
+			return validation("fakeaas: tag key %q must be 1 to %d characters long", truncate(k, 140), maxTagKeyLen)
+		case utf8.RuneCountInString(v) > maxTagValueLen:
+			return validation("fakeaas: value of tag %q is longer than %d characters", k, maxTagValueLen)
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			return validation("fakeaas: tag key %q starts with aws:, a prefix reserved for AWS use", k)
+		}
+	}
+	return nil
+}
+
+func checkPolicyName(name string) error {
+	switch {
+	case name == "":
+		return notNull("policyName")
+	case utf8.RuneCountInString(name) > maxPolicyNameLen:
+		return validation("1 validation error detected: Value at 'policyName' failed to satisfy constraint: Member must have length less than or equal to %d", maxPolicyNameLen)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return validation("fakeaas: PolicyName %q contains the non-printable character %U", truncate(name, 80), r)
+		}
+	}
+	return nil
+}
+
+func notFoundTarget(id string) *apiError {
+	return clientError("ObjectNotFoundException",
+		"No scalable target registered for service namespace: %s, resource ID: %s, scalable dimension: %s",
+		namespaceECS, id, dimensionECS)
+}
+
+// ceilRatio is ceil(capacity × metric / target), AAS's proportional target tracking step. A tolerance keeps
+// float noise (e.g. 4 × 75 / 50 = 6.000000000000001) from adding a task.
+func ceilRatio(capacity int, metric, targetValue float64) int {
+	x := float64(capacity) * metric / targetValue
+	if x >= math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(math.Ceil(x - 1e-9))
+}
+
+func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
+
+// hexID derives a stable hexadecimal identifier of the given length from a kind and a seed, so that IDs look
+// like AWS's but stay reproducible from one test run to the next.
+func hexID(kind, seed string, length int) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + seed))
+	return hex.EncodeToString(sum[:])[:length]
+}
+
+func uuidID(kind, seed string) string {
+	h := hexID(kind, seed, 32)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// targetARN looks like arn:aws:application-autoscaling:REGION:ACCOUNT:scalable-target/<36 hex digits>; the
+// seq makes a re-registered target a new resource, as in AAS.
+func (s *Server) targetARN(resourceID string, seq uint64) string {
+	return fmt.Sprintf("arn:%s:application-autoscaling:%s:%s:scalable-target/%s",
+		s.partition, s.opts.Region, s.opts.Account, hexID("target", resourceID+"#"+strconv.FormatUint(seq, 10), 36))
+}
+
+// defaultRoleARN is the service-linked role AAS uses for ECS when RegisterScalableTarget names none.
+func (s *Server) defaultRoleARN() string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
+		s.partition, s.opts.Account)
+}
+
+// newPolicy fills in the ARN and the two CloudWatch alarms AAS creates for a target tracking policy.
+func (s *Server) newPolicy(t *target, name string, now time.Time) *policy {
+	s.seq++
+	id := uuidID("policy", t.arn+"/"+name+"#"+strconv.FormatUint(s.seq, 10))
+	p := &policy{
+		seq:       s.seq,
+		name:      name,
+		createdAt: now,
+		arn: fmt.Sprintf("arn:%s:autoscaling:%s:%s:scalingPolicy:%s:resource/%s/%s:policyName/%s",
+			s.partition, s.opts.Region, s.opts.Account, id, namespaceECS, t.resourceID, name),
+	}
+	for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
+		alarm := "TargetTracking-" + t.resourceID + "-" + kind + "-" + uuidID("alarm", id+kind)
+		p.alarms = append(p.alarms, alarmJSON{
+			AlarmName: alarm,
+			AlarmARN:  fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", s.partition, s.opts.Region, s.opts.Account, alarm),
+		})
+	}
+	return p
+}
+
+// A NextToken is an opaque cursor: the seq of the last item listed, bound to the operation. Paging by seq
+// rather than by offset keeps pages consistent while targets come and go between calls.
+const tokenPrefix = "fakeaas-v1:"
+
+func encodeToken(op string, seq uint64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + op + ":" + strconv.FormatUint(seq, 10)))
+}
+
+func decodeToken(op, tok string) (uint64, error) {
+	if tok == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(raw), tokenPrefix+op+":"); ok {
+			if seq, err := strconv.ParseUint(rest, 10, 64); err == nil {
+				return seq, nil
+			}
+		}
+	}
+	return 0, clientError("InvalidNextTokenException", "fakeaas: NextToken %q was not returned by a %s call of this fake",
+		truncate(tok, 40), op)
+}

@@ -1,0 +1,369 @@
+package fakeaas_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
+)
+
+func TestRegisterUpdateAndDescribe(t *testing.T) {
+	clk := newClock()
+	s := fakeaas.New(fakeaas.Options{Now: clk.Now})
+	c := serve(t, s)
+	ctx := context.Background()
+
+	out := register(t, c, router, i32(2), i32(10))
+	wantMatch(t, "ScalableTargetARN", aws.ToString(out.ScalableTargetARN),
+		`^arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/[0-9a-f]{36}$`)
+	want := types.ScalableTarget{
+		ServiceNamespace:  types.ServiceNamespaceEcs,
+		ResourceId:        aws.String(router),
+		ScalableDimension: types.ScalableDimensionECSServiceDesiredCount,
+		MinCapacity:       i32(2),
+		MaxCapacity:       i32(10),
+		RoleARN:           aws.String(ecsRole),
+		CreationTime:      aws.Time(t0),
+		SuspendedState: &types.SuspendedState{
+			DynamicScalingInSuspended: aws.Bool(false), DynamicScalingOutSuspended: aws.Bool(false), ScheduledScalingSuspended: aws.Bool(false),
+		},
+		ScalableTargetARN: out.ScalableTargetARN,
+	}
+	got := describeTargets(t, c, aas.DescribeScalableTargetsInput{})
+	if diff := cmp.Diff([]types.ScalableTarget{want}, got, cmpSDK); diff != "" {
+		t.Fatalf("after registering (-want +got):\n%s", diff)
+	}
+
+	// An update changes what it names and keeps the rest, the ARN and the creation time included.
+	clk.Advance(time.Minute)
+	in := registerInput(router, i32(4), nil)
+	in.SuspendedState = &types.SuspendedState{DynamicScalingInSuspended: aws.Bool(true)}
+	in.RoleARN = aws.String("arn:aws:iam::123456789012:role/custom")
+	again, err := c.RegisterScalableTarget(ctx, in)
+	if err != nil {
+		t.Fatalf("RegisterScalableTarget update: %v", err)
+	}
+	if aws.ToString(again.ScalableTargetARN) != aws.ToString(out.ScalableTargetARN) {
+		t.Errorf("update changed the ARN from %s to %s", aws.ToString(out.ScalableTargetARN), aws.ToString(again.ScalableTargetARN))
+	}
+	want.MinCapacity = i32(4)
+	want.RoleARN = in.RoleARN
+	want.SuspendedState.DynamicScalingInSuspended = aws.Bool(true)
+	got = describeTargets(t, c, aas.DescribeScalableTargetsInput{})
+	if diff := cmp.Diff([]types.ScalableTarget{want}, got, cmpSDK); diff != "" {
+		t.Errorf("after updating MinCapacity (-want +got):\n%s", diff)
+	}
+
+	// A second update of the suspended state keeps the flag the first one set.
+	in = registerInput(router, nil, i32(20))
+	in.SuspendedState = &types.SuspendedState{ScheduledScalingSuspended: aws.Bool(true)}
+	if _, err := c.RegisterScalableTarget(ctx, in); err != nil {
+		t.Fatalf("RegisterScalableTarget update: %v", err)
+	}
+	snap, ok := s.Target(router)
+	if !ok {
+		t.Fatalf("Target(%s): not registered", router)
+	}
+	wantSnap := fakeaas.TargetSnapshot{
+		ResourceID: router, ARN: aws.ToString(out.ScalableTargetARN), MinCapacity: 4, MaxCapacity: 20,
+		RoleARN: "arn:aws:iam::123456789012:role/custom", CreationTime: t0,
+		Suspended: fakeaas.Suspended{DynamicScalingIn: true, ScheduledScaling: true},
+	}
+	if diff := cmp.Diff(wantSnap, snap, cmpSDK); diff != "" {
+		t.Errorf("snapshot (-want +got):\n%s", diff)
+	}
+
+	wantCalls := []fakeaas.Call{
+		{Op: "RegisterScalableTarget", Time: t0, ResourceID: router, MinCapacity: ptr(2), MaxCapacity: ptr(10)},
+		{Op: "DescribeScalableTargets", Time: t0},
+		{Op: "RegisterScalableTarget", Time: t0.Add(time.Minute), ResourceID: router, MinCapacity: ptr(4)},
+		{Op: "DescribeScalableTargets", Time: t0.Add(time.Minute)},
+		{Op: "RegisterScalableTarget", Time: t0.Add(time.Minute), ResourceID: router, MaxCapacity: ptr(20)},
+	}
+	if diff := cmp.Diff(wantCalls, s.Calls()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestRegisterTags(t *testing.T) {
+	s := fakeaas.New(fakeaas.Options{})
+	c := serve(t, s)
+	in := registerInput(router, i32(1), i32(3))
+	in.Tags = map[string]string{"fastscaler:owner-min": "1", "team": "edge"}
+	if _, err := c.RegisterScalableTarget(context.Background(), in); err != nil {
+		t.Fatalf("RegisterScalableTarget: %v", err)
+	}
+	// As in AAS, tags are taken when the target is created; an update ignores them.
+	in.Tags = map[string]string{"team": "core"}
+	if _, err := c.RegisterScalableTarget(context.Background(), in); err != nil {
+		t.Fatalf("RegisterScalableTarget update: %v", err)
+	}
+	snap, _ := s.Target(router)
+	if diff := cmp.Diff(map[string]string{"fastscaler:owner-min": "1", "team": "edge"}, snap.Tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+}
+
+func TestDescribeScalableTargetsFilters(t *testing.T) {
+	s := fakeaas.New(fakeaas.Options{})
+	for _, id := range []string{router, api, "service/stage/router"} {
+		s.AddTarget(id, 1, 4)
+	}
+	c := serve(t, s)
+	ids := func(ts []types.ScalableTarget) []string {
+		var out []string
+		for _, tg := range ts {
+			out = append(out, aws.ToString(tg.ResourceId))
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		in   aas.DescribeScalableTargetsInput
+		want []string
+	}{
+		{"all, in registration order", aas.DescribeScalableTargetsInput{}, []string{router, api, "service/stage/router"}},
+		{"by resource ID", aas.DescribeScalableTargetsInput{ResourceIds: []string{"service/stage/router", router}}, []string{router, "service/stage/router"}},
+		{"unknown resource ID", aas.DescribeScalableTargetsInput{ResourceIds: []string{"service/prod/web"}}, nil},
+		{"by dimension", aas.DescribeScalableTargetsInput{ScalableDimension: types.ScalableDimensionECSServiceDesiredCount, ResourceIds: []string{api}}, []string{api}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, ids(describeTargets(t, c, tc.in))); diff != "" {
+				t.Errorf("resource IDs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDescribeScalableTargetsPagination(t *testing.T) {
+	tests := []struct {
+		name       string
+		targets    int
+		maxResults *int32
+		wantPages  []int
+	}{
+		{"MaxResults", 7, i32(3), []int{3, 3, 1}},
+		{"no empty last page", 6, i32(3), []int{3, 3}},
+		{"AAS default of 50", 51, nil, []int{50, 1}},
+		{"no targets", 0, i32(3), []int{0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fakeaas.New(fakeaas.Options{})
+			var want []string
+			for i := range tc.targets {
+				id := fmt.Sprintf("service/prod/svc%02d", i)
+				s.AddTarget(id, 0, 1)
+				want = append(want, id)
+			}
+			c := serve(t, s)
+			in := &aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, MaxResults: tc.maxResults}
+			var got []string
+			var pages []int
+			for {
+				out, err := c.DescribeScalableTargets(context.Background(), in)
+				if err != nil {
+					t.Fatalf("DescribeScalableTargets: %v", err)
+				}
+				pages = append(pages, len(out.ScalableTargets))
+				for _, tg := range out.ScalableTargets {
+					got = append(got, aws.ToString(tg.ResourceId))
+				}
+				if out.NextToken == nil {
+					break
+				}
+				if len(pages) > 100 {
+					t.Fatalf("DescribeScalableTargets never stops paging")
+				}
+				in.NextToken = out.NextToken
+			}
+			if diff := cmp.Diff(tc.wantPages, pages); diff != "" {
+				t.Errorf("page sizes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("resource IDs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A NextToken is a cursor, so targets registered and deregistered between pages neither repeat nor hide others.
+func TestDescribeScalableTargetsPagesStayConsistent(t *testing.T) {
+	s := fakeaas.New(fakeaas.Options{})
+	for _, id := range []string{"service/prod/a", "service/prod/b", "service/prod/c"} {
+		s.AddTarget(id, 0, 1)
+	}
+	c := serve(t, s)
+	ctx := context.Background()
+	first, err := c.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, MaxResults: i32(2)})
+	if err != nil {
+		t.Fatalf("DescribeScalableTargets: %v", err)
+	}
+	if _, err := c.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+		ServiceNamespace: types.ServiceNamespaceEcs, ScalableDimension: types.ScalableDimensionECSServiceDesiredCount, ResourceId: aws.String("service/prod/a"),
+	}); err != nil {
+		t.Fatalf("DeregisterScalableTarget: %v", err)
+	}
+	register(t, c, "service/prod/d", i32(0), i32(1))
+	rest := describeTargets(t, c, aas.DescribeScalableTargetsInput{NextToken: first.NextToken})
+	var got []string
+	for _, tg := range append(first.ScalableTargets, rest...) {
+		got = append(got, aws.ToString(tg.ResourceId))
+	}
+	if diff := cmp.Diff([]string{"service/prod/a", "service/prod/b", "service/prod/c", "service/prod/d"}, got); diff != "" {
+		t.Errorf("resource IDs across pages (-want +got):\n%s", diff)
+	}
+}
+
+func TestDeregisterScalableTarget(t *testing.T) {
+	s := fakeaas.New(fakeaas.Options{})
+	s.AddTarget(router, 1, 4)
+	s.AddTarget(api, 1, 4)
+	c := serve(t, s)
+	ctx := context.Background()
+	putPolicy(t, c, cpuPolicy(router, "cpu50", 50, nil))
+	before, _ := s.Target(router)
+
+	in := &aas.DeregisterScalableTargetInput{
+		ServiceNamespace: types.ServiceNamespaceEcs, ScalableDimension: types.ScalableDimensionECSServiceDesiredCount, ResourceId: aws.String(router),
+	}
+	if _, err := c.DeregisterScalableTarget(ctx, in); err != nil {
+		t.Fatalf("DeregisterScalableTarget: %v", err)
+	}
+	if _, ok := s.Target(router); ok {
+		t.Errorf("%s is still registered", router)
+	}
+	if _, ok := s.Target(api); !ok {
+		t.Errorf("deregistering %s removed %s", router, api)
+	}
+	_, err := c.DeregisterScalableTarget(ctx, in)
+	wantAPIError[*types.ObjectNotFoundException](t, err, "No scalable target registered for service namespace: ecs, resource ID: service/prod/router")
+
+	// Its policies went with it; registering again makes a new target with none.
+	out, err := c.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{ServiceNamespace: types.ServiceNamespaceEcs})
+	if err != nil {
+		t.Fatalf("DescribeScalingPolicies: %v", err)
+	}
+	if len(out.ScalingPolicies) != 0 {
+		t.Errorf("%d policies left after deregistering, want none", len(out.ScalingPolicies))
+	}
+	reg := register(t, c, router, i32(1), i32(4))
+	if aws.ToString(reg.ScalableTargetARN) == before.ARN {
+		t.Errorf("re-registered target kept the ARN %s, want a new one", before.ARN)
+	}
+	if after, _ := s.Target(router); len(after.Policies) != 0 {
+		t.Errorf("re-registered target has policies %+v, want none", after.Policies)
+	}
+}
+
+// Missing required members are caught by the SDK before sending; TestProtocolErrors sends them raw.
+func TestTargetValidation(t *testing.T) {
+	s := fakeaas.New(fakeaas.Options{})
+	s.AddTarget(router, 2, 10)
+	c := serve(t, s)
+	ctx := context.Background()
+	reg := func(mod func(*aas.RegisterScalableTargetInput)) error {
+		in := registerInput(api, i32(1), i32(4))
+		mod(in)
+		_, err := c.RegisterScalableTarget(ctx, in)
+		return err
+	}
+	describe := func(in aas.DescribeScalableTargetsInput) error {
+		_, err := c.DescribeScalableTargets(ctx, &in)
+		return err
+	}
+	tooManyTags := map[string]string{}
+	for i := range 51 {
+		tooManyTags[fmt.Sprintf("k%02d", i)] = "v"
+	}
+
+	tests := []struct {
+		name    string
+		err     error
+		wantErr string
+	}{
+		{"another namespace", reg(func(in *aas.RegisterScalableTargetInput) { in.ServiceNamespace = types.ServiceNamespaceDynamodb }), `ServiceNamespace "dynamodb" is not supported`},
+		{"another dimension", reg(func(in *aas.RegisterScalableTargetInput) {
+			in.ScalableDimension = types.ScalableDimensionDynamoDBTableReadCapacityUnits
+		}), `"ecs:service:DesiredCount"`},
+		{"cluster missing from resource ID", reg(func(in *aas.RegisterScalableTargetInput) { in.ResourceId = aws.String("service/router") }), "service/CLUSTER/SERVICE"},
+		{"ARN as resource ID", reg(func(in *aas.RegisterScalableTargetInput) {
+			in.ResourceId = aws.String("service/arn:aws:ecs:us-east-1:123456789012:cluster/prod/router")
+		}), "not an ECS service resource ID"},
+		{"resource ID over 1600 characters", reg(func(in *aas.RegisterScalableTargetInput) {
+			in.ResourceId = aws.String("service/prod/" + strings.Repeat("x", 1600))
+		}), "less than or equal to 1600"},
+		{"negative MinCapacity", reg(func(in *aas.RegisterScalableTargetInput) { in.MinCapacity = i32(-1) }), "'minCapacity'"},
+		{"negative MaxCapacity", reg(func(in *aas.RegisterScalableTargetInput) { in.MaxCapacity = i32(-1) }), "'maxCapacity'"},
+		{"min above max", reg(func(in *aas.RegisterScalableTargetInput) { in.MinCapacity = i32(5) }), "Minimum capacity cannot be greater than maximum capacity"},
+		{"new target without MaxCapacity", reg(func(in *aas.RegisterScalableTargetInput) { in.MaxCapacity = nil }), "MinCapacity and MaxCapacity are required"},
+		{"new target without MinCapacity", reg(func(in *aas.RegisterScalableTargetInput) { in.MinCapacity = nil }), "service/prod/api is not registered"},
+		{"update raising min above the kept max", reg(func(in *aas.RegisterScalableTargetInput) {
+			in.ResourceId, in.MinCapacity, in.MaxCapacity = aws.String(router), i32(11), nil
+		}), "(MinCapacity 11, MaxCapacity 10)"},
+		{"update lowering max below the kept min", reg(func(in *aas.RegisterScalableTargetInput) {
+			in.ResourceId, in.MinCapacity, in.MaxCapacity = aws.String(router), nil, i32(1)
+		}), "(MinCapacity 2, MaxCapacity 1)"},
+		{"role that is not an ARN", reg(func(in *aas.RegisterScalableTargetInput) { in.RoleARN = aws.String("admin") }), "RoleARN"},
+		{"aws: tag", reg(func(in *aas.RegisterScalableTargetInput) { in.Tags = map[string]string{"aws:owner": "x"} }), "reserved"},
+		{"51 tags", reg(func(in *aas.RegisterScalableTargetInput) { in.Tags = tooManyTags }), "at most 50"},
+		{"tag key of 129 characters", reg(func(in *aas.RegisterScalableTargetInput) {
+			in.Tags = map[string]string{strings.Repeat("k", 129): "v"}
+		}), "1 to 128"},
+		{"deregister, another namespace", func() error {
+			_, err := c.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+				ServiceNamespace: types.ServiceNamespaceEc2, ScalableDimension: types.ScalableDimensionECSServiceDesiredCount, ResourceId: aws.String(router),
+			})
+			return err
+		}(), "ECS services only"},
+		{"describe, another namespace", describe(aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceLambda}), `"lambda" is not supported`},
+		{"describe, another dimension", describe(aas.DescribeScalableTargetsInput{
+			ServiceNamespace: types.ServiceNamespaceEcs, ScalableDimension: types.ScalableDimensionLambdaFunctionProvisionedConcurrency,
+		}), "lambda:function:ProvisionedConcurrency"},
+		{"describe, MaxResults 51", describe(aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, MaxResults: i32(51)}), "between 1 and 50"},
+		{"describe, MaxResults 0", describe(aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, MaxResults: i32(0)}), "between 1 and 50"},
+		{"describe, empty resource ID", describe(aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, ResourceIds: []string{""}}), "1 to 1600"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wantAPIError[*types.ValidationException](t, tc.err, tc.wantErr)
+		})
+	}
+	// The rejected requests left no trace.
+	if _, ok := s.Target(api); ok {
+		t.Errorf("%s was registered by a rejected request", api)
+	}
+	if snap, _ := s.Target(router); snap.MinCapacity != 2 || snap.MaxCapacity != 10 {
+		t.Errorf("%s has capacity %d..%d after rejected updates, want 2..10", router, snap.MinCapacity, snap.MaxCapacity)
+	}
+
+	for _, tok := range []string{"garbage", encodeForeignToken(t, c)} {
+		err := describe(aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, NextToken: aws.String(tok)})
+		wantAPIError[*types.InvalidNextTokenException](t, err, "was not returned by a DescribeScalableTargets call")
+	}
+}
+
+// encodeForeignToken returns a NextToken of DescribeScalingPolicies, which DescribeScalableTargets must refuse.
+func encodeForeignToken(t *testing.T, c *aas.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	putPolicy(t, c, cpuPolicy(router, "a", 50, nil))
+	putPolicy(t, c, cpuPolicy(router, "b", 50, nil))
+	out, err := c.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{ServiceNamespace: types.ServiceNamespaceEcs, MaxResults: i32(1)})
+	if err != nil {
+		t.Fatalf("DescribeScalingPolicies: %v", err)
+	}
+	if out.NextToken == nil {
+		t.Fatalf("DescribeScalingPolicies gave no NextToken for 2 policies at 1 per page")
+	}
+	return *out.NextToken
+}

@@ -1,0 +1,120 @@
+package fakeaas
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// This file holds the JSON shapes of the awsJson1_1 wire format, named and typed as in the Application Auto
+// Scaling API model (aws-sdk-go-v2/service/applicationautoscaling serializers.go and deserializers.go).
+// Members are PascalCase, capacities and cooldowns are JSON integers, timestamps are epoch seconds as JSON
+// numbers, exactly as AAS sends them; the SDK's deserializer rejects anything else.
+
+// epoch is a timestamp that marshals as fractional epoch seconds with millisecond precision, as AAS sends.
+type epoch time.Time
+
+// MarshalJSON writes the time as a JSON number of seconds since the Unix epoch.
+func (e epoch) MarshalJSON() ([]byte, error) {
+	ms := time.Time(e).UnixMilli()
+	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
+}
+
+// double is a Smithy Double as the SDK sends it: a JSON number, or the strings "NaN", "Infinity" and
+// "-Infinity" for the values JSON cannot write. Decoding them lets validation reject them with a clear
+// message instead of a decoding error.
+type double float64
+
+// UnmarshalJSON reads a JSON number or one of the three special strings.
+func (d *double) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		switch s {
+		case "NaN":
+			*d = double(math.NaN())
+		case "Infinity":
+			*d = double(math.Inf(1))
+		case "-Infinity":
+			*d = double(math.Inf(-1))
+		default:
+			return fmt.Errorf("%q is not a number", truncate(s, 40))
+		}
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*d = double(f)
+	return nil
+}
+
+type suspendedStateJSON struct {
+	DynamicScalingInSuspended  *bool `json:"DynamicScalingInSuspended,omitempty"`
+	DynamicScalingOutSuspended *bool `json:"DynamicScalingOutSuspended,omitempty"`
+	ScheduledScalingSuspended  *bool `json:"ScheduledScalingSuspended,omitempty"`
+}
+
+type scalableTargetJSON struct {
+	ServiceNamespace  string             `json:"ServiceNamespace"`
+	ResourceID        string             `json:"ResourceId"`
+	ScalableDimension string             `json:"ScalableDimension"`
+	MinCapacity       int                `json:"MinCapacity"`
+	MaxCapacity       int                `json:"MaxCapacity"`
+	RoleARN           string             `json:"RoleARN"`
+	CreationTime      epoch              `json:"CreationTime"`
+	SuspendedState    suspendedStateJSON `json:"SuspendedState"`
+	ScalableTargetARN string             `json:"ScalableTargetARN"`
+}
+
+type predefinedMetricJSON struct {
+	PredefinedMetricType string `json:"PredefinedMetricType"`
+	ResourceLabel        string `json:"ResourceLabel,omitempty"`
+}
+
+// targetTrackingInJSON is TargetTrackingScalingPolicyConfiguration as a request carries it.
+type targetTrackingInJSON struct {
+	TargetValue                   *double               `json:"TargetValue"`
+	PredefinedMetricSpecification *predefinedMetricJSON `json:"PredefinedMetricSpecification"`
+	CustomizedMetricSpecification json.RawMessage       `json:"CustomizedMetricSpecification"`
+	ScaleInCooldown               *int32                `json:"ScaleInCooldown"`
+	ScaleOutCooldown              *int32                `json:"ScaleOutCooldown"`
+	DisableScaleIn                *bool                 `json:"DisableScaleIn"`
+}
+
+// targetTrackingOutJSON is TargetTrackingScalingPolicyConfiguration as DescribeScalingPolicies answers it:
+// the optional members exactly as they were put.
+type targetTrackingOutJSON struct {
+	TargetValue                   float64              `json:"TargetValue"`
+	PredefinedMetricSpecification predefinedMetricJSON `json:"PredefinedMetricSpecification"`
+	ScaleInCooldown               *int32               `json:"ScaleInCooldown,omitempty"`
+	ScaleOutCooldown              *int32               `json:"ScaleOutCooldown,omitempty"`
+	DisableScaleIn                *bool                `json:"DisableScaleIn,omitempty"`
+}
+
+type alarmJSON struct {
+	AlarmName string `json:"AlarmName"`
+	AlarmARN  string `json:"AlarmARN"`
+}
+
+type scalingPolicyJSON struct {
+	PolicyARN                                string                `json:"PolicyARN"`
+	PolicyName                               string                `json:"PolicyName"`
+	ServiceNamespace                         string                `json:"ServiceNamespace"`
+	ResourceID                               string                `json:"ResourceId"`
+	ScalableDimension                        string                `json:"ScalableDimension"`
+	PolicyType                               string                `json:"PolicyType"`
+	TargetTrackingScalingPolicyConfiguration targetTrackingOutJSON `json:"TargetTrackingScalingPolicyConfiguration"`
+	Alarms                                   []alarmJSON           `json:"Alarms"`
+	CreationTime                             epoch                 `json:"CreationTime"`
+}
+
+type errorJSON struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
