@@ -1,0 +1,436 @@
+package calibrate
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Chart geometry, in pixels at chartDPI.
+const (
+	chartDPI      = 96
+	chartWidthPx  = 1200
+	chartPanelPx  = 420 // per service
+	chartHeaderPx = 120 // title and the one legend, up to 8 entries
+	// chartMaxPoints bounds each scatter: gonum's cost is per glyph, and beyond a few thousand they only overlap.
+	chartMaxPoints = 4000
+	// chartMaxPanels keeps the image (4 bytes a pixel) under 50 MB whatever the caller passes.
+	chartMaxPanels = 24
+	// chartYQuantile caps the y axis so a few pathological minutes do not flatten the curve; points above are
+	// drawn on the top edge.
+	chartYQuantile = 0.995
+)
+
+// Chart colours: the spread's shading is the only reddish fill, which the tests rely on to find it.
+var (
+	chartPointColor    = color.NRGBA{R: 31, G: 119, B: 180, A: 80}  // translucent blue: density shows
+	chartMedianColor   = color.RGBA{R: 0, G: 0, B: 0, A: 255}       // black
+	chartFitColor      = color.RGBA{R: 148, G: 103, B: 189, A: 255} // purple
+	chartKneeColor     = color.RGBA{R: 200, G: 30, B: 30, A: 255}   // red
+	chartSpreadColor   = color.RGBA{R: 255, G: 200, B: 200, A: 255} // light red
+	chartCapacityColor = color.RGBA{R: 30, G: 130, B: 30, A: 255}   // green
+	chartLimitColor    = color.RGBA{R: 150, G: 150, B: 150, A: 255} // grey
+)
+
+// WriteChart draws a PNG with one panel per history: per-task load against the signal each recommendation used
+// (latency, 5xx % or CPU %), the bin medians, the fit, the knee with its spread shaded and the recommended
+// capacity dashed. recs are matched to hs by service; a history without one (Estimate refused it) gets a panel
+// with its data alone, which shows why.
+func WriteChart(w io.Writer, recs []Recommendation, hs []History) error {
+	if len(hs) == 0 {
+		return errors.New("drawing chart: no histories to draw")
+	}
+	if len(hs) > chartMaxPanels {
+		return fmt.Errorf("drawing chart: %d histories, at most %d fit one chart", len(hs), chartMaxPanels)
+	}
+	byService := map[string]*Recommendation{}
+	for i := range recs {
+		r := &recs[i]
+		if _, dup := byService[r.Service]; dup {
+			return fmt.Errorf("drawing chart: two recommendations for %s", serviceName(r.Service))
+		}
+		byService[r.Service] = r
+	}
+	seen := map[string]bool{}
+	for _, h := range hs {
+		if seen[h.Service] {
+			return fmt.Errorf("drawing chart: two histories for %s", serviceName(h.Service))
+		}
+		seen[h.Service] = true
+	}
+	for _, r := range recs {
+		if !seen[r.Service] {
+			return fmt.Errorf("drawing chart: recommendation for %s has no history", serviceName(r.Service))
+		}
+	}
+
+	plots := make([][]*plot.Plot, len(hs))
+	var legendParts chartParts
+	for i, h := range hs {
+		p, parts, err := chartPanel(h, byService[h.Service])
+		if err != nil {
+			return fmt.Errorf("drawing chart: %s: %w", serviceName(h.Service), err)
+		}
+		plots[i] = []*plot.Plot{p}
+		// The legend names the first complete panel's parts: one with a recommendation, else the first.
+		if i == 0 || (legendParts.knee == nil && parts.knee != nil) {
+			legendParts = parts
+		}
+	}
+	legend := chartLegend(legendParts)
+
+	img := vgimg.NewWith(
+		vgimg.UseWH(chartPx(chartWidthPx), chartPx(chartHeaderPx+chartPanelPx*len(hs))),
+		vgimg.UseDPI(chartDPI),
+	)
+	dc := draw.New(img)
+	header := draw.Crop(dc, chartPx(12), -chartPx(12), chartPx(chartPanelPx*len(hs)), -chartPx(6))
+	body := draw.Crop(dc, 0, 0, 0, -chartPx(chartHeaderPx))
+	chartDrawHeader(header, "fastscaler calibrate: per-task load vs the signal that degrades", legend)
+	tiles := draw.Tiles{
+		Rows: len(hs), Cols: 1,
+		PadLeft: chartPx(8), PadRight: chartPx(16), PadY: chartPx(12), PadBottom: chartPx(4),
+	}
+	canvases := plot.Align(plots, tiles, body)
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
+		return fmt.Errorf("drawing chart: writing PNG: %w", err)
+	}
+	return nil
+}
+
+// chartParts are a panel's plotters that the legend shows.
+type chartParts struct {
+	points    *plotter.Scatter
+	medians   *plotter.Line
+	fit       *plotter.Line
+	threshold *plotter.Line
+	knee      *plotter.Line
+	spread    chartBand
+	capacity  *plotter.Line
+}
+
+// chartPanel builds one service's panel.
+func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) {
+	var parts chartParts
+	a, err := align(h)
+	if err != nil {
+		return nil, parts, err
+	}
+	signal := chartSignal(a, rec)
+	pts := chartPoints(a, signal)
+
+	p := plot.New()
+	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.Title.Padding = chartPx(4)
+	p.X.Label.Text = "requests/s per task"
+	p.Y.Label.Text = map[string]string{SignalLatency: "latency (ms)", Signal5xx: "5xx (% of requests)", SignalCPU: "CPU (%)"}[signal]
+	p.X.Padding, p.Y.Padding = 0, 0
+	if len(pts) == 0 {
+		p.Title.Text = serviceName(h.Service) + ": no periods with a request rate, a running task and " + signal + " data"
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+		return p, parts, nil
+	}
+
+	// Scale: 5xx are drawn in percent, the evidence holds fractions.
+	scale := 1.0
+	if signal == Signal5xx {
+		scale = 100
+	}
+	var bins []Bin
+	if rec != nil {
+		bins = rec.Evidence.Bins
+	} else {
+		bins = chartBins(pts)
+		scale = 1 // chartBins works on the drawn values already
+	}
+	maxX := pts[len(pts)-1].X
+	if rec != nil {
+		maxX = max(maxX, rec.KneeHigh, rec.CapacityRPS)
+	}
+	xMax := maxX * 1.05
+	yMax := chartYMax(pts, bins, scale, rec)
+	// p.Add widens the axes to fit what is added; the ranges are set last, and lines beyond them are clipped.
+	defer func() { p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, xMax, 0, yMax }()
+
+	// Spread first, so everything else stays visible on top of it.
+	if rec != nil {
+		parts.spread = chartBand{from: rec.KneeLow, to: rec.KneeHigh, color: chartSpreadColor}
+		p.Add(parts.spread)
+	}
+	scatter, err := plotter.NewScatter(chartSample(pts, yMax))
+	if err != nil {
+		return nil, parts, fmt.Errorf("scatter: %w", err)
+	}
+	scatter.GlyphStyle = draw.GlyphStyle{Color: chartPointColor, Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}}
+	parts.points = scatter
+	p.Add(scatter)
+
+	var med plotter.XYs
+	for _, b := range bins {
+		if b.Periods > 0 && !math.IsNaN(b.Median) {
+			med = append(med, plotter.XY{X: (b.Low + b.High) / 2, Y: min(b.Median*scale, yMax)})
+		}
+	}
+	if len(med) > 0 {
+		line, points, err := plotter.NewLinePoints(med)
+		if err != nil {
+			return nil, parts, fmt.Errorf("bin medians: %w", err)
+		}
+		line.Color, line.Width = chartMedianColor, vg.Points(1.5)
+		points.GlyphStyle = draw.GlyphStyle{Color: chartMedianColor, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		parts.medians = line
+		p.Add(line, points)
+	}
+
+	if rec == nil {
+		p.Title.Text = serviceName(h.Service) + ": no recommendation (see the refusal); " + chartSummary(a, pts)
+		return p, parts, nil
+	}
+
+	if fitLine, ok := chartFitLine(rec, scale, xMax, yMax); ok {
+		parts.fit = fitLine
+		p.Add(fitLine)
+	}
+	if t := rec.Evidence.Threshold * scale; t > 0 && t < yMax {
+		parts.threshold = chartHLine(t, xMax, chartLimitColor)
+		p.Add(parts.threshold)
+	}
+	parts.knee = chartVLine(rec.Knee, yMax, chartKneeColor, 2, false)
+	parts.capacity = chartVLine(rec.CapacityRPS, yMax, chartCapacityColor, 2, true)
+	p.Add(parts.knee, parts.capacity)
+	p.Title.Text = fmt.Sprintf("%s: capacity %s rps/task (knee %s, 10–90%% %s–%s, from %s); %s",
+		serviceName(rec.Service), formatRPS(rec.CapacityRPS), formatRPS(math.Round(rec.Knee)),
+		formatRPS(math.Round(rec.KneeLow)), formatRPS(math.Round(rec.KneeHigh)), rec.Signal, chartSummary(a, pts))
+	return p, parts, nil
+}
+
+// chartSignal is the recommendation's signal, or for a refused service the one Estimate would have tried first.
+func chartSignal(a aligned, rec *Recommendation) string {
+	if rec != nil && rec.Signal != "" {
+		return rec.Signal
+	}
+	var lat, errs bool
+	for _, o := range a.periods {
+		lat = lat || o.hasLat
+		errs = errs || o.hasErrs
+	}
+	switch {
+	case lat:
+		return SignalLatency
+	case errs:
+		return Signal5xx
+	}
+	return SignalCPU
+}
+
+// chartPoints returns (per-task load, signal) for every period carrying the signal, by ascending load.
+func chartPoints(a aligned, signal string) plotter.XYs {
+	var pts plotter.XYs
+	for _, o := range a.periods {
+		switch {
+		case signal == SignalLatency && o.hasLat:
+			pts = append(pts, plotter.XY{X: o.x, Y: o.lat})
+		case signal == Signal5xx && o.hasErrs && o.reqs > 0:
+			pts = append(pts, plotter.XY{X: o.x, Y: 100 * min(o.errs/o.reqs, 1)})
+		case signal == SignalCPU && o.hasCPU:
+			pts = append(pts, plotter.XY{X: o.x, Y: o.cpu})
+		}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+	return pts
+}
+
+// chartBins computes bin medians of drawn points (ascending x) for a panel without a recommendation.
+func chartBins(pts plotter.XYs) []Bin {
+	x := make([]float64, len(pts))
+	y := make([]float64, len(pts))
+	for i, p := range pts {
+		x[i], y[i] = p.X, p.Y
+	}
+	w := ones(len(pts))
+	var out []Bin
+	for _, r := range makeBins(x, DefaultBins, DefaultMinBinPeriods) {
+		med, _ := wMedian(y, byY(y, r.lo, r.hi), w)
+		out = append(out, Bin{Low: r.low, High: r.high, Periods: r.hi - r.lo, Median: med})
+	}
+	return out
+}
+
+// chartYMax is the panel's y range: the chartYQuantile of the points, raised to show every bin median, the
+// threshold and the fit at the knee.
+func chartYMax(pts plotter.XYs, bins []Bin, scale float64, rec *Recommendation) float64 {
+	ys := make([]float64, len(pts))
+	for i, p := range pts {
+		ys[i] = p.Y
+	}
+	slices.Sort(ys)
+	top := quantile(ys, chartYQuantile)
+	for _, b := range bins {
+		if !math.IsNaN(b.Median) {
+			top = max(top, b.Median*scale)
+		}
+	}
+	if rec != nil {
+		top = max(top, rec.Evidence.Threshold*scale*1.2)
+	}
+	if !(top > 0) || math.IsInf(top, 0) {
+		top = 1
+	}
+	return top * 1.1
+}
+
+// chartSample returns at most chartMaxPoints of pts (ascending x): every point of the top tenth of the load,
+// where the knee is and periods are few, and an even sample of the rest. Points above yMax sit on the top edge.
+func chartSample(pts plotter.XYs, yMax float64) plotter.XYs {
+	out := make(plotter.XYs, 0, min(len(pts), chartMaxPoints))
+	keepTop := min(len(pts), chartMaxPoints/4, max(len(pts)/10, 1))
+	rest := len(pts) - keepTop
+	stride := 1
+	if room := chartMaxPoints - keepTop; rest > room {
+		stride = (rest + room - 1) / room
+	}
+	for i := 0; i < rest; i += stride {
+		out = append(out, pts[i])
+	}
+	out = append(out, pts[rest:]...)
+	for i := range out {
+		out[i].Y = min(out[i].Y, yMax)
+	}
+	return out
+}
+
+// chartFitLine draws the fitted curve: a straight line for CPU, two segments meeting at the knee otherwise.
+func chartFitLine(rec *Recommendation, scale, xMax, yMax float64) (*plotter.Line, bool) {
+	f := rec.Evidence.Fit
+	if f == (Fit{}) {
+		return nil, false
+	}
+	var xs []float64
+	if rec.Signal == SignalCPU {
+		xs = []float64{0, xMax}
+	} else {
+		xs = []float64{0, rec.Knee, xMax}
+	}
+	var line plotter.XYs
+	for _, x := range xs {
+		y := f.At(x, rec.Knee) * scale
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			return nil, false
+		}
+		line = append(line, plotter.XY{X: x, Y: min(max(y, 0), yMax*2)}) // the axis range clips what goes above
+	}
+	l, err := plotter.NewLine(line)
+	if err != nil {
+		return nil, false
+	}
+	l.Color, l.Width = chartFitColor, vg.Points(1.5)
+	return l, true
+}
+
+// chartVLine is a full-height vertical line at x.
+func chartVLine(x, yMax float64, c color.Color, width float64, dashed bool) *plotter.Line {
+	l := &plotter.Line{XYs: plotter.XYs{{X: x, Y: 0}, {X: x, Y: yMax}}}
+	l.Color, l.Width = c, vg.Points(width)
+	if dashed {
+		l.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
+	}
+	return l
+}
+
+// chartHLine is a full-width dotted horizontal line at y.
+func chartHLine(y, xMax float64, c color.Color) *plotter.Line {
+	l := &plotter.Line{XYs: plotter.XYs{{X: 0, Y: y}, {X: xMax, Y: y}}}
+	l.Color, l.Width = c, vg.Points(1)
+	l.Dashes = []vg.Length{vg.Points(2), vg.Points(3)}
+	return l
+}
+
+// chartSummary is a panel's evidence in brief: "336 h, 20160 periods, max 313 rps/task".
+func chartSummary(a aligned, pts plotter.XYs) string {
+	return fmt.Sprintf("%.0f h, %d periods, max %s rps/task", float64(len(pts))*a.period.Hours(), len(pts),
+		formatRPS(math.Round(pts[len(pts)-1].X)))
+}
+
+// chartBand is a plot.Plotter filling a full-height vertical band over [from, to] of x.
+type chartBand struct {
+	from, to float64
+	color    color.Color
+}
+
+// Plot fills the band, at least eight pixels wide so a narrow spread still shows either side of the knee's line.
+func (b chartBand) Plot(c draw.Canvas, p *plot.Plot) {
+	if b.color == nil {
+		return
+	}
+	trX, _ := p.Transforms(&c)
+	x0, x1 := max(trX(b.from), c.Min.X), min(trX(b.to), c.Max.X)
+	if minW := chartPx(8); x1-x0 < minW {
+		mid := (x0 + x1) / 2
+		x0, x1 = mid-minW/2, mid+minW/2
+	}
+	c.FillPolygon(b.color, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+}
+
+// Thumbnail draws the legend's swatch for the band.
+func (b chartBand) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(b.color, []vg.Point{
+		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
+	})
+}
+
+// chartLegend is the chart's one legend, drawn in the header; it names what the first panel drew.
+func chartLegend(parts chartParts) plot.Legend {
+	l := plot.NewLegend()
+	l.Top = true
+	l.TextStyle.Font.Size = vg.Points(10)
+	l.Padding = vg.Points(2)
+	if parts.points != nil {
+		l.Add("one period", parts.points)
+	}
+	if parts.medians != nil {
+		l.Add("bin median", parts.medians)
+	}
+	if parts.fit != nil {
+		l.Add("fit", parts.fit)
+	}
+	if parts.threshold != nil {
+		l.Add("degraded above", parts.threshold)
+	}
+	if parts.knee != nil {
+		l.Add("knee", parts.knee)
+		l.Add("knee 10–90%", parts.spread)
+		l.Add("recommended capacity", parts.capacity)
+	}
+	return l
+}
+
+// chartDrawHeader writes the title on the left of the header and the legend on its right.
+func chartDrawHeader(c draw.Canvas, title string, legend plot.Legend) {
+	sty := text.Style{
+		Color:   color.Black,
+		Font:    font.From(plot.DefaultFont, 16),
+		XAlign:  draw.XLeft,
+		YAlign:  draw.YTop,
+		Handler: plot.DefaultTextHandler,
+	}
+	c.FillText(sty, vg.Point{X: c.Min.X, Y: c.Max.Y}, title)
+	legend.Draw(c)
+}
+
+// chartPx converts pixels to gonum's lengths (points) at the chart's DPI.
+func chartPx(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }
