@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ const (
 // Deps are the daemon's collaborators.
 type Deps struct {
 	ECS     ECSAPI
+	AAS     AASAPI      // nil: no Application Auto Scaling mode
 	Metrics MetricsAPI  // nil: no metrics
 	Clock   clock.Clock // nil: the wall clock
 	Log     *zap.Logger
@@ -46,6 +48,7 @@ type Daemon struct {
 	log     *zap.Logger
 	clock   clock.Clock
 	ecs     *ECS
+	aas     *AAS // nil without an Application Auto Scaling client
 	metrics *Metrics
 	poller  *nginxstat.Poller
 	tracker *nginxstat.Tracker
@@ -61,7 +64,10 @@ type Daemon struct {
 	dryDesired    map[string]dryCount       // dry run: the counts we would have set
 	draining      map[string]drainingTarget // router tasks that left discovery, polled while they drain
 	tagErrors     map[string]string         // per service: the last failure to write durable state
-	flushing      sync.WaitGroup            // the metrics flush in flight, if any
+	scalable      map[string]ScalableTarget // services with an AAS scalable target (AAS mode)
+	lastAASLookup time.Time
+	aasMinWanted  map[string]int // MinCapacity raises that failed, retried every tick
+	flushing      sync.WaitGroup // the metrics flush in flight, if any
 	flushDone     chan struct{}
 	pendingTags   map[string]map[string]string // per service: tags to write
 	lastTagWrite  map[string]time.Time
@@ -99,9 +105,14 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		dryDesired:   map[string]dryCount{},
 		draining:     map[string]drainingTarget{},
 		tagErrors:    map[string]string{},
+		scalable:     map[string]ScalableTarget{},
+		aasMinWanted: map[string]int{},
 		pendingTags:  map[string]map[string]string{},
 		lastTagWrite: map[string]time.Time{},
 		lastWarn:     map[string]time.Time{},
+	}
+	if deps.AAS != nil {
+		d.aas = NewAAS(deps.AAS, cfg.Cluster, cfg.ECSRate)
 	}
 	if deps.Metrics != nil && cfg.MetricsNamespace != "" {
 		d.metrics = NewMetrics(deps.Metrics, cfg.MetricsNamespace, cfg.Cluster)
@@ -143,6 +154,7 @@ func (d *Daemon) Tick(ctx context.Context) {
 	now := d.clock.Now()
 	d.refreshServices(ctx, now, false)
 	d.discover(ctx, now)
+	d.lookupScalable(ctx, now)
 	if ctx.Err() != nil {
 		return
 	}
@@ -245,6 +257,31 @@ func (d *Daemon) discover(ctx context.Context, now time.Time) {
 	}
 	d.targets = targets
 	d.lastDiscovery = now
+}
+
+// lookupScalable finds, every discovery interval, which scaled services have an Application Auto Scaling scalable
+// target: those are scaled in AAS mode, through MinCapacity, so that AAS does not undo fastscaler's changes.
+func (d *Daemon) lookupScalable(ctx context.Context, now time.Time) {
+	if d.aas == nil || (!d.lastAASLookup.IsZero() && now.Sub(d.lastAASLookup) < d.cfg.DiscoveryInterval) {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	got, err := d.aas.Targets(rctx, d.cfg.Services())
+	if err != nil {
+		if ctx.Err() == nil {
+			d.warnOnce("aas-lookup", now, "looking up Application Auto Scaling targets failed; keeping the last known ones", zap.Error(err))
+		}
+		return
+	}
+	for name, t := range got {
+		if _, was := d.scalable[name]; !was {
+			d.log.Info("service has an Application Auto Scaling target: scaling it through MinCapacity (AAS mode)",
+				zap.String("service", name), zap.Int("min_capacity", t.Min), zap.Int("max_capacity", t.Max))
+		}
+	}
+	d.scalable = got
+	d.lastAASLookup = now
 }
 
 // drainingTarget is a router task that left discovery but may still serve its established connections.
@@ -395,6 +432,7 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		d.errorOnce("reread", now, "re-reading services before scaling failed; deciding again next tick", zap.Error(err))
 		return
 	}
+	d.retryAASMins(ctx, now)
 	var todo []change
 	for _, c := range changes {
 		s, ok := fresh[c.name]
@@ -403,6 +441,20 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		}
 		cached := d.services[c.name]
 		d.services[c.name] = s
+		if t, ok := d.scalable[c.name]; ok {
+			// AAS stays in charge of its own range: never above its MaxCapacity, never below its owner's minimum.
+			if c.direction == policy.Up && c.to > t.Max {
+				d.warnOnce("aas-max:"+c.name, now, "the scalable target's MaxCapacity caps this scale-out; raise it to let fastscaler go higher",
+					zap.String("service", c.name), zap.Int("wanted", c.to), zap.Int("max_capacity", t.Max))
+				c.to = t.Max
+			}
+			if c.direction == policy.Down {
+				c.to = max(c.to, ownerMin(t, s.Tags))
+			}
+			if (c.direction == policy.Up && c.to <= s.Desired) || (c.direction == policy.Down && c.to >= s.Desired) {
+				continue
+			}
+		}
 		if why := stale(c.direction, c.from, c.to, cached, s, now); why != "" {
 			d.log.Info("scaling skipped: the service changed since it was read", zap.String("service", c.name),
 				zap.Int("decided_from", c.from), zap.Int("desired", c.to), zap.Int("now", s.Desired), zap.String("why", why))
@@ -422,6 +474,11 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		}()
 	}
 	wg.Wait()
+	for i, c := range todo {
+		if t, ok := d.scalable[c.name]; ok && results[i] == nil {
+			d.setAASMin(ctx, c.name, t, c.to, now)
+		}
+	}
 	for i, c := range todo {
 		if err := results[i]; err != nil {
 			d.errorOnce("update:"+c.name, now, "scaling failed; deciding again next tick", zap.String("service", c.name),
@@ -465,6 +522,60 @@ func stale(dir policy.Direction, from, to int, cached, fresh Service, now time.T
 		return "it was scaled out meanwhile"
 	}
 	return ""
+}
+
+// setAASMin moves a scalable target's MinCapacity with the desired count fastscaler just set: up with a scale-out
+// (so AAS cannot scale below it), down with a scale-in, never below what the owner configured, which is kept in
+// the service's tags while fastscaler's raise is in place.
+func (d *Daemon) setAASMin(ctx context.Context, name string, t ScalableTarget, desired int, now time.Time) {
+	s := d.services[name]
+	owner := ownerMin(t, s.Tags)
+	want := min(max(owner, desired), t.Max)
+	if want == t.Min {
+		delete(d.aasMinWanted, name)
+		return
+	}
+	if err := d.aas.SetMin(ctx, name, want); err != nil {
+		d.errorOnce("aas-min:"+name, now, "setting the scalable target's MinCapacity failed; retrying every tick", zap.String("service", name), zap.Error(err))
+		d.aasMinWanted[name] = want
+		return
+	}
+	d.log.Info("scalable target MinCapacity set", zap.String("service", name), zap.Int("from", t.Min), zap.Int("min_capacity", want),
+		zap.Int("owner_min", owner))
+	t.Min = want
+	d.scalable[name] = t
+	delete(d.aasMinWanted, name)
+	if s.Tags == nil {
+		s.Tags = map[string]string{}
+	}
+	var err error
+	if want == owner {
+		err = d.ecs.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}) // back in the owner's hands
+		delete(s.Tags, TagAASOwnerMin)
+		delete(s.Tags, TagAASMinSet)
+	} else {
+		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: strconv.Itoa(want)}
+		err = d.ecs.Tag(ctx, s.ARN, tags)
+		for k, v := range tags {
+			s.Tags[k] = v
+		}
+	}
+	if err != nil {
+		d.errorOnce("tags:"+name, now, "recording the owner's MinCapacity failed; a restart would keep the raised minimum", zap.String("service", name), zap.Error(err))
+		d.tagErrors[name] = err.Error()
+	}
+	d.services[name] = s
+}
+
+// retryAASMins retries MinCapacity changes that failed, so a scale-out's raise is never left for AAS to undo.
+func (d *Daemon) retryAASMins(ctx context.Context, now time.Time) {
+	for name, want := range d.aasMinWanted {
+		if t, ok := d.scalable[name]; ok {
+			d.setAASMin(ctx, name, t, want, now)
+		} else {
+			delete(d.aasMinWanted, name)
+		}
+	}
 }
 
 func (d *Daemon) queueTags(service string, tags map[string]string) {
