@@ -3,6 +3,7 @@ package autoscaler
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -107,4 +108,43 @@ func ownerMin(t ScalableTarget, tags map[string]string) int {
 		return t.Min
 	}
 	return owner
+}
+
+// OwnerMin returns the MinCapacity the owner of a service's scalable target configured.
+func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Tags) }
+
+// MoveMin sets the MinCapacity of s's scalable target t to want, clamped to [owner, MaxCapacity], where owner is
+// the minimum the target's owner configured (OwnerMin), and returns the new target. Before any move that leaves it
+// above owner it records owner in s's tags, so that a restart later finds it; back at owner it removes those
+// tags. A failure part-way leaves tags that a restarted fastscaler reads as an owner's minimum at or above the
+// true one: it may keep too many tasks, never too few.
+func (a *AAS) MoveMin(ctx context.Context, e *ECS, s *Service, t ScalableTarget, owner, want int) (ScalableTarget, error) {
+	want = min(max(owner, want), t.Max)
+	if want == t.Min {
+		return t, nil
+	}
+	if s.Tags == nil {
+		s.Tags = map[string]string{}
+	}
+	if want != owner {
+		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: strconv.Itoa(want)}
+		if err := e.Tag(ctx, s.ARN, tags); err != nil {
+			return t, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
+		}
+		maps.Copy(s.Tags, tags)
+	}
+	if err := a.SetMin(ctx, s.Name, want); err != nil {
+		return t, err
+	}
+	t.Min = want
+	if want == owner {
+		// Back in the owner's hands. Should the untag fail, the stale tags no longer match MinCapacity, and
+		// ownerMin then takes MinCapacity itself as the owner's: still correct.
+		delete(s.Tags, TagAASOwnerMin)
+		delete(s.Tags, TagAASMinSet)
+		if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
+			return t, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
+		}
+	}
+	return t, nil
 }

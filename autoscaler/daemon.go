@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -66,8 +65,8 @@ type Daemon struct {
 	tagErrors     map[string]string         // per service: the last failure to write durable state
 	scalable      map[string]ScalableTarget // services with an AAS scalable target (AAS mode)
 	lastAASLookup time.Time
-	aasMinWanted  map[string]int // MinCapacity raises that failed, retried every tick
-	flushing      sync.WaitGroup // the metrics flush in flight, if any
+	aasMinWanted  map[string]aasMove // MinCapacity raises that failed, retried every tick
+	flushing      sync.WaitGroup     // the metrics flush in flight, if any
 	flushDone     chan struct{}
 	pendingTags   map[string]map[string]string // per service: tags to write
 	lastTagWrite  map[string]time.Time
@@ -106,7 +105,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		draining:     map[string]drainingTarget{},
 		tagErrors:    map[string]string{},
 		scalable:     map[string]ScalableTarget{},
-		aasMinWanted: map[string]int{},
+		aasMinWanted: map[string]aasMove{},
 		pendingTags:  map[string]map[string]string{},
 		lastTagWrite: map[string]time.Time{},
 		lastWarn:     map[string]time.Time{},
@@ -381,6 +380,14 @@ func LoadOf(snap nginxstat.Snapshot, routerRunning int) policy.Load {
 	}
 }
 
+// change is one service's new desired count, as decided.
+type change struct {
+	name      string
+	from, to  int
+	direction policy.Direction
+	reason    string
+}
+
 // dryCount is a count a dry run would have set, valid while ECS still reports the count it was decided from.
 type dryCount struct{ to, base int }
 
@@ -399,12 +406,6 @@ func (d *Daemon) desiredOf(s Service) int {
 // read seconds old never lowers a count, and a scale-in goes ahead only if nothing changed. A change that fails
 // is decided again, and so retried, next tick: the count in ECS did not move.
 func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) {
-	type change struct {
-		name      string
-		from, to  int
-		direction policy.Direction
-		reason    string
-	}
 	var changes []change
 	var names []string
 	for _, name := range d.pcfg.ServiceNames() {
@@ -441,23 +442,19 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		}
 		cached := d.services[c.name]
 		d.services[c.name] = s
-		if t, ok := d.scalable[c.name]; ok {
-			// AAS stays in charge of its own range: never above its MaxCapacity, never below its owner's minimum.
-			if c.direction == policy.Up && c.to > t.Max {
-				d.warnOnce("aas-max:"+c.name, now, "the scalable target's MaxCapacity caps this scale-out; raise it to let fastscaler go higher",
-					zap.String("service", c.name), zap.Int("wanted", c.to), zap.Int("max_capacity", t.Max))
-				c.to = t.Max
-			}
-			if c.direction == policy.Down {
-				c.to = max(c.to, ownerMin(t, s.Tags))
-			}
-			if (c.direction == policy.Up && c.to <= s.Desired) || (c.direction == policy.Down && c.to >= s.Desired) {
-				continue
-			}
+		t, aasMode := d.scalable[c.name]
+		if aasMode && c.direction == policy.Up && c.to > t.Max {
+			// AAS stays in charge of its own range: never above its MaxCapacity.
+			d.warnOnce("aas-max:"+c.name, now, "the scalable target's MaxCapacity caps this scale-out; raise it to let fastscaler go higher",
+				zap.String("service", c.name), zap.Int("wanted", c.to), zap.Int("max_capacity", t.Max))
+			c.to = t.Max
 		}
 		if why := stale(c.direction, c.from, c.to, cached, s, now); why != "" {
 			d.log.Info("scaling skipped: the service changed since it was read", zap.String("service", c.name),
 				zap.Int("decided_from", c.from), zap.Int("desired", c.to), zap.Int("now", s.Desired), zap.String("why", why))
+			continue
+		}
+		if aasMode && c.direction == policy.Down && !d.aasScaleIn(ctx, &c, t, now) {
 			continue
 		}
 		todo = append(todo, c)
@@ -475,8 +472,9 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 	}
 	wg.Wait()
 	for i, c := range todo {
-		if t, ok := d.scalable[c.name]; ok && results[i] == nil {
-			d.setAASMin(ctx, c.name, t, c.to, now)
+		if _, ok := d.scalable[c.name]; ok && results[i] == nil && c.direction == policy.Up {
+			s := d.services[c.name]
+			d.raiseAASMin(ctx, c.name, OwnerMin(d.scalable[c.name], s), c.to, now)
 		}
 	}
 	for i, c := range todo {
@@ -524,58 +522,69 @@ func stale(dir policy.Direction, from, to int, cached, fresh Service, now time.T
 	return ""
 }
 
-// setAASMin moves a scalable target's MinCapacity with the desired count fastscaler just set: up with a scale-out
-// (so AAS cannot scale below it), down with a scale-in, never below what the owner configured, which is kept in
-// the service's tags while fastscaler's raise is in place.
-func (d *Daemon) setAASMin(ctx context.Context, name string, t ScalableTarget, desired int, now time.Time) {
-	s := d.services[name]
-	owner := ownerMin(t, s.Tags)
-	want := min(max(owner, desired), t.Max)
-	if want == t.Min {
+// aasMove is a MinCapacity raise to retry, with the owner's minimum known when it was first tried.
+type aasMove struct{ owner, want int }
+
+// raiseAASMin raises a scalable target's MinCapacity to the desired count fastscaler just set, so that AAS
+// cannot scale in below it. A failure is retried every tick.
+func (d *Daemon) raiseAASMin(ctx context.Context, name string, owner, want int, now time.Time) {
+	t := d.scalable[name]
+	if want <= t.Min {
 		delete(d.aasMinWanted, name)
 		return
 	}
-	if err := d.aas.SetMin(ctx, name, want); err != nil {
-		d.errorOnce("aas-min:"+name, now, "setting the scalable target's MinCapacity failed; retrying every tick", zap.String("service", name), zap.Error(err))
-		d.aasMinWanted[name] = want
+	s := d.services[name]
+	nt, err := d.aas.MoveMin(ctx, d.ecs, &s, t, owner, want)
+	d.services[name], d.scalable[name] = s, nt
+	if err != nil {
+		d.errorOnce("aas-min:"+name, now, "raising the scalable target's MinCapacity failed; retrying every tick",
+			zap.String("service", name), zap.Int("min_capacity", want), zap.Error(err))
+		d.aasMinWanted[name] = aasMove{owner: owner, want: want}
 		return
 	}
-	d.log.Info("scalable target MinCapacity set", zap.String("service", name), zap.Int("from", t.Min), zap.Int("min_capacity", want),
-		zap.Int("owner_min", owner))
-	t.Min = want
-	d.scalable[name] = t
 	delete(d.aasMinWanted, name)
-	if s.Tags == nil {
-		s.Tags = map[string]string{}
-	}
-	var err error
-	if want == owner {
-		err = d.ecs.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}) // back in the owner's hands
-		delete(s.Tags, TagAASOwnerMin)
-		delete(s.Tags, TagAASMinSet)
-	} else {
-		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: strconv.Itoa(want)}
-		err = d.ecs.Tag(ctx, s.ARN, tags)
-		for k, v := range tags {
-			s.Tags[k] = v
-		}
-	}
-	if err != nil {
-		d.errorOnce("tags:"+name, now, "recording the owner's MinCapacity failed; a restart would keep the raised minimum", zap.String("service", name), zap.Error(err))
-		d.tagErrors[name] = err.Error()
-	}
-	d.services[name] = s
+	d.log.Info("scalable target MinCapacity raised with the scale-out", zap.String("service", name), zap.Int("from", t.Min),
+		zap.Int("min_capacity", nt.Min), zap.Int("owner_min", owner))
 }
 
-// retryAASMins retries MinCapacity changes that failed, so a scale-out's raise is never left for AAS to undo.
+// retryAASMins retries MinCapacity raises that failed, so a scale-out is never left for AAS to undo.
 func (d *Daemon) retryAASMins(ctx context.Context, now time.Time) {
-	for name, want := range d.aasMinWanted {
-		if t, ok := d.scalable[name]; ok {
-			d.setAASMin(ctx, name, t, want, now)
+	for name, m := range d.aasMinWanted {
+		if _, ok := d.scalable[name]; ok {
+			d.raiseAASMin(ctx, name, m.owner, m.want, now)
 		} else {
 			delete(d.aasMinWanted, name)
 		}
 	}
+}
+
+// aasScaleIn turns a scale-in of a service with a scalable target into AAS terms and says whether the desired
+// count is still to be lowered. fastscaler removes only what it added: it lowers MinCapacity first (never below
+// the owner's minimum) and then the desired count with it, but only while the count is at MinCapacity; tasks
+// AAS's own policy added above it are AAS's to remove.
+func (d *Daemon) aasScaleIn(ctx context.Context, c *change, t ScalableTarget, now time.Time) bool {
+	s := d.services[c.name]
+	owner := OwnerMin(t, s)
+	ours := s.Desired <= t.Min
+	if newMin := min(t.Min, max(c.to, owner)); newMin < t.Min {
+		nt, err := d.aas.MoveMin(ctx, d.ecs, &s, t, owner, newMin)
+		d.services[c.name], d.scalable[c.name] = s, nt
+		if err != nil {
+			d.errorOnce("aas-min:"+c.name, now, "lowering the scalable target's MinCapacity failed; the scale-in waits",
+				zap.String("service", c.name), zap.Int("min_capacity", newMin), zap.Error(err))
+			return false
+		}
+		d.log.Info("scalable target MinCapacity lowered", zap.String("service", c.name), zap.Int("from", t.Min),
+			zap.Int("min_capacity", nt.Min), zap.Int("owner_min", owner), zap.String("reason", c.reason))
+		t = nt
+	}
+	if !ours {
+		d.warnOnce("aas-holds:"+c.name, now, "Application Auto Scaling holds the desired count above fastscaler's MinCapacity; its policy scales in",
+			zap.String("service", c.name), zap.Int("desired", s.Desired), zap.Int("min_capacity", t.Min))
+		return false
+	}
+	c.to = max(c.to, t.Min)
+	return c.to < s.Desired
 }
 
 func (d *Daemon) queueTags(service string, tags map[string]string) {

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/clock"
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
@@ -70,6 +73,16 @@ func ECSClient(url string) *ecs.Client {
 	})
 }
 
+// AASClient returns a real SDK Application Auto Scaling client for the fake at url, retrying without delay.
+func AASClient(url string) *applicationautoscaling.Client {
+	return applicationautoscaling.New(applicationautoscaling.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
+		Retryer:      retry.NewStandard(func(o *retry.StandardOptions) { o.Backoff = noBackoff{} }),
+	})
+}
+
 // CWClient returns a real SDK CloudWatch client for the fake at url.
 func CWClient(url string) *cloudwatch.Client {
 	return cloudwatch.New(cloudwatch.Options{
@@ -97,6 +110,16 @@ type Unit struct {
 	ECSURL string
 	CWURL  string
 	Dead   map[int]bool // router task index → its stub gets no traffic
+	AAS    *fakeaas.Server
+	AASURL string
+	aasOff bool
+}
+
+// Scalable is an Application Auto Scaling scalable target an owner registered on a service, with a target
+// tracking policy on average CPU.
+type Scalable struct {
+	Min, Max  int
+	TargetCPU float64 // the policy's target value, in percent
 }
 
 // Options shapes a Unit.
@@ -106,6 +129,12 @@ type Options struct {
 	Tags       map[string]map[string]string
 	StartDelay time.Duration // how long a new task takes to run
 	Routers    int           // stub addresses to prepare (default 48)
+	// Scalable gives services an Application Auto Scaling scalable target and policy in the AAS fake, which
+	// moves the desired count in the ECS fake as AAS does.
+	Scalable map[string]Scalable
+	// WithoutAASMode hides the AAS fake from the daemon: it scales as if no scalable target existed, as an
+	// autoscaler without AAS mode does, while AAS still acts on the services.
+	WithoutAASMode bool
 }
 
 // New starts the fakes and stubs and builds a daemon; nothing ticks until Step.
@@ -153,6 +182,7 @@ func New(t *testing.T, o Options) *Unit {
 	}
 	u.CWURL = cwURL
 	t.Cleanup(u.CW.Close)
+	u.startAAS(o)
 
 	environ := append([]string{
 		"FASTSCALER_CLUSTER=" + Cluster,
@@ -171,20 +201,101 @@ func New(t *testing.T, o Options) *Unit {
 	}
 	core, logs := observer.New(zap.DebugLevel)
 	u.Logs = logs
-	u.D, err = autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(url), Metrics: CWClient(cwURL), Clock: u.Clock, Log: zap.New(core),
-		PollTimeout: pollTimeout})
+	u.D, err = autoscaler.New(u.Cfg, u.deps(zap.New(core)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return u
 }
 
+func (u *Unit) deps(log *zap.Logger) autoscaler.Deps {
+	d := autoscaler.Deps{ECS: ECSClient(u.ECSURL), Metrics: CWClient(u.CWURL), Clock: u.Clock, Log: log, PollTimeout: pollTimeout}
+	if u.AAS != nil && !u.aasOff {
+		d.AAS = AASClient(u.AASURL)
+	}
+	return d
+}
+
+// startAAS starts the Application Auto Scaling fake, wired to the ECS fake's desired counts, when o asks for it.
+func (u *Unit) startAAS(o Options) {
+	if o.Scalable == nil {
+		return
+	}
+	service := func(id string) (string, error) {
+		cluster, name, ok := fakeaas.SplitResourceID(id)
+		if !ok || cluster != Cluster {
+			return "", fmt.Errorf("%q is not a service of cluster %s", id, Cluster)
+		}
+		return name, nil
+	}
+	u.AAS = fakeaas.New(fakeaas.Options{
+		Now: u.Clock.Now,
+		Desired: func(id string) (int, error) {
+			name, err := service(id)
+			if err != nil {
+				return 0, err
+			}
+			s, ok := u.ECS.Service(Cluster, name)
+			if !ok {
+				return 0, fmt.Errorf("no service %s", name)
+			}
+			return s.DesiredCount, nil
+		},
+		SetDesired: func(id string, n int) error {
+			name, err := service(id)
+			if err != nil {
+				return err
+			}
+			return u.ECS.SetDesiredCount(Cluster, name, n)
+		},
+	})
+	url, err := u.AAS.Start()
+	if err != nil {
+		u.T.Fatal(err)
+	}
+	u.AASURL, u.aasOff = url, o.WithoutAASMode
+	u.T.Cleanup(u.AAS.Close)
+	c := AASClient(url)
+	for name, s := range o.Scalable {
+		id := ResourceID(name)
+		u.AAS.AddTarget(id, s.Min, s.Max)
+		_, err := c.PutScalingPolicy(context.Background(), &applicationautoscaling.PutScalingPolicyInput{
+			PolicyName:        aws.String("cpu"),
+			ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+			ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+			ResourceId:        aws.String(id),
+			PolicyType:        aastypes.PolicyTypeTargetTrackingScaling,
+			TargetTrackingScalingPolicyConfiguration: &aastypes.TargetTrackingScalingPolicyConfiguration{
+				TargetValue: aws.Float64(s.TargetCPU),
+				PredefinedMetricSpecification: &aastypes.PredefinedMetricSpecification{
+					PredefinedMetricType: aastypes.MetricTypeECSServiceAverageCPUUtilization,
+				},
+			},
+		})
+		if err != nil {
+			u.T.Fatalf("PutScalingPolicy(%s): %v", id, err)
+		}
+	}
+}
+
+// ResourceID is the Application Auto Scaling resource ID of a service of Cluster.
+func ResourceID(service string) string { return "service/" + Cluster + "/" + service }
+
+// MinCapacity returns the MinCapacity of a service's scalable target in the AAS fake.
+func (u *Unit) MinCapacity(service string) int {
+	u.T.Helper()
+	t, ok := u.AAS.Target(ResourceID(service))
+	if !ok {
+		u.T.Fatalf("no scalable target for %s", service)
+	}
+	return t.MinCapacity
+}
+
 // Restart replaces the daemon with a new one (fresh memory), as after a crash.
 func (u *Unit) Restart() {
 	u.T.Helper()
 	core, logs := observer.New(zap.DebugLevel)
-	d, err := autoscaler.New(u.Cfg, autoscaler.Deps{ECS: ECSClient(u.ECSURL), Metrics: CWClient(u.CWURL), Clock: u.Clock, Log: zap.New(core),
-		PollTimeout: pollTimeout})
+	d, err := autoscaler.New(u.Cfg, u.deps(zap.New(core)))
 	if err != nil {
 		u.T.Fatal(err)
 	}

@@ -204,3 +204,31 @@ func (s *Server) SetTaskStatus(cluster, task, status string) error {
 	t.pinned, t.pinnedAt = status, now
 	return nil
 }
+
+// SetDesiredCount sets a service's desired count as another actor would (Application Auto Scaling, the
+// console), without recording a Call, and lets the scheduler start or stop tasks to match.
+func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
+	if desired < 0 || desired > maxDesiredCount {
+		return fmt.Errorf("fakeecs: desired count %d is outside 0..%d", desired, maxDesiredCount)
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+	c, ok := s.clusters[cluster]
+	if !ok {
+		return fmt.Errorf("fakeecs: no cluster %q", cluster)
+	}
+	svc, ok := c.services[name]
+	if !ok {
+		return fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
+	}
+	prev := svc.desired
+	svc.desired = desired
+	if err := s.reconcile(svc, now); err != nil {
+		svc.desired = prev
+		return err
+	}
+	svc.updatedAt = now
+	return nil
+}

@@ -386,3 +386,36 @@ func TestBadAddressFailsTheUpdate(t *testing.T) {
 		t.Errorf("router after the failed update: %d desired, %d tasks; want 1 and 1", snap.DesiredCount, len(snap.Tasks))
 	}
 }
+
+func TestSetDesiredCountAsAnotherActor(t *testing.T) {
+	clk := newClock()
+	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StartDelay: time.Minute, Address: addressOf})
+	s.AddService("prod", "api", 2, nil)
+	c := newClient(start(t, s))
+
+	if err := s.SetDesiredCount("prod", "api", 5); err != nil {
+		t.Fatal(err)
+	}
+	if got := describeCounts(t, c, "api"); got != (counts{5, 2, 3}) {
+		t.Errorf("after SetDesiredCount(5): %+v, want {5 2 3}", got)
+	}
+	if err := s.SetDesiredCount("prod", "api", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := describeCounts(t, c, "api"); got != (counts{1, 1, 0}) {
+		t.Errorf("after SetDesiredCount(1): %+v, want {1 1 0}", got)
+	}
+	for _, calls := range s.Calls() {
+		if calls.Op == "UpdateService" {
+			t.Errorf("SetDesiredCount recorded an UpdateService call: %+v", calls)
+		}
+	}
+	for _, bad := range []struct {
+		cluster, name string
+		n             int
+	}{{"prod", "api", -1}, {"prod", "api", 5001}, {"nope", "api", 1}, {"prod", "nope", 1}} {
+		if err := s.SetDesiredCount(bad.cluster, bad.name, bad.n); err == nil {
+			t.Errorf("SetDesiredCount(%q, %q, %d) succeeded, want an error", bad.cluster, bad.name, bad.n)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package autoscaler_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/internal/daemontest"
+)
+
+// The api service's share of the router's load (FASTSCALER_WEIGHTS api:90) and its capacity per task
+// (FASTSCALER_CAPACITY api:250, at 70% CPU) in every daemontest Unit.
+const (
+	apiShare    = 0.9
+	apiCapacity = 250.0
+)
+
+// apiCPU is the average CPU of the api service's tasks at the router load rps: capacity is defined at 70% CPU.
+func apiCPU(u *daemontest.Unit, rps float64) float64 {
+	return 70 * rps * apiShare / apiCapacity / float64(u.Desired("api"))
+}
+
+// evaluate fires AAS's target tracking policy on api, as its CloudWatch alarm would, with the CPU of the load.
+func evaluate(t *testing.T, u *daemontest.Unit, rps float64) {
+	t.Helper()
+	if _, _, err := u.AAS.Evaluate(daemontest.ResourceID("api"), apiCPU(u, rps)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// surge takes a Unit at 1000 rps with full windows through a ramp to 5000 rps and returns the api count the
+// daemon scaled out to.
+func surge(t *testing.T, u *daemontest.Unit) int {
+	t.Helper()
+	u.Run(1000, 6*time.Minute)
+	if got := u.Desired("api"); got != 4 {
+		t.Fatalf("api desired %d before the surge, want 4", got)
+	}
+	for rps := 1400.0; rps <= 5000; rps += 400 {
+		u.Step(rps)
+	}
+	u.Run(5000, 3*time.Second)
+	out := u.Desired("api")
+	if out < 12 {
+		t.Fatalf("api desired %d after a 5x ramp, want a surge scale-out", out)
+	}
+	return out
+}
+
+// minCapacities returns the MinCapacity of every RegisterScalableTarget call on a service, in order.
+func minCapacities(u *daemontest.Unit, service string) []int {
+	var out []int
+	for _, c := range u.AAS.Calls() {
+		if c.Op == "RegisterScalableTarget" && c.Err == "" && c.ResourceID == daemontest.ResourceID(service) && c.MinCapacity != nil {
+			out = append(out, *c.MinCapacity)
+		}
+	}
+	return out
+}
+
+// TestAASFight reproduces what an autoscaler that only calls UpdateService suffers beside Application Auto
+// Scaling: right after the surge scale-out the new tasks are idle, CPU per task falls, and AAS's target
+// tracking cuts the count back to its own number while the load is still climbing. AAS mode raises
+// MinCapacity with the scale-out, and the same evaluation keeps every task.
+func TestAASFight(t *testing.T) {
+	for _, aasMode := range []bool{false, true} {
+		name := map[bool]string{false: "without AAS mode", true: "AAS mode"}[aasMode]
+		t.Run(name, func(t *testing.T) {
+			u := daemontest.New(t, daemontest.Options{
+				Scalable:       map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}},
+				WithoutAASMode: !aasMode,
+			})
+			out := surge(t, u)
+			evaluate(t, u, 5000) // CPU spread over tasks that are mostly idle or still starting: far below 70%
+			got := u.Desired("api")
+			if !aasMode {
+				if got >= out {
+					t.Fatalf("without AAS mode AAS left api at %d after fastscaler's %d: the fight is not reproduced", got, out)
+				}
+				t.Logf("without AAS mode: fastscaler set api to %d, AAS cut it to %d", out, got)
+				return
+			}
+			if got != out {
+				t.Fatalf("in AAS mode AAS moved api from fastscaler's %d to %d", out, got)
+			}
+			if m := u.MinCapacity("api"); m != out {
+				t.Errorf("MinCapacity %d after the scale-out to %d, want them equal", m, out)
+			}
+			tags := serviceTags(t, u, "api")
+			if tags[autoscaler.TagAASOwnerMin] != "4" || tags[autoscaler.TagAASMinSet] != strconv.Itoa(out) {
+				t.Errorf("api tags %v, want the owner's MinCapacity 4 and the set %d recorded", tags, out)
+			}
+		})
+	}
+}
+
+// TestAASScaleInRestoresOwnerMin: after the surge, the daemon lowers MinCapacity step by step back to the
+// owner's, AAS scales in within it, and services without a scalable target scale as before.
+func TestAASScaleInRestoresOwnerMin(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	out := surge(t, u)
+	for range 40 { // 40 minutes at the old load, AAS's scale-in alarm firing every minute
+		u.Run(1000, time.Minute)
+		evaluate(t, u, 1000)
+	}
+	if m := u.MinCapacity("api"); m != 4 {
+		t.Errorf("MinCapacity %d after the surge, want the owner's 4 back", m)
+	}
+	if got := u.Desired("api"); got != 4 {
+		t.Errorf("api desired %d after the surge, want 4", got)
+	}
+	mins := minCapacities(u, "api") // raises with each scale-out of the ramp up to the peak, then steps down
+	peak := slices.Index(mins, slices.Max(append(mins, 0)))
+	if len(mins) < 3 || mins[peak] != out || !slices.IsSorted(mins[:peak+1]) {
+		t.Fatalf("MinCapacity moves %v, want raises up to %d and then several steps down", mins, out)
+	}
+	for i := peak + 1; i < len(mins); i++ {
+		if mins[i] >= mins[i-1] || mins[i] < 4 {
+			t.Fatalf("MinCapacity moves %v: after the raise each must step down, never below the owner's 4", mins)
+		}
+		if mins[i] < mins[i-1]*4/5 {
+			t.Errorf("MinCapacity moves %v: a step from %d to %d is more than FASTSCALER_SCALE_IN_STEP's 20%%", mins, mins[i-1], mins[i])
+		}
+	}
+	tags := serviceTags(t, u, "api")
+	if _, ok := tags[autoscaler.TagAASOwnerMin]; ok {
+		t.Errorf("api still tagged %v after MinCapacity went back to the owner's", tags)
+	}
+	if _, ok := tags[autoscaler.TagAASMinSet]; ok {
+		t.Errorf("api still tagged %v after MinCapacity went back to the owner's", tags)
+	}
+	// Services without a scalable target: plain UpdateService mode, no AAS call about them.
+	for _, c := range u.AAS.Calls() {
+		if c.Op == "RegisterScalableTarget" && c.ResourceID != daemontest.ResourceID("api") {
+			t.Errorf("RegisterScalableTarget on %s, which has no scalable target", c.ResourceID)
+		}
+	}
+	scaled := map[string]bool{}
+	for _, c := range u.Updates() {
+		scaled[c.Service] = true
+	}
+	if !scaled["router"] || !scaled["api-canary"] {
+		t.Errorf("router or api-canary never updated (%v): plain mode broken beside AAS mode", scaled)
+	}
+}
+
+// TestAASOwnerMinNeverUndercut: the owner's MinCapacity (6) is above fastscaler's FASTSCALER_MIN_TASKS (4). A
+// daemon that restarts while MinCapacity is raised finds the owner's value in the tags, and the scale-in stops
+// there; when the owner changes MinCapacity meanwhile, the new value is the owner's.
+func TestAASOwnerMinNeverUndercut(t *testing.T) {
+	for _, ownerChanges := range []bool{false, true} {
+		t.Run(map[bool]string{false: "restart", true: "owner raises MinCapacity"}[ownerChanges], func(t *testing.T) {
+			u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 6, Max: 60, TargetCPU: 70}}})
+			u.Run(1000, 6*time.Minute)
+			if got := u.Desired("api"); got != 4 {
+				t.Fatalf("api desired %d, want fastscaler's 4 (AAS has not acted yet)", got)
+			}
+			evaluate(t, u, 1000) // AAS raises the count to its MinCapacity 6
+			for rps := 1400.0; rps <= 5000; rps += 400 {
+				u.Step(rps)
+			}
+			u.Run(5000, 3*time.Second)
+			out := u.Desired("api")
+			if m := u.MinCapacity("api"); out < 12 || m != out {
+				t.Fatalf("after the surge api desired %d, MinCapacity %d; want a scale-out with MinCapacity raised to it", out, m)
+			}
+			u.Restart()
+			owner := 6
+			if ownerChanges {
+				owner = 10
+				registerMin(t, u, "api", owner)
+			}
+			for range 40 {
+				u.Run(1000, time.Minute)
+				evaluate(t, u, 1000)
+			}
+			if m := u.MinCapacity("api"); m != owner {
+				t.Errorf("MinCapacity %d after the surge, want the owner's %d", m, owner)
+			}
+			if got := u.Desired("api"); got != owner {
+				t.Errorf("api desired %d after the surge, want the owner's minimum %d", got, owner)
+			}
+			for _, m := range minCapacities(u, "api") {
+				if m < 6 {
+					t.Errorf("fastscaler set MinCapacity %d, below the owner's 6 (moves %v)", m, minCapacities(u, "api"))
+				}
+			}
+			for _, c := range u.Updates() {
+				if c.Service == "api" && *c.DesiredCount < owner && c.Time.After(daemontest.T0.Add(7*time.Minute)) {
+					t.Errorf("fastscaler set api to %d after the surge, below the owner's minimum %d", *c.DesiredCount, owner)
+				}
+			}
+		})
+	}
+}
+
+// TestAASMinRaiseRetried: a failed MinCapacity raise is retried next tick, not left for AAS to undo.
+func TestAASMinRaiseRetried(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, 6*time.Minute)
+	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 1)
+	for rps := 1400.0; rps <= 5000; rps += 400 {
+		u.Step(rps)
+	}
+	u.Run(5000, 3*time.Second)
+	out := u.Desired("api")
+	if m := u.MinCapacity("api"); out < 12 || m < out {
+		t.Fatalf("api desired %d, MinCapacity %d: the failed raise was not retried", out, m)
+	}
+}
+
+// TestAASMaxCapsScaleOut: a scalable target's MaxCapacity bounds fastscaler's scale-out.
+func TestAASMaxCapsScaleOut(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 9, TargetCPU: 70}}})
+	u.Run(1000, 6*time.Minute)
+	for rps := 1400.0; rps <= 5000; rps += 400 {
+		u.Step(rps)
+	}
+	u.Run(5000, 3*time.Second)
+	if got, m := u.Desired("api"), u.MinCapacity("api"); got != 9 || m != 9 {
+		t.Errorf("api desired %d, MinCapacity %d; want both at MaxCapacity 9", got, m)
+	}
+	if u.Logs.FilterMessageSnippet("MaxCapacity caps this scale-out").Len() == 0 {
+		t.Error("no warning that MaxCapacity capped the scale-out")
+	}
+}
+
+func registerMin(t *testing.T, u *daemontest.Unit, service string, minCapacity int) {
+	t.Helper()
+	_, err := daemontest.AASClient(u.AASURL).RegisterScalableTarget(context.Background(), &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		ResourceId:        aws.String(daemontest.ResourceID(service)),
+		MinCapacity:       aws.Int32(int32(minCapacity)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func serviceTags(t *testing.T, u *daemontest.Unit, service string) map[string]string {
+	t.Helper()
+	s, ok := u.ECS.Service(daemontest.Cluster, service)
+	if !ok {
+		t.Fatalf("no service %s", service)
+	}
+	return s.Tags
+}
+
+// TestAASKeepsItsOwnScaleOut: AAS scales api out on CPU that fastscaler cannot see (a heavier request mix). The
+// tasks above fastscaler's MinCapacity are AAS's: fastscaler does not scale them in, in either direction of the fight.
+func TestAASKeepsItsOwnScaleOut(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, 6*time.Minute)
+	if _, n, err := u.AAS.Evaluate(daemontest.ResourceID("api"), 140); err != nil || n != 8 {
+		t.Fatalf("AAS on CPU 140%%: %d, %v; want 8", n, err)
+	}
+	u.Run(1000, 20*time.Minute)
+	if got := u.Desired("api"); got != 8 {
+		t.Errorf("api desired %d, want AAS's 8 kept", got)
+	}
+	for _, c := range u.Updates() {
+		if c.Service == "api" {
+			t.Errorf("fastscaler set api to %d at %s over AAS's scale-out", *c.DesiredCount, c.Time.Format(time.TimeOnly))
+		}
+	}
+	if u.Logs.FilterMessageSnippet("Application Auto Scaling holds the desired count").Len() == 0 {
+		t.Error("no log saying AAS holds the count")
+	}
+}
