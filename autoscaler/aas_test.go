@@ -275,3 +275,22 @@ func TestAASKeepsItsOwnScaleOut(t *testing.T) {
 		t.Error("no log saying AAS holds the count")
 	}
 }
+
+// TestAASFloorHeldByDaemon: a floor whose MinCapacity raise never happened (the CLI lacked the permission, or
+// the count was raised by hand) is put into MinCapacity by the daemon, and only while the floor lasts.
+func TestAASFloorHeldByDaemon(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, time.Minute)
+	setDesired(t, u, "api", 12)
+	tagService(t, u, "api", map[string]string{
+		autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(20 * time.Minute)),
+	})
+	u.Run(1000, 10*time.Second)
+	if m := u.MinCapacity("api"); m != 12 {
+		t.Fatalf("MinCapacity %d under a floor of 12, want 12", m)
+	}
+	u.Run(1000, 50*time.Minute)
+	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 4 || got != 4 {
+		t.Errorf("after the floor: MinCapacity %d, desired %d; want 4 and 4", m, got)
+	}
+}

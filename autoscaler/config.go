@@ -70,6 +70,7 @@ type Config struct {
 	DiscoveryInterval time.Duration `env:"FASTSCALER_DISCOVERY_INTERVAL" envDefault:"10s"`
 	ECSRate           float64       `env:"FASTSCALER_ECS_RATE" envDefault:"5"`
 	StatusURL         string        `env:"FASTSCALER_STATUS_URL"`
+	AASMode           string        `env:"FASTSCALER_AAS_MODE" envDefault:"auto"`
 }
 
 // LoadConfig reads the configuration from environ (as from os.Environ) and validates it, reporting every bad
@@ -125,6 +126,9 @@ func (c Config) validateServices(errs *[]error) {
 	bad := func(name, format string, a ...any) { addErr(errs, name, format, a...) }
 	if strings.TrimSpace(c.Cluster) == "" {
 		bad("FASTSCALER_CLUSTER", "required (the ECS cluster name or ARN)")
+	}
+	if c.AASMode != "auto" && c.AASMode != "off" {
+		bad("FASTSCALER_AAS_MODE", "%q must be auto (scale through MinCapacity where a scalable target exists) or off", c.AASMode)
 	}
 	if len(c.Capacity) == 0 {
 		bad("FASTSCALER_CAPACITY", "required: every scaled service and the requests/s one task serves, e.g. router:1000,api:250")
@@ -238,6 +242,7 @@ func (c Config) validateDaemon(errs *[]error) {
 	if !(c.ECSRate > 0) {
 		bad("FASTSCALER_ECS_RATE", "%v must be > 0 (ECS API calls per second)", c.ECSRate)
 	}
+	
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		bad("FASTSCALER_LOG_LEVEL", "%v", err)
 	}

@@ -34,7 +34,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		LogLevel: "info", MetricsNamespace: "Fastscaler", SurgeMinRPS: 50, MaxProjection: 4, MaxSurgeFactor: 10,
 		SteadyWindow: 10 * time.Second, SlopeWindow: 10 * time.Second, BaselineWindow: 5 * time.Minute,
 		SurgeHold: time.Minute, Tolerance: 0.1, Stabilization: 5 * time.Minute, ScaleInStep: 0.2,
-		ScaleInInterval: time.Minute, MinCoverage: 0.9, DiscoveryInterval: 10 * time.Second, ECSRate: 5,
+		ScaleInInterval: time.Minute, MinCoverage: 0.9, DiscoveryInterval: 10 * time.Second, ECSRate: 5, AASMode: "auto",
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("LoadConfig() (-want +got):\n%s", diff)
@@ -103,12 +103,12 @@ func TestLoadConfigReportsEveryBadVariable(t *testing.T) {
 			env: []string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router",
 				"FASTSCALER_CAPACITY=router:0,api:-5,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:110,ghost:5",
 				"FASTSCALER_MIN_TASKS=api:10,typo:1", "FASTSCALER_MAX_TASKS=api:5", "FASTSCALER_POLL_TIMEOUT=2s",
-				"FASTSCALER_SURGE_RATIO=0.9", "FASTSCALER_LOG_LEVEL=loud", "FASTSCALER_STATUS_PORT=70000",
+				"FASTSCALER_SURGE_RATIO=0.9", "FASTSCALER_AAS_MODE=on", "FASTSCALER_LOG_LEVEL=loud", "FASTSCALER_STATUS_PORT=70000",
 				"FASTSCALER_METRICS_NAMESPACE=AWS/ECS"},
 			want: []string{"FASTSCALER_CAPACITY: router:0 must be a number > 0", "FASTSCALER_CAPACITY: api:-5",
 				"FASTSCALER_WEIGHTS: api-canary:110 must be within 0–100", `FASTSCALER_WEIGHTS: service "ghost" is not in FASTSCALER_CAPACITY`,
 				`FASTSCALER_MIN_TASKS: service "typo" is not in FASTSCALER_CAPACITY`, "FASTSCALER_MIN_TASKS: api:10 exceeds its max of 5",
-				"FASTSCALER_POLL_TIMEOUT: 2s must be shorter than FASTSCALER_POLL_INTERVAL", "FASTSCALER_SURGE_RATIO: 0.9 must be > 1",
+				"FASTSCALER_POLL_TIMEOUT: 2s must be shorter than FASTSCALER_POLL_INTERVAL", "FASTSCALER_SURGE_RATIO: 0.9 must be > 1", `FASTSCALER_AAS_MODE: "on" must be auto`,
 				`FASTSCALER_LOG_LEVEL: "loud"`, "FASTSCALER_STATUS_PORT: 70000", "FASTSCALER_METRICS_NAMESPACE"},
 		},
 		{

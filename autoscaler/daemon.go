@@ -173,6 +173,7 @@ func (d *Daemon) Tick(ctx context.Context) {
 	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
 	d.apply(applyCtx, dec, now)
+	d.holdAASFloors(applyCtx, now)
 	d.flushTags(applyCtx, now, false)
 
 	if d.metrics != nil {
@@ -554,6 +555,23 @@ func (d *Daemon) retryAASMins(ctx context.Context, now time.Time) {
 			d.raiseAASMin(ctx, name, m.owner, m.want, now)
 		} else {
 			delete(d.aasMinWanted, name)
+		}
+	}
+}
+
+// holdAASFloors raises the MinCapacity of scalable targets to the pre-scale floors in force, so that AAS cannot
+// scale below a floor that an SRE set (with the CLI, whose own raise may have failed, or by tags alone).
+func (d *Daemon) holdAASFloors(ctx context.Context, now time.Time) {
+	if d.aas == nil || d.cfg.DryRun {
+		return
+	}
+	for name, t := range d.scalable {
+		s, ok := d.services[name]
+		if !ok || s.Durable.PausedAt(now) || len(s.TagErrors) > 0 || !now.Before(s.Durable.FloorUntil) {
+			continue
+		}
+		if _, pending := d.aasMinWanted[name]; !pending && t.Min < min(s.Durable.FloorCount, t.Max) {
+			d.raiseAASMin(ctx, name, OwnerMin(t, s), s.Durable.FloorCount, now)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
@@ -45,11 +46,21 @@ func servicesConfig(env Env, cluster string) (autoscaler.Config, error) {
 }
 
 func newECS(ctx context.Context, env Env, cfg autoscaler.Config) (*autoscaler.ECS, error) {
+	e, _, err := newClients(ctx, env, cfg)
+	return e, err
+}
+
+// newClients returns the ECS client and, unless FASTSCALER_AAS_MODE is off, the Application Auto Scaling one.
+func newClients(ctx context.Context, env Env, cfg autoscaler.Config) (*autoscaler.ECS, *autoscaler.AAS, error) {
 	awsCfg, err := loadAWS(ctx, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return autoscaler.NewECS(ecs.NewFromConfig(awsCfg), cfg.Cluster, 20), nil
+	var a *autoscaler.AAS
+	if cfg.AASMode != "off" {
+		a = autoscaler.NewAAS(applicationautoscaling.NewFromConfig(awsCfg), cfg.Cluster, 20)
+	}
+	return autoscaler.NewECS(ecs.NewFromConfig(awsCfg), cfg.Cluster, 20), a, nil
 }
 
 // explainAWS adds what an SRE should do to the AWS errors they will meet.

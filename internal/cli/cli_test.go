@@ -16,6 +16,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/cli"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -38,6 +39,16 @@ func awsEnv(t *testing.T, u *daemontest.Unit) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_ENDPOINT_URL_ECS", u.ECSURL)
+	aasURL := u.AASURL
+	if u.AAS == nil { // no scalable targets: an empty Application Auto Scaling
+		s := fakeaas.New(fakeaas.Options{Now: u.Clock.Now})
+		var err error
+		if aasURL, err = s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING", aasURL)
 }
 
 type result struct {
@@ -432,5 +443,44 @@ func TestHelp(t *testing.T) {
 	}
 	if r := run(t, u, "prescale", "-h"); r.code != 0 || !strings.Contains(r.stdout, "--wait-timeout") {
 		t.Errorf("prescale -h = %d:\n%s", r.code, r.stdout)
+	}
+}
+
+// TestPrescaleRaisesAASMinCapacity: where Application Auto Scaling owns a service's count, prescale raises its
+// MinCapacity with the count, so AAS cannot scale below the floor while no daemon runs; the daemon then brings
+// MinCapacity back to the owner's after the floor, step by step.
+func TestPrescaleRaisesAASMinCapacity(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	awsEnv(t, u)
+	if r := run(t, u, "prescale", "--service", "api=70", "--for", "1h"); r.code != 2 || !strings.Contains(r.stderr, "MaxCapacity 60") {
+		t.Errorf("prescale above MaxCapacity: exit %d, stderr %q; want 2 naming MaxCapacity 60", r.code, r.stderr)
+	}
+	if len(mutations(u)) != 0 || u.MinCapacity("api") != 4 {
+		t.Fatalf("a refused prescale changed something: %v, MinCapacity %d", mutations(u), u.MinCapacity("api"))
+	}
+	r := run(t, u, "prescale", "--service", "api=20", "--service", "router=4", "--for", "30m")
+	if r.code != 0 {
+		t.Fatalf("prescale exit %d: %s", r.code, r.stderr)
+	}
+	if got, m := u.Desired("api"), u.MinCapacity("api"); got != 20 || m != 20 {
+		t.Errorf("api desired %d, MinCapacity %d; want 20 and 20", got, m)
+	}
+	if !strings.Contains(r.stdout, "MinCapacity 4 → 20") {
+		t.Errorf("output does not say MinCapacity was raised:\n%s", r.stdout)
+	}
+	if got := tags(u, "api")[autoscaler.TagAASOwnerMin]; got != "4" {
+		t.Errorf("owner's MinCapacity tag %q, want 4", got)
+	}
+	// AAS sees idle tasks and tries to scale in: MinCapacity holds the floor.
+	if _, n, err := u.AAS.Evaluate(daemontest.ResourceID("api"), 10); err != nil || n != 20 {
+		t.Errorf("AAS evaluation under the floor: %d, %v; want 20 kept", n, err)
+	}
+	// A daemon runs through the floor's end and the cooldown; MinCapacity goes back to the owner's 4.
+	u.Run(1000, 60*time.Minute)
+	if m := u.MinCapacity("api"); m != 4 {
+		t.Errorf("MinCapacity %d an hour later, want the owner's 4", m)
+	}
+	if got := u.Desired("api"); got != 4 {
+		t.Errorf("api desired %d an hour later, want 4", got)
 	}
 }

@@ -239,13 +239,32 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 		return usageError{errors.Join(errs...)}
 	}
 
-	e, err := newECS(ctx, env, cfg)
+	e, a, err := newClients(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	current, err := e.DescribeServices(ctx, services.names, now)
 	if err != nil {
 		return explainAWS(err) // every service must exist before anything changes
+	}
+	var targets map[string]autoscaler.ScalableTarget
+	if a != nil && !*cancel {
+		// Where Application Auto Scaling owns a service's count, the floor goes into MinCapacity too, or AAS
+		// would scale below it. Without the permission to look, say so and go on: the floor tags still hold
+		// the daemon, which retries the lookup.
+		if targets, err = a.Targets(ctx, services.names); err != nil {
+			fmt.Fprintf(env.Stderr, "warning: could not look up Application Auto Scaling targets (%v);\n"+
+				"  if a service has one, its policy may scale below the floor until the daemon raises MinCapacity (FASTSCALER_AAS_MODE=off silences this)\n", err)
+		}
+		var errs []error
+		for _, n := range services.names {
+			if t, ok := targets[n]; ok && services.counts[n] > t.Max {
+				errs = append(errs, fmt.Errorf("%s=%d is above the MaxCapacity %d of its Application Auto Scaling target: raise MaxCapacity first", n, services.counts[n], t.Max))
+			}
+		}
+		if len(errs) > 0 {
+			return usageError{errors.Join(errs...)}
+		}
 	}
 	if *reason == "" {
 		*reason = defaultReason(env, "prescale")
@@ -258,6 +277,7 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintln(tw, "SERVICE\tWAS\tDESIRED\tFLOOR\tUNTIL")
 	// Whatever happens, show what was done: a failure on the second service leaves the first one floored.
 	defer tw.Flush()
+	var notes []string
 	for _, n := range services.names {
 		s := current[n]
 		floor := services.counts[n]
@@ -280,9 +300,20 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 			}
 			desired = u.Desired
 		}
+		if t, ok := targets[n]; ok && t.Min < floor {
+			owner := autoscaler.OwnerMin(t, s)
+			if _, err := a.MoveMin(ctx, e, &s, t, owner, floor); err != nil {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (MinCapacity not raised)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339))
+				return explainAWS(fmt.Errorf("%w (the floor tag is set, so a running daemon raises MinCapacity on its next tick)", err))
+			}
+			notes = append(notes, fmt.Sprintf("%s: Application Auto Scaling MinCapacity %d → %d (back to %d as the daemon scales in)", n, t.Min, floor, owner))
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (in %s)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339), fmtDuration(end.Sub(now)))
 	}
 	tw.Flush()
+	for _, note := range notes {
+		fmt.Fprintln(env.Stdout, note)
+	}
 	if !*wait {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
@@ -79,6 +80,9 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	deps := autoscaler.Deps{ECS: ecs.NewFromConfig(awsCfg), Log: log}
+	if cfg.AASMode == "auto" {
+		deps.AAS = applicationautoscaling.NewFromConfig(awsCfg)
+	}
 	if cfg.MetricsNamespace != "" {
 		deps.Metrics = cloudwatch.NewFromConfig(awsCfg)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
@@ -35,6 +36,8 @@ type Stack struct {
 	ECSURL string
 	CW     *fakecw.Server
 	CWURL  string
+	AAS    *fakeaas.Server // no scalable targets: the daemon's AAS lookups find none
+	AASURL string
 	Port   int
 	Load   *nginxtest.Load
 
@@ -76,6 +79,11 @@ func Start(tb nginxtest.TB, opts Options) *Stack {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(s.CW.Close)
+	s.AAS = fakeaas.New(fakeaas.Options{})
+	if s.AASURL, err = s.AAS.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.AAS.Close)
 	s.Load = nginxtest.NewLoad(s.LiveRouters)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -97,6 +105,7 @@ func (s *Stack) Env() []string {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_ENDPOINT_URL_ECS=" + s.ECSURL,
 		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.CWURL,
+		"AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING=" + s.AASURL,
 		"FASTSCALER_CLUSTER=" + Cluster,
 		"FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_STATUS_PORT=" + strconv.Itoa(s.Port),
