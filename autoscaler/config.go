@@ -242,7 +242,7 @@ func (c Config) validateDaemon(errs *[]error) {
 	if !(c.ECSRate > 0) {
 		bad("FASTSCALER_ECS_RATE", "%v must be > 0 (ECS API calls per second)", c.ECSRate)
 	}
-	
+
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		bad("FASTSCALER_LOG_LEVEL", "%v", err)
 	}
