@@ -63,7 +63,9 @@ locals {
   #     Authorization Reference lists container-instance ARNs for it, but a Fargate ListTasks names no container
   #     instance, and users report it denied on container-instance ARNs (awsdocs/amazon-ecs-developer-guide#211;
   #     AWS CDK grants it the same way). The condition is what keeps it to this cluster;
-  #   - PutMetricData, which has no resource-level permissions: confined to its namespace by cloudwatch:namespace.
+  #   - PutMetricData, which has no resource-level permissions: confined to its namespace by cloudwatch:namespace;
+  #   - with the AAS safety net only (AAS mode): DescribeScalableTargets, which has no resource-level permissions,
+  #     and RegisterScalableTarget on the module's scalable targets only (by their tag), to move their MinCapacity.
   fastscaler_policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat([
@@ -93,7 +95,21 @@ locals {
         Action    = ["cloudwatch:PutMetricData"]
         Resource  = "*"
         Condition = { StringEquals = { "cloudwatch:namespace" = var.fastscaler_metrics_namespace } }
-    }] : statement if local.publish_metrics])
+      }] : statement if local.publish_metrics],
+      [for statement in [{
+        Sid      = "FindScalableTargets"
+        Effect   = "Allow"
+        Action   = ["application-autoscaling:DescribeScalableTargets"]
+        Resource = "*"
+        }, {
+        # A scalable target's ARN ends in an ID known only after apply; the tag below, set on this module's targets
+        # alone, names them at plan time (ABAC), so the policy can be reviewed in the plan.
+        Sid       = "MoveMinCapacityOfTheSafetyNet"
+        Effect    = "Allow"
+        Action    = ["application-autoscaling:RegisterScalableTarget"]
+        Resource  = "arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*"
+        Condition = { StringEquals = { "aws:ResourceTag/${local.scalable_target_tag}" = var.name } }
+    }] : statement if var.cpu_target_tracking.enabled])
   })
 
   # ECS Exec: the SSM agent in the task opens its channels with the task role. These actions have no resource-level

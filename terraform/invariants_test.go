@@ -46,12 +46,13 @@ var scaledServiceActions = []string{
 // noResourceLevelActions have no resource-level permissions in IAM, so Resource "*" is the only way to grant them.
 // Any other action granted on "*" is a finding.
 var noResourceLevelActions = map[string]bool{
-	"ecr:GetAuthorizationToken":        true,
-	"cloudwatch:PutMetricData":         true,
-	"ssmmessages:CreateControlChannel": true,
-	"ssmmessages:CreateDataChannel":    true,
-	"ssmmessages:OpenControlChannel":   true,
-	"ssmmessages:OpenDataChannel":      true,
+	"ecr:GetAuthorizationToken":                       true,
+	"cloudwatch:PutMetricData":                        true,
+	"application-autoscaling:DescribeScalableTargets": true,
+	"ssmmessages:CreateControlChannel":                true,
+	"ssmmessages:CreateDataChannel":                   true,
+	"ssmmessages:OpenControlChannel":                  true,
+	"ssmmessages:OpenDataChannel":                     true,
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -256,6 +257,46 @@ func TestPlanInvariants(t *testing.T) {
 			if !found[a] {
 				t.Errorf("no policy grants %s: the daemon needs it", a)
 			}
+		}
+	})
+
+	t.Run("AAS mode: MinCapacity moves only on the module's own scalable targets", func(t *testing.T) {
+		targets := p.managed("aws_appautoscaling_target")
+		if len(targets) == 0 {
+			t.Skip("the example does not enable cpu_target_tracking")
+		}
+		if fsEnv["FASTSCALER_AAS_MODE"] != "auto" {
+			t.Errorf("FASTSCALER_AAS_MODE = %q with scalable targets in the plan, want auto", fsEnv["FASTSCALER_AAS_MODE"])
+		}
+		var granted int
+		for _, pol := range policies {
+			for _, st := range pol.Statement {
+				if st.Effect != "Allow" || !contains(st.Action, "application-autoscaling:RegisterScalableTarget") {
+					continue
+				}
+				granted++
+				if len(st.Action) != 1 {
+					t.Errorf("%s statement %q grants %v with RegisterScalableTarget: keep it alone under its condition", pol.Source, st.Sid, st.Action)
+				}
+				if len(st.Condition["StringEquals"]) != 1 {
+					t.Fatalf("%s statement %q: RegisterScalableTarget needs one StringEquals aws:ResourceTag condition, has %v", pol.Source, st.Sid, st.Condition)
+				}
+				for key, values := range st.Condition["StringEquals"] {
+					tag, ok := strings.CutPrefix(key, "aws:ResourceTag/")
+					if !ok || len(values) != 1 {
+						t.Fatalf("%s statement %q: condition %s = %v, want aws:ResourceTag/KEY = one value", pol.Source, st.Sid, key, values)
+					}
+					for _, target := range targets {
+						tags, _ := target.Change.After["tags"].(map[string]any)
+						if str(tags[tag]) != values[0] {
+							t.Errorf("%s is tagged %s=%q, but fastscaler may move MinCapacity only where it is %q", target.Address, tag, str(tags[tag]), values[0])
+						}
+					}
+				}
+			}
+		}
+		if granted != 1 {
+			t.Errorf("%d statements grant RegisterScalableTarget, want exactly 1", granted)
 		}
 	})
 

@@ -121,6 +121,7 @@ locals {
     FASTSCALER_LISTEN            = var.fastscaler_listen
     FASTSCALER_LOG_LEVEL         = var.fastscaler_log_level
     FASTSCALER_METRICS_NAMESPACE = var.fastscaler_metrics_namespace
+    FASTSCALER_AAS_MODE          = var.cpu_target_tracking.enabled ? "auto" : "off"
     AWS_REGION                   = local.region
   }, var.fastscaler_extra_environment)
 

@@ -619,13 +619,15 @@ variable "fastscaler_extra_environment" {
 variable "cpu_target_tracking" {
   description = <<-EOT
     Optional Application Auto Scaling target tracking on average CPU for api and api-canary, as a safety net under
-    fastscaler. Scale-in is disabled on the policy so it can only add tasks, never cut what fastscaler added. Its
-    MinCapacity/MaxCapacity are the scaled_services bounds.
+    fastscaler, which then runs in AAS mode: it raises MinCapacity with each scale-out, so the policy never cuts
+    what fastscaler added, and lowers it back on scale-in. MinCapacity/MaxCapacity start at the scaled_services
+    bounds. disable_scale_in = true keeps the policy's own scale-outs until someone removes them.
   EOT
   type = object({
     enabled                    = optional(bool, false)
     target_cpu_percent         = optional(number, 70)
     scale_out_cooldown_seconds = optional(number, 60)
+    disable_scale_in           = optional(bool, false)
   })
   default = {}
 
