@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/cli"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
@@ -482,5 +484,33 @@ func TestPrescaleRaisesAASMinCapacity(t *testing.T) {
 	}
 	if got := u.Desired("api"); got != 4 {
 		t.Errorf("api desired %d an hour later, want 4", got)
+	}
+}
+
+// TestStatusShowsAASTargets: status shows a scalable target's range and who holds MinCapacity up.
+func TestStatusShowsAASTargets(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	awsEnv(t, u)
+	if r := run(t, u, "prescale", "--service", "api=20", "--for", "1h"); r.code != 0 {
+		t.Fatalf("prescale exit %d: %s", r.code, r.stderr)
+	}
+	r := run(t, u, "status")
+	if r.code != 0 || !strings.Contains(r.stdout, "api: ") ||
+		!strings.Contains(r.stdout, "Application Auto Scaling MinCapacity 20, MaxCapacity 60 (held up by fastscaler; the owner's minimum is 4)") {
+		t.Errorf("status exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, u, "status", "--json")
+	var rep cli.StatusReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Services {
+		want := (*cli.AASReport)(nil)
+		if s.Service == "api" {
+			want = &cli.AASReport{MinCapacity: 20, MaxCapacity: 60, OwnerMin: 4}
+		}
+		if diff := cmp.Diff(want, s.AAS); diff != "" {
+			t.Errorf("%s aas (-want +got):\n%s", s.Service, diff)
+		}
 	}
 }

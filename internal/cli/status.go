@@ -45,6 +45,7 @@ type StatusReport struct {
 	Time     time.Time       `json:"time"`
 	Daemon   *DaemonSummary  `json:"daemon,omitempty"`
 	Services []ServiceReport `json:"services"`
+	AASError string          `json:"aas_error,omitempty"` // why Application Auto Scaling targets could not be read
 }
 
 // DaemonSummary is what the daemon's /status says, when it could be read.
@@ -74,6 +75,14 @@ type ServiceReport struct {
 	LastReason   string     `json:"last_reason,omitempty"`
 	Decision     string     `json:"decision,omitempty"` // the daemon's current reason, from /status
 	TagErrors    []string   `json:"tag_errors,omitempty"`
+	AAS          *AASReport `json:"aas,omitempty"` // the service's Application Auto Scaling target, if any
+}
+
+// AASReport is a service's Application Auto Scaling scalable target, as AAS mode sees it.
+type AASReport struct {
+	MinCapacity int `json:"min_capacity"`
+	MaxCapacity int `json:"max_capacity"`
+	OwnerMin    int `json:"owner_min"` // the MinCapacity its owner configured; below MinCapacity while fastscaler holds it up
 }
 
 func runStatus(ctx context.Context, env Env, args []string) error {
@@ -88,7 +97,7 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	e, err := newECS(ctx, env, cfg)
+	e, a, err := newClients(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
@@ -99,6 +108,13 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		return explainAWS(err)
 	}
 	rep := StatusReport{Cluster: cfg.Cluster, Time: now.UTC()}
+	var targets map[string]autoscaler.ScalableTarget
+	if a != nil {
+		var aerr error
+		if targets, aerr = a.Targets(ctx, names); aerr != nil {
+			rep.AASError = aerr.Error()
+		}
+	}
 	var live *autoscaler.Status
 	if *statusURL != "" {
 		st, derr := fetchDaemonStatus(ctx, *statusURL)
@@ -140,6 +156,9 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		if live != nil {
 			r.Decision = live.Services[n].Reason
 		}
+		if t, ok := targets[n]; ok {
+			r.AAS = &AASReport{MinCapacity: t.Min, MaxCapacity: t.Max, OwnerMin: autoscaler.OwnerMin(t, s)}
+		}
 		rep.Services = append(rep.Services, r)
 	}
 	if *asJSON {
@@ -165,6 +184,9 @@ func printStatus(w io.Writer, rep StatusReport, now time.Time) {
 		} else {
 			fmt.Fprintf(w, "daemon: %s: %s\n", rep.Daemon.Mode, rep.Daemon.Reason)
 		}
+	}
+	if rep.AASError != "" {
+		fmt.Fprintf(w, "Application Auto Scaling: not read (%s)\n", rep.AASError)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -204,6 +226,13 @@ func printStatus(w io.Writer, rep StatusReport, now time.Time) {
 			notes = append(notes, "now: "+r.Decision)
 		} else if r.LastReason != "" {
 			notes = append(notes, "last change: "+r.LastReason)
+		}
+		if r.AAS != nil {
+			aas := fmt.Sprintf("Application Auto Scaling MinCapacity %d, MaxCapacity %d", r.AAS.MinCapacity, r.AAS.MaxCapacity)
+			if r.AAS.OwnerMin != r.AAS.MinCapacity {
+				aas += fmt.Sprintf(" (held up by fastscaler; the owner's minimum is %d)", r.AAS.OwnerMin)
+			}
+			notes = append(notes, aas)
 		}
 		for _, te := range r.TagErrors {
 			notes = append(notes, "problem: "+te)
