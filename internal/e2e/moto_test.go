@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -108,6 +110,41 @@ func TestMotoCompatibility(t *testing.T) {
 	}
 	if _, err := e.DescribeServices(ctx, []string{"ghost"}, now); !errors.Is(err, autoscaler.ErrServiceNotFound) {
 		t.Fatalf("DescribeServices(ghost) via moto = %v, want ErrServiceNotFound", err)
+	}
+
+	// AAS mode's calls: find the scalable target of api (and none for router), move its MinCapacity up and back.
+	aasClient := applicationautoscaling.New(applicationautoscaling.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	if _, err := aasClient.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		ResourceId: aws.String("service/prod/api"), MinCapacity: aws.Int32(2), MaxCapacity: aws.Int32(30),
+	}); err != nil {
+		t.Fatalf("registering api's scalable target in moto: %v", err)
+	}
+	a := autoscaler.NewAAS(aasClient, "prod", 100)
+	scalable, err := a.Targets(ctx, []string{"router", "api"})
+	if err != nil || len(scalable) != 1 || scalable["api"] != (autoscaler.ScalableTarget{Min: 2, Max: 30}) {
+		t.Fatalf("AAS Targets via moto = %v, %v; want api 2..30 only", scalable, err)
+	}
+	svc := got["api"]
+	raised, err := a.MoveMin(ctx, e, &svc, scalable["api"], 2, 12)
+	if err != nil || raised.Min != 12 {
+		t.Fatalf("MoveMin up via moto = %+v, %v", raised, err)
+	}
+	if scalable, _ = a.Targets(ctx, []string{"api"}); scalable["api"] != (autoscaler.ScalableTarget{Min: 12, Max: 30}) {
+		t.Fatalf("after the raise moto has %+v, want MinCapacity 12", scalable["api"])
+	}
+	got, _ = e.DescribeServices(ctx, []string{"api"}, now)
+	if autoscaler.OwnerMin(scalable["api"], got["api"]) != 2 {
+		t.Fatalf("owner's MinCapacity read back from moto's tags %v: want 2", got["api"].Tags)
+	}
+	svc = got["api"]
+	if back, err := a.MoveMin(ctx, e, &svc, scalable["api"], 2, 1); err != nil || back.Min != 2 {
+		t.Fatalf("MoveMin back via moto = %+v, %v; want the owner's 2", back, err)
+	}
+	got, _ = e.DescribeServices(ctx, []string{"api"}, now)
+	if _, ok := got["api"].Tags[autoscaler.TagAASOwnerMin]; ok {
+		t.Fatalf("tags after MinCapacity went back to the owner's: %v", got["api"].Tags)
 	}
 }
 
