@@ -20,7 +20,7 @@ func within(got, want, frac float64) bool { return math.Abs(got-want) <= frac*wa
 func TestEstimateFindsTheKnee(t *testing.T) {
 	tests := []struct {
 		name       string
-		modify     func(*synth)
+		modify     func(*Synth)
 		opts       Options
 		wantSignal string
 		wantKnee   float64 // the knee the history was generated with, for this signal
@@ -34,19 +34,19 @@ func TestEstimateFindsTheKnee(t *testing.T) {
 		},
 		{
 			name:       "CPU only",
-			modify:     func(s *synth) { s.noLatency, s.noErrors = true, true },
+			modify:     func(s *Synth) { s.NoLatency, s.NoErrors = true, true },
 			wantSignal: SignalCPU, wantKnee: 180, wantCap: 140, // CPU is 70 % at 180 rps per task
 			wantNote: "no Service Connect latency or 5xx data: falling back to CPU",
 		},
 		{
 			name:       "5xx only",
-			modify:     func(s *synth) { s.noLatency = true },
+			modify:     func(s *Synth) { s.NoLatency = true },
 			wantSignal: Signal5xx, wantKnee: 220, wantCap: 170, // 5xx grow from 40 rps per task past the knee
 			wantNote: "no Service Connect latency: the knee is looked for in the 5xx rate alone",
 		},
 		{
 			name:       "latency, another seed and a smaller margin",
-			modify:     func(s *synth) { s.seed = 99 },
+			modify:     func(s *Synth) { s.Seed = 99 },
 			opts:       Options{Margin: 0.5, Seed: 3},
 			wantSignal: SignalLatency, wantKnee: 180, wantCap: 90,
 			wantNote: "× margin 0.5, rounded down",
@@ -54,11 +54,11 @@ func TestEstimateFindsTheKnee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := defaultSynth()
+			s := DefaultSynth()
 			if tt.modify != nil {
 				tt.modify(&s)
 			}
-			h, truth := s.history()
+			h, truth := s.History()
 			rec, err := Estimate(h, tt.opts)
 			if err != nil {
 				t.Fatalf("Estimate: %v", err)
@@ -82,7 +82,7 @@ func TestEstimateFindsTheKnee(t *testing.T) {
 			}
 			ev := rec.Evidence
 			wantEv := Evidence{
-				Hours: 14 * 24, Periods: 14 * 1440, Surges: 28, MaxPerTaskLoad: slices.Max(truth.x),
+				Hours: 14 * 24, Periods: 14 * 1440, Surges: 28, MaxPerTaskLoad: slices.Max(truth.X),
 				Bootstrap: DefaultBootstrap,
 			}
 			gotEv := Evidence{Hours: ev.Hours, Periods: ev.Periods, Surges: ev.Surges, MaxPerTaskLoad: ev.MaxPerTaskLoad,
@@ -104,15 +104,15 @@ func TestEstimateFindsTheKnee(t *testing.T) {
 			if _, err := json.Marshal(rec); err != nil {
 				t.Errorf("the recommendation does not encode as JSON (for calibrate --json): %v", err)
 			}
-			if tt.wantSignal != SignalCPU && !within(ev.CPUAtKnee, s.cpuAt(rec.Knee), 0.05) {
-				t.Errorf("CPUAtKnee = %.1f, want about %.1f", ev.CPUAtKnee, s.cpuAt(rec.Knee))
+			if tt.wantSignal != SignalCPU && !within(ev.CPUAtKnee, s.CPUAt(rec.Knee), 0.05) {
+				t.Errorf("CPUAtKnee = %.1f, want about %.1f", ev.CPUAtKnee, s.CPUAt(rec.Knee))
 			}
 		})
 	}
 }
 
 func TestEstimateIsDeterministic(t *testing.T) {
-	h, _ := defaultSynth().history()
+	h, _ := DefaultSynth().History()
 	a, err := Estimate(h, Options{})
 	if err != nil {
 		t.Fatalf("Estimate: %v", err)
@@ -129,17 +129,17 @@ func TestEstimateIsDeterministic(t *testing.T) {
 func TestEstimateRefuses(t *testing.T) {
 	tests := []struct {
 		name   string
-		modify func(*synth)
+		modify func(*Synth)
 		edit   func(*History)
 		opts   Options
 		// want is compared on Service, Shortfall, Have (approximately) and Need.
 		want     InsufficientDataError
-		wantHave func(synthTruth) float64 // overrides want.Have when the truth decides it
+		wantHave func(SynthTruth) float64 // overrides want.Have when the truth decides it
 		wantMsg  []string
 	}{
 		{
 			name:   "6 hours",
-			modify: func(s *synth) { s.minutes = 6 * 60 },
+			modify: func(s *Synth) { s.Minutes = 6 * 60 },
 			want:   InsufficientDataError{Service: "api", Shortfall: ShortHistory, Have: 6, Need: 24},
 			wantMsg: []string{
 				"calibrating api: only 6.0 hours of usable history; need at least 24: wait 18.0 more hours",
@@ -148,7 +148,7 @@ func TestEstimateRefuses(t *testing.T) {
 		},
 		{
 			name:   "6 hours of CPU only, asking for 48",
-			modify: func(s *synth) { s.minutes, s.noLatency, s.noErrors = 6*60, true, true },
+			modify: func(s *Synth) { s.Minutes, s.NoLatency, s.NoErrors = 6*60, true, true },
 			opts:   Options{MinHours: 48},
 			want:   InsufficientDataError{Service: "api", Shortfall: ShortHistory, Have: 6, Need: 48},
 			wantMsg: []string{
@@ -157,9 +157,9 @@ func TestEstimateRefuses(t *testing.T) {
 		},
 		{
 			name:     "load never past the knee",
-			modify:   func(s *synth) { s.surgeFactor = 1.2 },
+			modify:   func(s *Synth) { s.SurgeFactor = 1.2 },
 			want:     InsufficientDataError{Service: "api", Shortfall: KneeNotReached},
-			wantHave: func(tr synthTruth) float64 { return slices.Max(tr.x) },
+			wantHave: func(tr SynthTruth) float64 { return slices.Max(tr.X) },
 			wantMsg: []string{
 				"per-task load never exceeded 1", " rps; the knee is above it; run a load test or wait for a bigger surge",
 				"median latency stayed below 1.5 × its low-load median of 40",
@@ -167,9 +167,9 @@ func TestEstimateRefuses(t *testing.T) {
 		},
 		{
 			name:     "CPU never reaches its target",
-			modify:   func(s *synth) { s.surgeFactor, s.noLatency, s.noErrors = 1.2, true, true },
+			modify:   func(s *Synth) { s.SurgeFactor, s.NoLatency, s.NoErrors = 1.2, true, true },
 			want:     InsufficientDataError{Service: "api", Shortfall: KneeNotReached},
-			wantHave: func(tr synthTruth) float64 { return slices.Max(tr.x) },
+			wantHave: func(tr SynthTruth) float64 { return slices.Max(tr.X) },
 			wantMsg:  []string{"the knee is above it", "CPU's fit reaches 70% only at about 18"},
 		},
 		{
@@ -182,7 +182,7 @@ func TestEstimateRefuses(t *testing.T) {
 		},
 		{
 			name:   "no usable period",
-			modify: func(s *synth) { s.minutes = 60 },
+			modify: func(s *Synth) { s.Minutes = 60 },
 			edit:   func(h *History) { h.RunningTasks = Series{} },
 			opts:   Options{MinHours: 0.5},
 			want:   InsufficientDataError{Service: "api", Shortfall: ShortHistory, Need: 0.5},
@@ -193,11 +193,11 @@ func TestEstimateRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := defaultSynth()
+			s := DefaultSynth()
 			if tt.modify != nil {
 				tt.modify(&s)
 			}
-			h, truth := s.history()
+			h, truth := s.History()
 			if tt.edit != nil {
 				tt.edit(&h)
 			}
@@ -231,9 +231,9 @@ func TestEstimateRefuses(t *testing.T) {
 }
 
 func TestEstimateBadInput(t *testing.T) {
-	at := func(m int) time.Time { return synthStart.Add(time.Duration(m) * time.Minute) }
+	at := func(m int) time.Time { return SynthStart.Add(time.Duration(m) * time.Minute) }
 	good := func() History {
-		h, _ := defaultSynth().history()
+		h, _ := DefaultSynth().History()
 		return h
 	}
 	tests := []struct {
@@ -349,7 +349,7 @@ func TestEstimateOddInputs(t *testing.T) {
 				case rng.IntN(20) == 0:
 					v = math.NaN()
 				}
-				s.Times = append(s.Times, synthStart.Add(time.Duration(i)*time.Minute))
+				s.Times = append(s.Times, SynthStart.Add(time.Duration(i)*time.Minute))
 				s.Values = append(s.Values, v)
 			}
 		}
@@ -371,7 +371,7 @@ func TestEstimateOddInputs(t *testing.T) {
 }
 
 func TestAlign(t *testing.T) {
-	at := func(m int) time.Time { return synthStart.Add(time.Duration(m) * time.Minute) }
+	at := func(m int) time.Time { return SynthStart.Add(time.Duration(m) * time.Minute) }
 	series := func(vs ...float64) Series {
 		s := Series{}
 		for i, v := range vs {
@@ -402,7 +402,7 @@ func TestAlign(t *testing.T) {
 	}
 	var got []row
 	for _, o := range a.periods {
-		got = append(got, row{int(o.t.Sub(synthStart) / time.Minute), o.x, o.reqs, o.lat, o.errs, o.hasLat, o.hasErrs})
+		got = append(got, row{int(o.t.Sub(SynthStart) / time.Minute), o.x, o.reqs, o.lat, o.errs, o.hasLat, o.hasErrs})
 	}
 	want := []row{
 		{Minute: 0, X: 50, Reqs: 6000, Lat: 40, HasLat: true},
@@ -423,7 +423,7 @@ func TestCountSurges(t *testing.T) {
 	minutes := func(vs ...float64) Series {
 		s := Series{}
 		for i, v := range vs {
-			s.Times = append(s.Times, synthStart.Add(time.Duration(i)*time.Minute))
+			s.Times = append(s.Times, SynthStart.Add(time.Duration(i)*time.Minute))
 			s.Values = append(s.Values, v)
 		}
 		return s
@@ -442,11 +442,11 @@ func TestCountSurges(t *testing.T) {
 		{name: "two surges apart", s: minutes(100, 200, 100, 100, 100, 100, 100, 100, 100, 100, 200), want: 2},
 		{name: "from zero does not count", s: minutes(0, 0, 50, 50), want: 0},
 		{name: "out of order and with a gap", s: Series{
-			Times:  []time.Time{synthStart.Add(2 * time.Minute), synthStart, synthStart.Add(time.Minute)},
+			Times:  []time.Time{SynthStart.Add(2 * time.Minute), SynthStart, SynthStart.Add(time.Minute)},
 			Values: []float64{300, 100, math.NaN()},
 		}, want: 1},
 		{name: "5-minute periods compare neighbours", s: Series{
-			Times:  []time.Time{synthStart, synthStart.Add(5 * time.Minute), synthStart.Add(10 * time.Minute)},
+			Times:  []time.Time{SynthStart, SynthStart.Add(5 * time.Minute), SynthStart.Add(10 * time.Minute)},
 			Values: []float64{100, 140, 210},
 		}, period: 5 * time.Minute, want: 1},
 		{name: "empty", s: Series{}, want: 0},

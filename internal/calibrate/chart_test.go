@@ -20,19 +20,19 @@ func chartHistories(t *testing.T) ([]Recommendation, []History) {
 	t.Helper()
 	var recs []Recommendation
 	var hs []History
-	for _, mod := range []func(*synth){
-		func(s *synth) {},
-		func(s *synth) { s.service, s.noLatency, s.noErrors, s.seed = "worker", true, true, 11 },
-		func(s *synth) { s.service, s.surgeFactor, s.seed = "quiet", 1.2, 12 },
+	for _, mod := range []func(*Synth){
+		func(s *Synth) {},
+		func(s *Synth) { s.Service, s.NoLatency, s.NoErrors, s.Seed = "worker", true, true, 11 },
+		func(s *Synth) { s.Service, s.SurgeFactor, s.Seed = "quiet", 1.2, 12 },
 	} {
-		s := defaultSynth()
+		s := DefaultSynth()
 		mod(&s)
-		h, _ := s.history()
+		h, _ := s.History()
 		hs = append(hs, h)
-		if s.service != "quiet" {
+		if s.Service != "quiet" {
 			rec, err := Estimate(h, Options{})
 			if err != nil {
-				t.Fatalf("Estimate %s: %v", s.service, err)
+				t.Fatalf("Estimate %s: %v", s.Service, err)
 			}
 			recs = append(recs, rec)
 		}

@@ -20,5 +20,6 @@
 // knee (only a lower bound is known then), or too few periods beyond it.
 //
 // Estimate, WriteChart and ExportTrace are pure; queries.go alone knows CloudWatch: the GetMetricData queries
-// that read the history and the assembly of their results into History values.
+// that read the history and the assembly of their results into History values. Synth generates histories with a
+// known knee, for the tests of this package and of `fastscaler calibrate`.
 package calibrate

@@ -38,6 +38,10 @@ const (
 	maxDimValueLen = 1024
 )
 
+// MaxSince is the longest history Queries reads: CloudWatch keeps 5-minute datapoints 63 days, and the hourly
+// ones beyond smooth away the surges the knee is found in.
+const MaxSince = fiveMinDataAge
+
 // Target is one service to calibrate.
 type Target struct {
 	Service string // ECS service name, as in FASTSCALER_CAPACITY

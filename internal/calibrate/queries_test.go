@@ -214,7 +214,7 @@ func result(id string, status types.StatusCode, ts []time.Time, vs ...float64) t
 }
 
 func TestHistories(t *testing.T) {
-	now := synthStart.Add(10 * time.Minute)
+	now := SynthStart.Add(10 * time.Minute)
 	q, err := Queries("prod", "router", []Target{
 		{Service: "api", Weight: 100}, {Service: "canary", Weight: 25}, {Service: "router", Weight: 100},
 		{Service: "ghost", Weight: 50},
@@ -222,7 +222,7 @@ func TestHistories(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Queries: %v", err)
 	}
-	ts := []time.Time{synthStart, synthStart.Add(time.Minute)}
+	ts := []time.Time{SynthStart, SynthStart.Add(time.Minute)}
 	complete := types.StatusCodeComplete
 	results := []types.MetricDataResult{
 		// The router's rate arrives over two pages.
@@ -292,11 +292,11 @@ func TestHistories(t *testing.T) {
 }
 
 func TestHistoriesErrors(t *testing.T) {
-	q, err := Queries("prod", "router", []Target{{Service: "api", Weight: 100}}, "Fastscaler", time.Hour, synthStart.Add(time.Hour))
+	q, err := Queries("prod", "router", []Target{{Service: "api", Weight: 100}}, "Fastscaler", time.Hour, SynthStart.Add(time.Hour))
 	if err != nil {
 		t.Fatalf("Queries: %v", err)
 	}
-	ts := []time.Time{synthStart}
+	ts := []time.Time{SynthStart}
 	ok := result("router_rps", types.StatusCodeComplete, ts, 1)
 	tests := []struct {
 		name    string
@@ -333,9 +333,9 @@ func TestHistoriesErrors(t *testing.T) {
 // TestCalibrateThroughCloudWatch reads the synthetic 14 days back through the real CloudWatch client from
 // fakecw, paginating, and checks that the estimate from what came back lands where the knee was put.
 func TestCalibrateThroughCloudWatch(t *testing.T) {
-	s := defaultSynth()
-	h, truth := s.history()
-	end := synthStart.Add(time.Duration(s.minutes) * time.Minute)
+	s := DefaultSynth()
+	h, truth := s.History()
+	end := SynthStart.Add(time.Duration(s.Minutes) * time.Minute)
 
 	srv := fakecw.New(fakecw.Options{Now: func() time.Time { return end }})
 	url, err := srv.Start()
@@ -352,7 +352,7 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 	}
 	svc := map[string]string{"ClusterName": "prod", "ServiceName": "api"}
 	fromRouter := map[string]string{"ClusterName": "prod", "ServiceName": "router", "TargetDiscoveryName": "api-http"}
-	seed("Fastscaler", "RequestRate", map[string]string{"Cluster": "prod"}, Series{Times: h.RequestRate.Times, Values: truth.routerRPS})
+	seed("Fastscaler", "RequestRate", map[string]string{"Cluster": "prod"}, Series{Times: h.RequestRate.Times, Values: truth.RouterRPS})
 	seed("ECS/ContainerInsights", "RunningTaskCount", svc, h.RunningTasks)
 	seed("AWS/ECS", "CPUUtilization", svc, h.CPU)
 	seed("AWS/ECS", "TargetResponseTime", fromRouter, h.Latency)
@@ -394,8 +394,8 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Histories: %v", err)
 	}
-	if len(hs) != 1 || len(hs[0].Latency.Times) != len(h.Latency.Times) || len(hs[0].RequestRate.Times) != s.minutes {
-		t.Fatalf("histories: %d, want 1 with %d minutes of rate and latency", len(hs), s.minutes)
+	if len(hs) != 1 || len(hs[0].Latency.Times) != len(h.Latency.Times) || len(hs[0].RequestRate.Times) != s.Minutes {
+		t.Fatalf("histories: %d, want 1 with %d minutes of rate and latency", len(hs), s.Minutes)
 	}
 	rec, err := Estimate(hs[0], Options{})
 	if err != nil {
@@ -403,8 +403,8 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 	}
 	t.Logf("through CloudWatch: capacity %v rps/task, knee %.1f (10–90%% %.1f–%.1f) from %s over %.0f h, %d surges",
 		rec.CapacityRPS, rec.Knee, rec.KneeLow, rec.KneeHigh, rec.Signal, rec.Evidence.Hours, rec.Evidence.Surges)
-	if rec.Signal != SignalLatency || !within(rec.Knee, s.knee, 0.10) || rec.CapacityRPS != 140 {
-		t.Errorf("recommendation %+v: want the latency knee within 10%% of %v and capacity 140", rec, s.knee)
+	if rec.Signal != SignalLatency || !within(rec.Knee, s.Knee, 0.10) || rec.CapacityRPS != 140 {
+		t.Errorf("recommendation %+v: want the latency knee within 10%% of %v and capacity 140", rec, s.Knee)
 	}
 
 	var buf strings.Builder
@@ -415,7 +415,7 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 	if err := ExportTrace(&buf, rate); err != nil {
 		t.Fatalf("ExportTrace: %v", err)
 	}
-	if lines := strings.Count(buf.String(), "\n"); lines != s.minutes+1 {
-		t.Errorf("trace has %d lines, want a header and %d rows", lines, s.minutes)
+	if lines := strings.Count(buf.String(), "\n"); lines != s.Minutes+1 {
+		t.Errorf("trace has %d lines, want a header and %d rows", lines, s.Minutes)
 	}
 }

@@ -13,9 +13,9 @@ import (
 )
 
 func TestExportTraceRoundTrip(t *testing.T) {
-	h, truth := defaultSynth().history()
+	h, truth := DefaultSynth().History()
 	evening := 20 * 60 // one evening, 20:00 to 23:00 of the first day
-	rate := Series{Times: h.RequestRate.Times[evening : evening+180], Values: truth.routerRPS[evening : evening+180]}
+	rate := Series{Times: h.RequestRate.Times[evening : evening+180], Values: truth.RouterRPS[evening : evening+180]}
 
 	var buf bytes.Buffer
 	if err := ExportTrace(&buf, rate); err != nil {
@@ -51,7 +51,7 @@ func TestExportTraceRoundTrip(t *testing.T) {
 }
 
 func TestExportTraceSortsAndSkipsGaps(t *testing.T) {
-	at := func(m int) time.Time { return synthStart.Add(time.Duration(m) * time.Minute) }
+	at := func(m int) time.Time { return SynthStart.Add(time.Duration(m) * time.Minute) }
 	s := Series{
 		Times:  []time.Time{at(2), at(0), at(1), at(3)},
 		Values: []float64{30, 10, math.NaN(), 40.5},
@@ -71,7 +71,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestExportTraceErrors(t *testing.T) {
-	at := func(s int) time.Time { return synthStart.Add(time.Duration(s) * time.Second) }
+	at := func(s int) time.Time { return SynthStart.Add(time.Duration(s) * time.Second) }
 	tests := []struct {
 		name string
 		s    Series

@@ -73,10 +73,10 @@ func explainAWS(err error) error {
 	switch {
 	case errors.As(err, &cnf):
 		return fmt.Errorf("%w\n(check FASTSCALER_CLUSTER or --cluster, and AWS_REGION)", err)
-	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "UnauthorizedOperation"):
+	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "UnauthorizedOperation"):
 		return fmt.Errorf("%w\n(the caller's IAM policy must allow this call on the service; see README, IAM permissions)", err)
 	case errors.As(err, &ae) && strings.Contains(ae.ErrorCode(), "Throttl"):
-		return fmt.Errorf("%w\n(ECS kept throttling after retries; try again in a minute)", err)
+		return fmt.Errorf("%w\n(AWS kept throttling after retries; try again in a minute)", err)
 	case strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found"):
 		return fmt.Errorf("%w\n(no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available)", err)
 	}

@@ -1,5 +1,5 @@
 // Package cli implements fastscaler's command line: argument parsing, help, exit codes, and the subcommands,
-// each a thin layer over the autoscaler, policy and simulator packages.
+// each a thin layer over the autoscaler, policy, simulator and calibrate packages.
 package cli
 
 import (

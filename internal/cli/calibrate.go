@@ -1,0 +1,576 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/internal/calibrate"
+)
+
+// DefaultCalibrateChart is where `fastscaler calibrate` writes its chart unless told otherwise.
+const DefaultCalibrateChart = "fastscaler-calibrate.png"
+
+// defaultSince is how much history calibrate reads unless told otherwise: two weeks of 1-minute datapoints,
+// which CloudWatch keeps for 15 days.
+const defaultSince = "14d"
+
+func init() {
+	register(&command{
+		name:    "calibrate",
+		summary: "recommend FASTSCALER_CAPACITY from recorded history: the per-task load where a service degrades",
+		usage: `Usage: fastscaler calibrate [--since DURATION] [--service NAME ...] [--json] [--chart FILE.png]
+                            [--export-trace FILE.csv] [--discovery-name SERVICE=NAME ...] [--cluster NAME]
+
+Reads the cluster's recorded history from CloudWatch (GetMetricData; no other AWS call, nothing is changed) and
+estimates, per service, the requests/s one task serves before it degrades: the knee. The per-task load is the
+router's RequestRate that the daemon publishes (FASTSCALER_METRICS_NAMESPACE, default Fastscaler) times the
+service's FASTSCALER_WEIGHTS share, divided by its running tasks (Container Insights' RunningTaskCount, else the
+daemon's DesiredCount). The knee is where Service Connect's TargetResponseTime rises to ` + fmt.Sprint(calibrate.DefaultLatencyRise) + `x its
+baseline or its 5xx exceed ` + fmt.Sprint(calibrate.DefaultMaxErrorRate*100) + `% (else, without Service Connect data, where CPU reaches ` + fmt.Sprint(calibrate.DefaultTargetCPU) + `%), placed
+by a two-segment fit, with a 10-90% range from a bootstrap over hours. The recommended capacity is the knee x
+` + fmt.Sprint(calibrate.DefaultMargin) + `, rounded down to 2 significant figures. It needs at least ` + fmt.Sprint(calibrate.DefaultMinHours) + ` hours of history, with surges that push
+the load past the knee.
+
+Prints per service the current and recommended capacity, the knee and its range, the signal it was found in, the
+hours of history, the surges and the time spent beyond the knee, and a FASTSCALER_CAPACITY line to paste. A service
+whose history cannot place the knee gets no recommendation but what is missing: too short a history (and how many
+more hours are needed), a load that never reached the knee, or too few minutes beyond it. By default every
+service in FASTSCALER_CAPACITY with a FASTSCALER_WEIGHTS share above 0 is calibrated (the router and services
+without a listed weight count 100%).
+
+Service Connect publishes its metrics by discovery name, which this command does not read from ECS: it assumes
+the service's name, and --discovery-name SERVICE=NAME overrides it (the service's Service Connect discoveryName,
+or its port name where no discoveryName is set). A service without Service Connect data falls back to CPU, and
+the output says so.
+
+--since takes 1-minute data up to 15 days back and 5-minute data up to 63 days (CloudWatch's retention); beyond,
+only hourly averages remain, which hide surges. DURATION is like 36h, 14d or 30d.
+
+Exit codes: 0 when at least one service got a recommendation; 1 when none did (not enough data: the message says
+how much more is needed) or AWS failed; 2 for bad flags or configuration.
+
+Flags:
+  --since DURATION             history to read (default ` + defaultSince + `)
+  --service NAME               calibrate only this service (repeatable; default every service with traffic)
+  --json                       machine-readable recommendations, evidence and refusals
+  --chart FILE                 PNG of per-task load against the signal per service, with the knee, its range and
+                               the recommended capacity (default ` + DefaultCalibrateChart + `; "" for none)
+  --export-trace FILE          write the router's request rate as a CSV that 'fastscaler simulate --trace' replays
+  --discovery-name SVC=NAME    the Service Connect discovery name of a service (repeatable; default its name)
+  --cluster NAME               overrides FASTSCALER_CLUSTER
+
+Example:
+  fastscaler calibrate --since 14d --discovery-name api=api-http --discovery-name api-canary=api-http-canary
+  fastscaler calibrate --service api --json | jq '.recommendations[] | {service, capacity_rps, knee_rps}'
+  fastscaler calibrate --since 2d --export-trace last-2-days.csv --chart ""; fastscaler simulate --trace last-2-days.csv
+`,
+		run: runCalibrate,
+	})
+}
+
+// CalibrateReport is the output of `fastscaler calibrate --json`.
+type CalibrateReport struct {
+	Cluster         string                    `json:"cluster"`
+	Router          string                    `json:"router"`
+	Namespace       string                    `json:"namespace"`
+	Start           time.Time                 `json:"start"`  // first period read
+	End             time.Time                 `json:"end"`    // end of the last period read
+	Period          string                    `json:"period"` // every datapoint's period, e.g. 1m0s
+	Recommendations []CalibrateRecommendation `json:"recommendations"`
+	Refusals        []CalibrateRefusal        `json:"refusals"`
+	// SuggestedCapacity is a FASTSCALER_CAPACITY value: the recommendation where there is one, the current elsewhere.
+	SuggestedCapacity string `json:"suggested_capacity"`
+	Chart             string `json:"chart,omitempty"`
+	Trace             string `json:"trace,omitempty"`
+}
+
+// CalibrateRecommendation is one service's recommended capacity and the evidence for it.
+type CalibrateRecommendation struct {
+	Service       string            `json:"service"`
+	DiscoveryName string            `json:"discovery_name,omitempty"` // the Service Connect name queried; empty for the router
+	Weight        float64           `json:"weight"`                   // percent of the router's requests
+	CurrentRPS    float64           `json:"current_rps"`              // FASTSCALER_CAPACITY now
+	CapacityRPS   float64           `json:"capacity_rps"`             // recommended FASTSCALER_CAPACITY
+	Knee          float64           `json:"knee_rps"`                 // per-task requests/s beyond which the signal rises
+	KneeLow       float64           `json:"knee_low_rps"`             // 10th percentile of the bootstrap
+	KneeHigh      float64           `json:"knee_high_rps"`            // 90th percentile of the bootstrap
+	Signal        string            `json:"signal"`                   // latency, 5xx or cpu
+	Evidence      CalibrateEvidence `json:"evidence"`
+}
+
+// CalibrateEvidence is what a recommendation rests on (calibrate.Evidence).
+type CalibrateEvidence struct {
+	Hours             float64        `json:"hours"`               // usable history of the signal
+	Periods           int            `json:"periods"`             // usable periods of the signal
+	Dropped           int            `json:"dropped"`             // periods without a request rate or a running task
+	Surges            int            `json:"surges"`              // rises of the request rate ≥ 1.5x within 5 minutes
+	MaxPerTaskLoad    float64        `json:"max_per_task_rps"`    // highest per-task requests/s seen
+	PeriodsBeyondKnee int            `json:"periods_beyond_knee"` // periods whose per-task load exceeded the knee
+	Baseline          float64        `json:"baseline"`            // the signal over the lower half of the load: ms, 5xx fraction or CPU %
+	Threshold         float64        `json:"threshold"`           // the signal's value that marks degradation
+	CPUAtKnee         float64        `json:"cpu_at_knee"`         // CPU % at the knee by a linear fit; 0 without CPU data
+	Fit               CalibrateFit   `json:"fit"`
+	Bins              []CalibrateBin `json:"bins"`
+	Bootstrap         int            `json:"bootstrap"` // replicates behind the knee's range
+	Notes             []string       `json:"notes"`
+}
+
+// CalibrateFit is the fitted signal: intercept + slope·x + slope_above·max(0, x − knee), x the per-task load.
+type CalibrateFit struct {
+	Intercept  float64 `json:"intercept"`
+	Slope      float64 `json:"slope"`
+	SlopeAbove float64 `json:"slope_above"`
+}
+
+// CalibrateBin is the signal over the periods whose per-task load fell in [low, high).
+type CalibrateBin struct {
+	Low       float64 `json:"low_rps"`
+	High      float64 `json:"high_rps"`
+	Periods   int     `json:"periods"`
+	Median    float64 `json:"median"`     // median of the signal
+	ErrorRate float64 `json:"error_rate"` // 5xx / requests; 0 without 5xx data
+}
+
+// CalibrateRefusal is a service that got no recommendation, and why.
+type CalibrateRefusal struct {
+	Service       string  `json:"service"`
+	DiscoveryName string  `json:"discovery_name,omitempty"`
+	CurrentRPS    float64 `json:"current_rps"`
+	// Shortfall is short_history, knee_not_reached, few_periods_beyond_the_knee, or invalid_data (the history
+	// itself is wrong, e.g. negative values; Message says how).
+	Shortfall string `json:"shortfall"`
+	// Have and Need are in Unit: hours for short_history, periods for few_periods_beyond_the_knee; for
+	// knee_not_reached Have is the highest per-task rps seen (the knee is above it) and Need is 0.
+	Have    float64  `json:"have"`
+	Need    float64  `json:"need"`
+	Unit    string   `json:"unit,omitempty"`
+	Message string   `json:"message"` // what is missing and how much more is needed
+	Notes   []string `json:"notes,omitempty"`
+}
+
+func runCalibrate(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("calibrate")
+	sinceFlag := fs.String("since", defaultSince, "history to read")
+	var services serviceCounts
+	fs.Var(&services, "service", "NAME")
+	asJSON := fs.Bool("json", false, "JSON")
+	chart := fs.String("chart", DefaultCalibrateChart, "PNG chart")
+	tracePath := fs.String("export-trace", "", "CSV of the router's request rate")
+	var discovery discoveryNames
+	fs.Var(&discovery, "discovery-name", "SERVICE=NAME")
+	cluster := fs.String("cluster", "", "cluster")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	since, err := parseSince(*sinceFlag)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := services.parse(false); err != nil {
+		return usageError{err}
+	}
+	cfg, err := servicesConfig(env, *cluster)
+	if err != nil {
+		return err
+	}
+	if v, ok := explicitlyEmpty(env.Environ, "FASTSCALER_METRICS_NAMESPACE"); ok {
+		return usagef("FASTSCALER_METRICS_NAMESPACE=%q: the daemon publishes its RequestRate only to a namespace, and "+
+			"calibrate reads it from there; set the daemon's namespace (default Fastscaler)", v)
+	}
+	targets, err := calibrateTargets(cfg, services.names, discovery.raw)
+	if err != nil {
+		return usageError{err}
+	}
+	q, err := calibrate.Queries(cfg.Cluster, cfg.RouterService, targets, cfg.MetricsNamespace, since, env.clock().Now())
+	if err != nil {
+		return usageError{err}
+	}
+
+	awsCfg, err := loadAWS(ctx, env)
+	if err != nil {
+		return err
+	}
+	results, err := getMetricData(ctx, cloudwatch.NewFromConfig(awsCfg), q)
+	if err != nil {
+		return explainAWS(err)
+	}
+	histories, err := q.Histories(results)
+	if err != nil {
+		return fmt.Errorf("reading the history of cluster %s: %w", cfg.Cluster, err)
+	}
+
+	rep := CalibrateReport{
+		Cluster: cfg.Cluster, Router: cfg.RouterService, Namespace: cfg.MetricsNamespace,
+		Start: q.Start, End: q.End, Period: q.Period.String(),
+		Recommendations: []CalibrateRecommendation{}, Refusals: []CalibrateRefusal{},
+	}
+	var recs []calibrate.Recommendation
+	var noSC []string // services without Service Connect data under the discovery name queried
+	for i, h := range histories {
+		t := targets[i]
+		disc := t.DiscoveryName
+		if t.Service == cfg.RouterService {
+			disc = "" // reached through the NLB: no Service Connect name was queried
+		} else if len(h.Latency.Times) == 0 && len(h.Errors5xx.Times) == 0 {
+			noSC = append(noSC, t.Service)
+		}
+		rec, err := calibrate.Estimate(h, calibrate.Options{})
+		if err != nil {
+			rep.Refusals = append(rep.Refusals, refusal(t, disc, cfg.Capacity[t.Service], h.Notes, err))
+			continue
+		}
+		recs = append(recs, rec)
+		rep.Recommendations = append(rep.Recommendations, recommendation(t, disc, cfg.Capacity[t.Service], rec))
+	}
+	rep.SuggestedCapacity = suggestedCapacity(cfg, recs)
+
+	// Files first, so that the output can say what was written; a file that fails does not hide the results.
+	var fileErrs []error
+	if *chart != "" {
+		if err := writeFile(*chart, func(w io.Writer) error { return calibrate.WriteChart(w, recs, histories) }); err != nil {
+			fileErrs = append(fileErrs, fmt.Errorf("--chart %s: %w", *chart, err))
+		} else {
+			rep.Chart = *chart
+		}
+	}
+	if *tracePath != "" {
+		err := func() error {
+			rate, err := q.RouterRequestRate(results)
+			if err != nil {
+				return err
+			}
+			return writeFile(*tracePath, func(w io.Writer) error { return calibrate.ExportTrace(w, rate) })
+		}()
+		if err != nil {
+			fileErrs = append(fileErrs, fmt.Errorf("--export-trace %s: %w", *tracePath, err))
+		} else {
+			rep.Trace = *tracePath
+		}
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("writing the JSON report: %w", err)
+		}
+	} else {
+		printCalibrate(env.Stdout, rep, since, noSC)
+	}
+
+	if len(rep.Recommendations) == 0 {
+		msgs := make([]string, 0, len(rep.Refusals)+len(fileErrs))
+		for _, r := range rep.Refusals {
+			msgs = append(msgs, r.Message)
+		}
+		for _, e := range fileErrs {
+			msgs = append(msgs, e.Error())
+		}
+		return fmt.Errorf("no recommendation: not one service's history could place its knee:\n%s", strings.Join(msgs, "\n"))
+	}
+	return errors.Join(fileErrs...)
+}
+
+// parseSince reads --since: a duration (36h, 14d) up to calibrate.MaxSince.
+func parseSince(s string) (time.Duration, error) {
+	d, err := parseDuration(s)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("--since %q: %v", s, err)
+	case d <= 0:
+		return 0, fmt.Errorf("--since %q: must be positive", s)
+	case d > calibrate.MaxSince:
+		days := int(calibrate.MaxSince / (24 * time.Hour))
+		return 0, fmt.Errorf("--since %s: at most %dd: CloudWatch keeps 5-minute data for %d days and only hourly averages "+
+			"beyond, which hide the surges the knee is found in", s, days, days)
+	}
+	return d, nil
+}
+
+// explicitlyEmpty reports whether key is set to blanks in environ (the last assignment wins), and its value.
+func explicitlyEmpty(environ []string, key string) (string, bool) {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
+			return v, strings.TrimSpace(v) == ""
+		}
+	}
+	return "", false
+}
+
+// discoveryNames is a repeatable --discovery-name SERVICE=NAME flag.
+type discoveryNames struct{ raw []string }
+
+func (d *discoveryNames) String() string { return strings.Join(d.raw, ",") }
+
+func (d *discoveryNames) Set(v string) error {
+	d.raw = append(d.raw, v)
+	return nil
+}
+
+// calibrateTargets returns the services to calibrate, sorted by name: the named ones, or every service in
+// FASTSCALER_CAPACITY with a weight above 0, each with its discovery name. Every problem is reported at once.
+func calibrateTargets(cfg autoscaler.Config, names []string, discovery []string) ([]calibrate.Target, error) {
+	var errs []error
+	weight := func(name string) float64 {
+		if w, ok := cfg.Weights[name]; ok {
+			return w
+		}
+		return autoscaler.DefaultWeight
+	}
+	if len(names) > 0 {
+		if err := checkScaled(cfg, names); err != nil {
+			errs = append(errs, err)
+		}
+		for _, n := range names {
+			if _, ok := cfg.Capacity[n]; ok && weight(n) == 0 {
+				errs = append(errs, fmt.Errorf("--service %s: its FASTSCALER_WEIGHTS share is 0, so no router traffic reaches it "+
+					"and there is no load to calibrate against", n))
+			}
+		}
+	} else {
+		for _, n := range cfg.Services() {
+			if weight(n) > 0 {
+				names = append(names, n)
+			}
+		}
+	}
+
+	disc := map[string]string{}
+	for _, v := range discovery {
+		svc, name, ok := strings.Cut(v, "=")
+		svc, name = strings.TrimSpace(svc), strings.TrimSpace(name)
+		switch {
+		case !ok || svc == "" || name == "":
+			errs = append(errs, fmt.Errorf("--discovery-name %q: want SERVICE=NAME, e.g. api=api-http", v))
+		case disc[svc] != "":
+			errs = append(errs, fmt.Errorf("--discovery-name %s given twice", svc))
+		case svc == cfg.RouterService:
+			errs = append(errs, fmt.Errorf("--discovery-name %s: the router (FASTSCALER_ROUTER_SERVICE) is reached through the "+
+				"load balancer, not Service Connect, so it has no discovery name to query", svc))
+		default:
+			if _, scaled := cfg.Capacity[svc]; !scaled {
+				errs = append(errs, fmt.Errorf("--discovery-name %s=%s: service %q is not in FASTSCALER_CAPACITY (%s)",
+					svc, name, svc, strings.Join(cfg.Services(), ", ")))
+			}
+			disc[svc] = name
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	targets := make([]calibrate.Target, 0, len(names))
+	for _, n := range names {
+		d := disc[n]
+		if d == "" {
+			d = n
+		}
+		targets = append(targets, calibrate.Target{Service: n, DiscoveryName: d, Weight: weight(n)})
+	}
+	return targets, nil
+}
+
+// getMetricData runs the queries over every page of the answer. Each page carries part of each query's
+// datapoints; QuerySet.Histories merges them by query id, in page order.
+func getMetricData(ctx context.Context, client cloudwatch.GetMetricDataAPIClient, q calibrate.QuerySet) ([]types.MetricDataResult, error) {
+	p := cloudwatch.NewGetMetricDataPaginator(client, &cloudwatch.GetMetricDataInput{
+		MetricDataQueries: q.Queries,
+		StartTime:         aws.Time(q.Start),
+		EndTime:           aws.Time(q.End),
+		ScanBy:            types.ScanByTimestampAscending,
+	})
+	var results []types.MetricDataResult
+	for page := 1; p.HasMorePages(); page++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading CloudWatch metrics (GetMetricData, page %d): %w", page, err)
+		}
+		results = append(results, out.MetricDataResults...)
+	}
+	return results, nil
+}
+
+func recommendation(t calibrate.Target, disc string, current float64, r calibrate.Recommendation) CalibrateRecommendation {
+	ev := r.Evidence
+	out := CalibrateRecommendation{
+		Service: t.Service, DiscoveryName: disc, Weight: t.Weight, CurrentRPS: current, CapacityRPS: r.CapacityRPS,
+		Knee: r.Knee, KneeLow: r.KneeLow, KneeHigh: r.KneeHigh, Signal: r.Signal,
+		Evidence: CalibrateEvidence{
+			Hours: ev.Hours, Periods: ev.Periods, Dropped: ev.Dropped, Surges: ev.Surges, MaxPerTaskLoad: ev.MaxPerTaskLoad,
+			PeriodsBeyondKnee: ev.PeriodsBeyondKnee, Baseline: ev.Baseline, Threshold: ev.Threshold, CPUAtKnee: ev.CPUAtKnee,
+			Fit:       CalibrateFit{Intercept: ev.Fit.Intercept, Slope: ev.Fit.Slope, SlopeAbove: ev.Fit.SlopeAbove},
+			Bins:      make([]CalibrateBin, 0, len(ev.Bins)),
+			Bootstrap: ev.Bootstrap, Notes: append([]string{}, ev.Notes...),
+		},
+	}
+	for _, b := range ev.Bins {
+		out.Evidence.Bins = append(out.Evidence.Bins, CalibrateBin{Low: b.Low, High: b.High, Periods: b.Periods, Median: b.Median, ErrorRate: b.ErrorRate})
+	}
+	return out
+}
+
+func refusal(t calibrate.Target, disc string, current float64, notes []string, err error) CalibrateRefusal {
+	out := CalibrateRefusal{Service: t.Service, DiscoveryName: disc, CurrentRPS: current, Shortfall: "invalid_data",
+		Message: err.Error(), Notes: notes}
+	var ide *calibrate.InsufficientDataError
+	if errors.As(err, &ide) {
+		out.Shortfall = strings.ReplaceAll(ide.Shortfall.String(), " ", "_")
+		out.Have, out.Need = ide.Have, ide.Need
+		switch ide.Shortfall {
+		case calibrate.ShortHistory:
+			out.Unit = "hours"
+		case calibrate.KneeNotReached:
+			out.Unit = "rps"
+		case calibrate.FewPeriodsBeyondKnee:
+			out.Unit = "periods"
+		}
+	}
+	return out
+}
+
+// suggestedCapacity is a FASTSCALER_CAPACITY value for every configured service: the recommendation where there
+// is one, the current capacity elsewhere.
+func suggestedCapacity(cfg autoscaler.Config, recs []calibrate.Recommendation) string {
+	rec := map[string]float64{}
+	for _, r := range recs {
+		rec[r.Service] = r.CapacityRPS
+	}
+	parts := make([]string, 0, len(cfg.Capacity))
+	for _, n := range cfg.Services() {
+		v, ok := rec[n]
+		if !ok {
+			v = cfg.Capacity[n]
+		}
+		parts = append(parts, n+":"+formatNumber(v))
+	}
+	return strings.Join(parts, ",")
+}
+
+// formatNumber writes a capacity as FASTSCALER_CAPACITY takes it, without float noise.
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func printCalibrate(w io.Writer, rep CalibrateReport, since time.Duration, noSC []string) {
+	period, _ := time.ParseDuration(rep.Period)
+	span := fmtDuration(since)
+	if day := 24 * time.Hour; since%day == 0 {
+		span = fmt.Sprintf("%d days", since/day)
+	}
+	fmt.Fprintf(w, "cluster %s: %s of %d-minute periods, %s to %s UTC; load: %s's RequestRate in namespace %s\n\n",
+		rep.Cluster, span, int(period.Minutes()), rep.Start.UTC().Format("2006-01-02 15:04"),
+		rep.End.UTC().Format("2006-01-02 15:04"), rep.Router, rep.Namespace)
+
+	// One row per service in name order; a refused row's reason is its last, unaligned cell, so that it does not
+	// widen the columns.
+	type row struct {
+		service string
+		rec     *CalibrateRecommendation
+		ref     *CalibrateRefusal
+	}
+	var rows []row
+	for i := range rep.Recommendations {
+		rows = append(rows, row{service: rep.Recommendations[i].Service, rec: &rep.Recommendations[i]})
+	}
+	for i := range rep.Refusals {
+		rows = append(rows, row{service: rep.Refusals[i].Service, ref: &rep.Refusals[i]})
+	}
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.service, b.service) })
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tCURRENT\tRECOMMENDED\tKNEE (10–90%)\tSIGNAL\tHOURS\tSURGES\tSPREAD\tBEYOND KNEE\t")
+	for _, r := range rows {
+		if r.ref != nil {
+			fmt.Fprintf(tw, "%s\t%s\t-\tno recommendation: %s\n", r.service, formatNumber(r.ref.CurrentRPS),
+				strings.ReplaceAll(r.ref.Shortfall, "_", " "))
+			continue
+		}
+		c := r.rec
+		change := ""
+		if c.CurrentRPS > 0 {
+			change = fmt.Sprintf(" (%+.0f%%)", (c.CapacityRPS/c.CurrentRPS-1)*100)
+		}
+		spread := "-"
+		if c.Knee > 0 {
+			spread = fmt.Sprintf("±%.0f%%", (c.KneeHigh-c.KneeLow)/2/c.Knee*100)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s%s\t%.0f (%.0f–%.0f)\t%s\t%.0f\t%d\t%s\t%s\t\n", c.Service, formatNumber(c.CurrentRPS),
+			formatNumber(c.CapacityRPS), change, c.Knee, c.KneeLow, c.KneeHigh, c.Signal, c.Evidence.Hours, c.Evidence.Surges,
+			spread, fmtDuration(time.Duration(c.Evidence.PeriodsBeyondKnee)*period))
+	}
+	tw.Flush()
+
+	if len(rep.Refusals) > 0 {
+		fmt.Fprintln(w, "\nNo recommendation:")
+		for _, r := range rep.Refusals {
+			fmt.Fprintf(w, "  %s\n", r.Message)
+		}
+	}
+	if len(rep.Recommendations) > 0 {
+		fmt.Fprintf(w, "\nSuggested: FASTSCALER_CAPACITY=%s\n", rep.SuggestedCapacity)
+		var kept []string
+		recommended := map[string]bool{}
+		for _, r := range rep.Recommendations {
+			recommended[r.Service] = true
+		}
+		for _, kv := range strings.Split(rep.SuggestedCapacity, ",") {
+			if n, _, _ := strings.Cut(kv, ":"); !recommended[n] {
+				kept = append(kept, n)
+			}
+		}
+		if len(kept) > 0 {
+			fmt.Fprintf(w, "  (%s: current capacity kept, no recommendation)\n", strings.Join(kept, ", "))
+		}
+		fmt.Fprintf(w, "  RECOMMENDED is the knee × %g; a lower capacity than today's means more tasks for the same load.\n",
+			calibrate.DefaultMargin)
+	}
+
+	fmt.Fprintln(w, "\nEvidence:")
+	for _, r := range rows {
+		var notes []string
+		if r.rec != nil {
+			ev := r.rec.Evidence
+			notes = append(notes, fmt.Sprintf("%d periods with %s used, %d dropped; highest per-task load %.0f rps",
+				ev.Periods, r.rec.Signal, ev.Dropped, ev.MaxPerTaskLoad))
+			notes = append(notes, ev.Notes...)
+		} else {
+			notes = r.ref.Notes
+		}
+		for _, n := range notes {
+			fmt.Fprintf(w, "  %s: %s\n", r.service, n)
+		}
+	}
+	for _, s := range noSC {
+		fmt.Fprintf(w, "  %s: if it is reached through Service Connect, give its discovery name: --discovery-name %s=NAME\n", s, s)
+	}
+	if rep.Chart != "" {
+		fmt.Fprintf(w, "\nchart: %s\n", rep.Chart)
+	}
+	if rep.Trace != "" {
+		fmt.Fprintf(w, "trace: %s (replay it: fastscaler simulate --trace %s)\n", rep.Trace, rep.Trace)
+	}
+}
+
+// writeFile creates path and writes it with write, reporting a failure to close as well.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
