@@ -99,12 +99,33 @@ func (a *AAS) SetMin(ctx context.Context, service string, minCapacity int) error
 	return nil
 }
 
-// ownerMin returns the MinCapacity the target's owner configured: the recorded one while fastscaler's raise is in
-// place, or the current one when nothing was raised or the owner changed it since.
+// Target reads one service's scalable target now; ok is false when the service has none.
+func (a *AAS) Target(ctx context.Context, service string) (t ScalableTarget, ok bool, err error) {
+	got, err := a.Targets(ctx, []string{service})
+	if err != nil {
+		return ScalableTarget{}, false, err
+	}
+	t, ok = got[service]
+	return t, ok, nil
+}
+
+// minSet reads the TagAASMinSet value: "N" when fastscaler set MinCapacity to N, "P:N" while it moves it from P
+// to N (a failure part-way leaves P in place).
+func minSet(v string) (from, to int, err error) {
+	f, t, moving := strings.Cut(v, ":")
+	if to, err = strconv.Atoi(t); err != nil || !moving {
+		return to, to, err
+	}
+	from, err = strconv.Atoi(f)
+	return from, to, err
+}
+
+// ownerMin returns the MinCapacity the target's owner configured: the recorded one while MinCapacity is one that
+// fastscaler set (or was moving from), else MinCapacity itself: nothing was raised, or the owner changed it since.
 func ownerMin(t ScalableTarget, tags map[string]string) int {
-	set, errSet := strconv.Atoi(tags[TagAASMinSet])
+	from, to, errSet := minSet(tags[TagAASMinSet])
 	owner, errOwner := strconv.Atoi(tags[TagAASOwnerMin])
-	if errSet != nil || errOwner != nil || set != t.Min {
+	if errSet != nil || errOwner != nil || owner < 0 || (t.Min != to && t.Min != from) {
 		return t.Min
 	}
 	return owner
@@ -113,38 +134,69 @@ func ownerMin(t ScalableTarget, tags map[string]string) int {
 // OwnerMin returns the MinCapacity the owner of a service's scalable target configured.
 func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Tags) }
 
-// MoveMin sets the MinCapacity of s's scalable target t to want, clamped to [owner, MaxCapacity], where owner is
-// the minimum the target's owner configured (OwnerMin), and returns the new target. Before any move that leaves it
-// above owner it records owner in s's tags, so that a restart later finds it; back at owner it removes those
-// tags. A failure part-way leaves tags that a restarted fastscaler reads as an owner's minimum at or above the
-// true one: it may keep too many tasks, never too few.
-func (a *AAS) MoveMin(ctx context.Context, e *ECS, s *Service, t ScalableTarget, owner, want int) (ScalableTarget, error) {
+// LastSetMin returns the MinCapacity fastscaler last set (or was setting) on a service's scalable target, from
+// its tags; 0 if none is recorded. A count up to it is fastscaler's, even if the owner changed MinCapacity since.
+func LastSetMin(s Service) int {
+	_, to, err := minSet(s.Tags[TagAASMinSet])
+	if err != nil {
+		return 0
+	}
+	return to
+}
+
+// RaiseMin reads s's scalable target afresh and raises its MinCapacity to want (at most MaxCapacity); a
+// MinCapacity already at or above want is left alone. See MoveMin for the tags.
+func (a *AAS) RaiseMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
+	return a.moveMin(ctx, e, s, want, +1)
+}
+
+// LowerMin reads s's scalable target afresh and lowers its MinCapacity to want, never below the owner's minimum;
+// a MinCapacity already at or below want is left alone. See MoveMin for the tags.
+func (a *AAS) LowerMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
+	return a.moveMin(ctx, e, s, want, -1)
+}
+
+// MoveMin reads s's scalable target afresh and sets its MinCapacity to want, clamped to [the owner's minimum,
+// MaxCapacity]. Before any move that leaves it above the owner's minimum it records that minimum and the move in
+// s's tags, so that a restart finds them even if the move then fails; back at the owner's minimum it removes the
+// tags. It returns the target as it is afterwards; ok is false when the service has no target (nothing is done).
+func (a *AAS) MoveMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
+	return a.moveMin(ctx, e, s, want, 0)
+}
+
+// moveMin is MoveMin, limited to raises (dir > 0) or lowerings (dir < 0) when dir is not 0.
+func (a *AAS) moveMin(ctx context.Context, e *ECS, s *Service, want, dir int) (t ScalableTarget, ok bool, err error) {
+	t, ok, err = a.Target(ctx, s.Name)
+	if err != nil || !ok {
+		return t, ok, err
+	}
+	owner := ownerMin(t, s.Tags)
 	want = min(max(owner, want), t.Max)
-	if want == t.Min {
-		return t, nil
+	if want == t.Min || (dir > 0 && want < t.Min) || (dir < 0 && want > t.Min) {
+		return t, true, nil
 	}
 	if s.Tags == nil {
 		s.Tags = map[string]string{}
 	}
 	if want != owner {
-		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: strconv.Itoa(want)}
+		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: fmt.Sprintf("%d:%d", t.Min, want)}
 		if err := e.Tag(ctx, s.ARN, tags); err != nil {
-			return t, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
+			return t, true, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
 		}
 		maps.Copy(s.Tags, tags)
 	}
 	if err := a.SetMin(ctx, s.Name, want); err != nil {
-		return t, err
+		return t, true, err
 	}
 	t.Min = want
 	if want == owner {
-		// Back in the owner's hands. Should the untag fail, the stale tags no longer match MinCapacity, and
-		// ownerMin then takes MinCapacity itself as the owner's: still correct.
+		// Back in the owner's hands. Should the untag fail, the tags no longer match MinCapacity, and ownerMin
+		// takes MinCapacity itself as the owner's, which it now is.
 		delete(s.Tags, TagAASOwnerMin)
 		delete(s.Tags, TagAASMinSet)
 		if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
-			return t, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
+			return t, true, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
 		}
 	}
-	return t, nil
+	return t, true, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,7 +95,7 @@ func TestAASFight(t *testing.T) {
 				t.Errorf("MinCapacity %d after the scale-out to %d, want them equal", m, out)
 			}
 			tags := serviceTags(t, u, "api")
-			if tags[autoscaler.TagAASOwnerMin] != "4" || tags[autoscaler.TagAASMinSet] != strconv.Itoa(out) {
+			if tags[autoscaler.TagAASOwnerMin] != "4" || !strings.HasSuffix(tags[autoscaler.TagAASMinSet], ":"+strconv.Itoa(out)) {
 				t.Errorf("api tags %v, want the owner's MinCapacity 4 and the set %d recorded", tags, out)
 			}
 		})
@@ -292,5 +293,124 @@ func TestAASFloorHeldByDaemon(t *testing.T) {
 	u.Run(1000, 50*time.Minute)
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 4 || got != 4 {
 		t.Errorf("after the floor: MinCapacity %d, desired %d; want 4 and 4", m, got)
+	}
+}
+
+// aasCalls counts the successful and failed calls of op on the AAS fake since index from.
+func aasCalls(u *daemontest.Unit, op string, from int) (n int) {
+	for _, c := range u.AAS.Calls()[from:] {
+		if c.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAASScaleInHoldsWhileTargetsUnknown: a daemon restarted while Application Auto Scaling refuses its lookups,
+// and meanwhile the owner raises MinCapacity to 10. Not knowing the targets, the daemon must not scale in (it
+// would undercut the owner's 10 in plain mode); once it can read them, it scales in to 10 and not below.
+func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 6, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, 6*time.Minute)
+	evaluate(t, u, 1000) // AAS at its MinCapacity 6
+	for rps := 1400.0; rps <= 5000; rps += 400 {
+		u.Step(rps)
+	}
+	u.Run(5000, 3*time.Second)
+	u.Run(1000, 12*time.Minute) // the cooldown is over and the first scale-in steps are done
+	stepped := u.Desired("api")
+	if stepped >= u.MinCapacity("api")+1 || stepped < 10 {
+		t.Fatalf("api desired %d, MinCapacity %d: want the scale-in under way and still above 10", stepped, u.MinCapacity("api"))
+	}
+
+	u.AAS.FailNext("DescribeScalableTargets", "AccessDeniedException", 400, 30)
+	u.Restart()
+	registerMin(t, u, "api", 10)
+	heldFrom, calls := u.Clock.Now(), len(u.AAS.Calls())
+	u.Run(1000, 4*time.Minute)
+	for _, c := range u.Updates() {
+		if c.Service == "api" && c.Time.After(heldFrom) {
+			t.Fatalf("api → %d at %s while the scalable targets could not be read", *c.DesiredCount, c.Time.Format(time.TimeOnly))
+		}
+	}
+	if n := aasCalls(u, "DescribeScalableTargets", calls); n > 4*6+1 {
+		t.Errorf("%d lookups in 4 minutes of refusals, want at most one per discovery interval (25)", n)
+	}
+	if u.Logs.FilterMessageSnippet("no scale-in until it succeeds").Len() == 0 {
+		t.Error("no warning that the lookup failed and scale-in holds")
+	}
+
+	u.Run(1000, 40*time.Minute) // the refusals run out; the scale-in resumes
+	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 10 || got != 10 {
+		t.Errorf("after the refusals: MinCapacity %d, desired %d; want the owner's new 10 and 10", m, got)
+	}
+	for _, c := range u.AAS.Calls()[calls:] {
+		if c.Op == "RegisterScalableTarget" && c.MinCapacity != nil && *c.MinCapacity < 10 {
+			t.Errorf("MinCapacity set to %d after the owner raised it to 10", *c.MinCapacity)
+		}
+	}
+	for _, c := range u.Updates() {
+		if c.Service == "api" && c.Time.After(heldFrom) && *c.DesiredCount < 10 {
+			t.Errorf("api → %d below the owner's new minimum 10", *c.DesiredCount)
+		}
+	}
+}
+
+// TestAASPartialFailuresKeepOwnerMin: MinCapacity moves fail part-way (the tags are written, the move is not),
+// during the scale-out and during the scale-in. The owner's minimum survives every failure: the scale-in ends at
+// it, with the tags cleaned up, instead of taking one of fastscaler's own raises for the owner's.
+func TestAASPartialFailuresKeepOwnerMin(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, 6*time.Minute)
+	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 2)
+	for rps := 1400.0; rps <= 5000; rps += 400 {
+		u.Step(rps)
+	}
+	u.Run(5000, 3*time.Second)
+	if out, m := u.Desired("api"), u.MinCapacity("api"); m != out {
+		t.Fatalf("api desired %d, MinCapacity %d after the surge: the failed raises were not retried", out, m)
+	}
+	u.Run(1000, 11*time.Minute)
+	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 1) // the next scale-in step's move
+	u.Restart()                                                                   // and no memory of it
+	u.Run(1000, 30*time.Minute)
+	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 4 || got != 4 {
+		t.Errorf("MinCapacity %d, desired %d; want the owner's 4 and 4 (moves %v)", m, got, minCapacities(u, "api"))
+	}
+	if tags := serviceTags(t, u, "api"); tags[autoscaler.TagAASOwnerMin] != "" || tags[autoscaler.TagAASMinSet] != "" {
+		t.Errorf("AAS tags left behind: %v", tags)
+	}
+}
+
+// TestAASFloorRaiseRetried: the daemon's raise of MinCapacity to a floor fails once; it is retried, and AAS can
+// then not scale below the floor.
+func TestAASFloorRaiseRetried(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, time.Minute)
+	setDesired(t, u, "api", 12)
+	tagService(t, u, "api", map[string]string{
+		autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
+	})
+	u.AAS.FailNext("RegisterScalableTarget", "ThrottlingException", 400, 1)
+	u.Run(1000, 10*time.Second)
+	if m := u.MinCapacity("api"); m != 12 {
+		t.Fatalf("MinCapacity %d under a floor of 12 after a failed raise, want 12", m)
+	}
+	evaluate(t, u, 1000)
+	if got := u.Desired("api"); got != 12 {
+		t.Errorf("AAS cut api to %d under a floor of 12", got)
+	}
+}
+
+// TestAASFailedScaleInStepIsRetried: the UpdateService of a scale-in step fails after nothing else moved; the
+// step is retried, and the scale-in reaches the owner's minimum without any AAS evaluation.
+func TestAASFailedScaleInStepIsRetried(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	surge(t, u)
+	u.Run(1000, 10*time.Minute)
+	u.ECS.FailNext("UpdateService", "ServerException", 500, 4) // the SDK retries: 4 failures are one failed call
+	u.Run(1000, 30*time.Minute)
+	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 4 || got != 4 {
+		t.Errorf("MinCapacity %d, desired %d; want 4 and 4 (moves %v)", m, got, minCapacities(u, "api"))
 	}
 }

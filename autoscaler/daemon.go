@@ -63,9 +63,7 @@ type Daemon struct {
 	dryDesired    map[string]dryCount       // dry run: the counts we would have set
 	draining      map[string]drainingTarget // router tasks that left discovery, polled while they drain
 	tagErrors     map[string]string         // per service: the last failure to write durable state
-	scalable      map[string]ScalableTarget // services with an AAS scalable target (AAS mode)
-	lastAASLookup time.Time
-	aasMinWanted  map[string]aasMove // MinCapacity raises that failed, retried every tick
+	aasState
 	flushing      sync.WaitGroup     // the metrics flush in flight, if any
 	flushDone     chan struct{}
 	pendingTags   map[string]map[string]string // per service: tags to write
@@ -104,8 +102,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		dryDesired:   map[string]dryCount{},
 		draining:     map[string]drainingTarget{},
 		tagErrors:    map[string]string{},
-		scalable:     map[string]ScalableTarget{},
-		aasMinWanted: map[string]aasMove{},
+		aasState:     newAASState(),
 		pendingTags:  map[string]map[string]string{},
 		lastTagWrite: map[string]time.Time{},
 		lastWarn:     map[string]time.Time{},
@@ -173,7 +170,7 @@ func (d *Daemon) Tick(ctx context.Context) {
 	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
 	d.apply(applyCtx, dec, now)
-	d.holdAASFloors(applyCtx, now)
+	d.syncAASMins(applyCtx, now)
 	d.flushTags(applyCtx, now, false)
 
 	if d.metrics != nil {
@@ -257,31 +254,6 @@ func (d *Daemon) discover(ctx context.Context, now time.Time) {
 	}
 	d.targets = targets
 	d.lastDiscovery = now
-}
-
-// lookupScalable finds, every discovery interval, which scaled services have an Application Auto Scaling scalable
-// target: those are scaled in AAS mode, through MinCapacity, so that AAS does not undo fastscaler's changes.
-func (d *Daemon) lookupScalable(ctx context.Context, now time.Time) {
-	if d.aas == nil || (!d.lastAASLookup.IsZero() && now.Sub(d.lastAASLookup) < d.cfg.DiscoveryInterval) {
-		return
-	}
-	rctx, cancel := context.WithTimeout(ctx, readTimeout)
-	defer cancel()
-	got, err := d.aas.Targets(rctx, d.cfg.Services())
-	if err != nil {
-		if ctx.Err() == nil {
-			d.warnOnce("aas-lookup", now, "looking up Application Auto Scaling targets failed; keeping the last known ones", zap.Error(err))
-		}
-		return
-	}
-	for name, t := range got {
-		if _, was := d.scalable[name]; !was {
-			d.log.Info("service has an Application Auto Scaling target: scaling it through MinCapacity (AAS mode)",
-				zap.String("service", name), zap.Int("min_capacity", t.Min), zap.Int("max_capacity", t.Max))
-		}
-	}
-	d.scalable = got
-	d.lastAASLookup = now
 }
 
 // drainingTarget is a router task that left discovery but may still serve its established connections.
@@ -434,7 +406,7 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		d.errorOnce("reread", now, "re-reading services before scaling failed; deciding again next tick", zap.Error(err))
 		return
 	}
-	d.retryAASMins(ctx, now)
+	
 	var todo []change
 	for _, c := range changes {
 		s, ok := fresh[c.name]
@@ -443,19 +415,15 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		}
 		cached := d.services[c.name]
 		d.services[c.name] = s
-		t, aasMode := d.scalable[c.name]
-		if aasMode && c.direction == policy.Up && c.to > t.Max {
-			// AAS stays in charge of its own range: never above its MaxCapacity.
-			d.warnOnce("aas-max:"+c.name, now, "the scalable target's MaxCapacity caps this scale-out; raise it to let fastscaler go higher",
-				zap.String("service", c.name), zap.Int("wanted", c.to), zap.Int("max_capacity", t.Max))
-			c.to = t.Max
+		if !d.aasCapScaleOut(&c, s, now) {
+			continue
 		}
 		if why := stale(c.direction, c.from, c.to, cached, s, now); why != "" {
 			d.log.Info("scaling skipped: the service changed since it was read", zap.String("service", c.name),
 				zap.Int("decided_from", c.from), zap.Int("desired", c.to), zap.Int("now", s.Desired), zap.String("why", why))
 			continue
 		}
-		if aasMode && c.direction == policy.Down && !d.aasScaleIn(ctx, &c, t, now) {
+		if c.direction == policy.Down && !d.aasScaleIn(ctx, &c, now) {
 			continue
 		}
 		todo = append(todo, c)
@@ -473,9 +441,8 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 	}
 	wg.Wait()
 	for i, c := range todo {
-		if _, ok := d.scalable[c.name]; ok && results[i] == nil && c.direction == policy.Up {
-			s := d.services[c.name]
-			d.raiseAASMin(ctx, c.name, OwnerMin(d.scalable[c.name], s), c.to, now)
+		if results[i] == nil {
+			d.aasFollow(ctx, c, now)
 		}
 	}
 	for i, c := range todo {
@@ -521,88 +488,6 @@ func stale(dir policy.Direction, from, to int, cached, fresh Service, now time.T
 		return "it was scaled out meanwhile"
 	}
 	return ""
-}
-
-// aasMove is a MinCapacity raise to retry, with the owner's minimum known when it was first tried.
-type aasMove struct{ owner, want int }
-
-// raiseAASMin raises a scalable target's MinCapacity to the desired count fastscaler just set, so that AAS
-// cannot scale in below it. A failure is retried every tick.
-func (d *Daemon) raiseAASMin(ctx context.Context, name string, owner, want int, now time.Time) {
-	t := d.scalable[name]
-	if want <= t.Min {
-		delete(d.aasMinWanted, name)
-		return
-	}
-	s := d.services[name]
-	nt, err := d.aas.MoveMin(ctx, d.ecs, &s, t, owner, want)
-	d.services[name], d.scalable[name] = s, nt
-	if err != nil {
-		d.errorOnce("aas-min:"+name, now, "raising the scalable target's MinCapacity failed; retrying every tick",
-			zap.String("service", name), zap.Int("min_capacity", want), zap.Error(err))
-		d.aasMinWanted[name] = aasMove{owner: owner, want: want}
-		return
-	}
-	delete(d.aasMinWanted, name)
-	d.log.Info("scalable target MinCapacity raised with the scale-out", zap.String("service", name), zap.Int("from", t.Min),
-		zap.Int("min_capacity", nt.Min), zap.Int("owner_min", owner))
-}
-
-// retryAASMins retries MinCapacity raises that failed, so a scale-out is never left for AAS to undo.
-func (d *Daemon) retryAASMins(ctx context.Context, now time.Time) {
-	for name, m := range d.aasMinWanted {
-		if _, ok := d.scalable[name]; ok {
-			d.raiseAASMin(ctx, name, m.owner, m.want, now)
-		} else {
-			delete(d.aasMinWanted, name)
-		}
-	}
-}
-
-// holdAASFloors raises the MinCapacity of scalable targets to the pre-scale floors in force, so that AAS cannot
-// scale below a floor that an SRE set (with the CLI, whose own raise may have failed, or by tags alone).
-func (d *Daemon) holdAASFloors(ctx context.Context, now time.Time) {
-	if d.aas == nil || d.cfg.DryRun {
-		return
-	}
-	for name, t := range d.scalable {
-		s, ok := d.services[name]
-		if !ok || s.Durable.PausedAt(now) || len(s.TagErrors) > 0 || !now.Before(s.Durable.FloorUntil) {
-			continue
-		}
-		if _, pending := d.aasMinWanted[name]; !pending && t.Min < min(s.Durable.FloorCount, t.Max) {
-			d.raiseAASMin(ctx, name, OwnerMin(t, s), s.Durable.FloorCount, now)
-		}
-	}
-}
-
-// aasScaleIn turns a scale-in of a service with a scalable target into AAS terms and says whether the desired
-// count is still to be lowered. fastscaler removes only what it added: it lowers MinCapacity first (never below
-// the owner's minimum) and then the desired count with it, but only while the count is at MinCapacity; tasks
-// AAS's own policy added above it are AAS's to remove.
-func (d *Daemon) aasScaleIn(ctx context.Context, c *change, t ScalableTarget, now time.Time) bool {
-	s := d.services[c.name]
-	owner := OwnerMin(t, s)
-	ours := s.Desired <= t.Min
-	if newMin := min(t.Min, max(c.to, owner)); newMin < t.Min {
-		nt, err := d.aas.MoveMin(ctx, d.ecs, &s, t, owner, newMin)
-		d.services[c.name], d.scalable[c.name] = s, nt
-		if err != nil {
-			d.errorOnce("aas-min:"+c.name, now, "lowering the scalable target's MinCapacity failed; the scale-in waits",
-				zap.String("service", c.name), zap.Int("min_capacity", newMin), zap.Error(err))
-			return false
-		}
-		d.log.Info("scalable target MinCapacity lowered", zap.String("service", c.name), zap.Int("from", t.Min),
-			zap.Int("min_capacity", nt.Min), zap.Int("owner_min", owner), zap.String("reason", c.reason))
-		t = nt
-	}
-	if !ours {
-		d.warnOnce("aas-holds:"+c.name, now, "Application Auto Scaling holds the desired count above fastscaler's MinCapacity; its policy scales in",
-			zap.String("service", c.name), zap.Int("desired", s.Desired), zap.Int("min_capacity", t.Min))
-		return false
-	}
-	c.to = max(c.to, t.Min)
-	return c.to < s.Desired
 }
 
 func (d *Daemon) queueTags(service string, tags map[string]string) {

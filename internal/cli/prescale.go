@@ -302,7 +302,7 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 		}
 		if t, ok := targets[n]; ok && t.Min < floor {
 			owner := autoscaler.OwnerMin(t, s)
-			if _, err := a.MoveMin(ctx, e, &s, t, owner, floor); err != nil {
+			if _, _, err := a.RaiseMin(ctx, e, &s, floor); err != nil {
 				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (MinCapacity not raised)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339))
 				return explainAWS(fmt.Errorf("%w (the floor tag is set, so a running daemon raises MinCapacity on its next tick)", err))
 			}

@@ -127,7 +127,7 @@ func TestMotoCompatibility(t *testing.T) {
 		t.Fatalf("AAS Targets via moto = %v, %v; want api 2..30 only", scalable, err)
 	}
 	svc := got["api"]
-	raised, err := a.MoveMin(ctx, e, &svc, scalable["api"], 2, 12)
+	raised, _, err := a.MoveMin(ctx, e, &svc, 12)
 	if err != nil || raised.Min != 12 {
 		t.Fatalf("MoveMin up via moto = %+v, %v", raised, err)
 	}
@@ -139,7 +139,7 @@ func TestMotoCompatibility(t *testing.T) {
 		t.Fatalf("owner's MinCapacity read back from moto's tags %v: want 2", got["api"].Tags)
 	}
 	svc = got["api"]
-	if back, err := a.MoveMin(ctx, e, &svc, scalable["api"], 2, 1); err != nil || back.Min != 2 {
+	if back, _, err := a.MoveMin(ctx, e, &svc, 1); err != nil || back.Min != 2 {
 		t.Fatalf("MoveMin back via moto = %+v, %v; want the owner's 2", back, err)
 	}
 	got, _ = e.DescribeServices(ctx, []string{"api"}, now)

@@ -1,0 +1,201 @@
+package autoscaler
+
+// AAS mode: how the daemon shares a service with an Application Auto Scaling scalable target. fastscaler moves the
+// target's MinCapacity with the desired count, so AAS can never scale below what fastscaler set, and it scales in
+// only what it added. Every MinCapacity move reads the target afresh; scale-in holds whenever the targets are not
+// known for sure.
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/fastscaler/fastscaler/policy"
+)
+
+const (
+	// aasLookupTimeout bounds one lookup of the scalable targets, made on the tick's path.
+	aasLookupTimeout = 2 * time.Second
+	// aasStaleAfter is how many discovery intervals without a successful lookup make the targets unknown, and
+	// with them every scale-in hold.
+	aasStaleAfter = 3
+)
+
+// aasState is the daemon's knowledge of the scalable targets.
+type aasState struct {
+	scalable       map[string]ScalableTarget // services with a scalable target, as last read
+	lastAASLookup  time.Time                 // last successful lookup of every service's target
+	lastAASAttempt time.Time                 // last lookup, successful or not
+	aasPending     map[string]aasMove        // MinCapacity moves that failed, retried every tick
+}
+
+// aasMove is a MinCapacity move: a raise, or a lowering (down).
+type aasMove struct {
+	want int
+	down bool
+}
+
+func newAASState() aasState {
+	return aasState{scalable: map[string]ScalableTarget{}, aasPending: map[string]aasMove{}}
+}
+
+// lookupScalable finds, every discovery interval, which scaled services have a scalable target. A failed lookup
+// is retried at the same pace, not every tick.
+func (d *Daemon) lookupScalable(ctx context.Context, now time.Time) {
+	if d.aas == nil || (!d.lastAASAttempt.IsZero() && now.Sub(d.lastAASAttempt) < d.cfg.DiscoveryInterval) {
+		return
+	}
+	d.lastAASAttempt = now
+	rctx, cancel := context.WithTimeout(ctx, aasLookupTimeout)
+	defer cancel()
+	got, err := d.aas.Targets(rctx, d.cfg.Services())
+	if err != nil {
+		if ctx.Err() == nil {
+			d.warnOnce("aas-lookup", now, "looking up Application Auto Scaling targets failed; no scale-in until it succeeds",
+				zap.Error(err))
+		}
+		return
+	}
+	for name, t := range got {
+		if _, was := d.scalable[name]; !was {
+			d.log.Info("service has an Application Auto Scaling target: scaling it through MinCapacity (AAS mode)",
+				zap.String("service", name), zap.Int("min_capacity", t.Min), zap.Int("max_capacity", t.Max))
+		}
+	}
+	d.scalable = got
+	d.lastAASLookup = now
+}
+
+// aasKnown says whether the scalable targets are known well enough to scale in: looked up successfully, recently.
+func (d *Daemon) aasKnown(now time.Time) bool {
+	return d.aas == nil || (!d.lastAASLookup.IsZero() && now.Sub(d.lastAASLookup) <= aasStaleAfter*d.cfg.DiscoveryInterval)
+}
+
+// aasCapScaleOut caps a scale-out at the scalable target's MaxCapacity: AAS stays in charge of its own range. It
+// says whether anything is left to do.
+func (d *Daemon) aasCapScaleOut(c *change, fresh Service, now time.Time) bool {
+	t, ok := d.scalable[c.name]
+	if !ok || c.direction != policy.Up || c.to <= t.Max {
+		return true
+	}
+	d.warnOnce("aas-max:"+c.name, now, "the scalable target's MaxCapacity caps this scale-out; raise it to let fastscaler go higher",
+		zap.String("service", c.name), zap.Int("wanted", c.to), zap.Int("max_capacity", t.Max))
+	c.to = t.Max
+	return c.to > fresh.Desired
+}
+
+// aasScaleIn checks a scale-in against the service's scalable target, read afresh, and says whether the desired
+// count is to be lowered. fastscaler removes only what it added: the count must be at or below MinCapacity, or
+// the MinCapacity fastscaler last set (tasks AAS's own policy added above are AAS's to remove), and never goes
+// below the owner's minimum.
+// With the targets unknown, every scale-in holds: a service may have a target, and an owner's minimum, unseen.
+func (d *Daemon) aasScaleIn(ctx context.Context, c *change, now time.Time) bool {
+	if d.aas == nil {
+		return true
+	}
+	if !d.aasKnown(now) {
+		d.warnOnce("aas-unknown", now, "scale-in held: the Application Auto Scaling targets could not be read recently",
+			zap.Time("last_lookup", d.lastAASLookup))
+		return false
+	}
+	if _, ok := d.scalable[c.name]; !ok {
+		return true
+	}
+	rctx, cancel := context.WithTimeout(ctx, aasLookupTimeout)
+	defer cancel()
+	t, ok, err := d.aas.Target(rctx, c.name)
+	if err != nil {
+		d.errorOnce("aas-read:"+c.name, now, "reading the scalable target before a scale-in failed; the scale-in waits",
+			zap.String("service", c.name), zap.Error(err))
+		return false
+	}
+	if !ok {
+		d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", c.name))
+		delete(d.scalable, c.name)
+		delete(d.aasPending, c.name)
+		return true
+	}
+	d.scalable[c.name] = t
+	s := d.services[c.name]
+	if s.Desired > max(t.Min, LastSetMin(s)) {
+		d.warnOnce("aas-holds:"+c.name, now, "Application Auto Scaling holds the desired count above fastscaler's MinCapacity; its policy scales in",
+			zap.String("service", c.name), zap.Int("desired", s.Desired), zap.Int("min_capacity", t.Min))
+		return false
+	}
+	c.to = max(c.to, OwnerMin(t, s))
+	return c.to < s.Desired
+}
+
+// aasFollow moves MinCapacity to the desired count fastscaler just set: up with a scale-out, so that AAS cannot
+// cut it, down with a scale-in (never below the owner's minimum). A failure is retried every tick.
+func (d *Daemon) aasFollow(ctx context.Context, c change, now time.Time) {
+	if _, ok := d.scalable[c.name]; ok {
+		d.moveAASMin(ctx, c.name, aasMove{want: c.to, down: c.direction == policy.Down}, c.reason, now)
+	}
+}
+
+// moveAASMin moves a service's MinCapacity, keeping the move pending on failure.
+func (d *Daemon) moveAASMin(ctx context.Context, name string, m aasMove, reason string, now time.Time) {
+	s := d.services[name]
+	before := d.scalable[name]
+	move := d.aas.RaiseMin
+	if m.down {
+		move = d.aas.LowerMin
+	}
+	t, ok, err := move(ctx, d.ecs, &s, m.want)
+	d.services[name] = s
+	switch {
+	case err != nil:
+		if ok {
+			d.scalable[name] = t
+		}
+		d.aasPending[name] = m
+		d.errorOnce("aas-min:"+name, now, "moving the scalable target's MinCapacity failed; retrying every tick",
+			zap.String("service", name), zap.Int("min_capacity", m.want), zap.Error(err))
+	case !ok:
+		d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", name))
+		delete(d.scalable, name)
+		delete(d.aasPending, name)
+	default:
+		d.scalable[name] = t
+		delete(d.aasPending, name)
+		if t.Min != before.Min {
+			d.log.Info("scalable target MinCapacity moved", zap.String("service", name), zap.Int("from", before.Min),
+				zap.Int("min_capacity", t.Min), zap.Int("owner_min", OwnerMin(t, s)), zap.String("reason", reason))
+		}
+	}
+}
+
+// syncAASMins retries MinCapacity moves that failed and holds MinCapacity at the pre-scale floors in force (set by
+// the CLI, whose own raise may have failed, or by tags alone), every tick; paused services are left alone.
+func (d *Daemon) syncAASMins(ctx context.Context, now time.Time) {
+	if d.aas == nil || d.cfg.DryRun {
+		return
+	}
+	for _, name := range d.cfg.Services() {
+		t, scalable := d.scalable[name]
+		s, known := d.services[name]
+		if !scalable || !known || s.Durable.PausedAt(now) || len(s.TagErrors) > 0 {
+			continue
+		}
+		m, pending := d.aasPending[name]
+		if pending && !m.down {
+			m.want = min(m.want, s.Desired) // a raise never above the count now: the count may have been lowered since
+		}
+		reason := "retrying a failed move"
+		floor := 0
+		if now.Before(s.Durable.FloorUntil) {
+			floor = s.Durable.FloorCount
+		}
+		switch {
+		case pending && m.want < floor:
+			m.want = floor // never below the floor: a lowering stops at it
+		case !pending && floor > t.Min:
+			m, pending, reason = aasMove{want: floor}, true, "pre-scale floor"
+		}
+		if pending {
+			d.moveAASMin(ctx, name, m, reason, now)
+		}
+	}
+}
