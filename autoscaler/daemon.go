@@ -64,12 +64,12 @@ type Daemon struct {
 	draining      map[string]drainingTarget // router tasks that left discovery, polled while they drain
 	tagErrors     map[string]string         // per service: the last failure to write durable state
 	aasState
-	flushing      sync.WaitGroup     // the metrics flush in flight, if any
-	flushDone     chan struct{}
-	pendingTags   map[string]map[string]string // per service: tags to write
-	lastTagWrite  map[string]time.Time
-	lastWarn      map[string]time.Time
-	lastFlush     time.Time
+	flushing     sync.WaitGroup // the metrics flush in flight, if any
+	flushDone    chan struct{}
+	pendingTags  map[string]map[string]string // per service: tags to write
+	lastTagWrite map[string]time.Time
+	lastWarn     map[string]time.Time
+	lastFlush    time.Time
 
 	mu        sync.Mutex
 	status    Status
@@ -406,7 +406,7 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		d.errorOnce("reread", now, "re-reading services before scaling failed; deciding again next tick", zap.Error(err))
 		return
 	}
-	
+
 	var todo []change
 	for _, c := range changes {
 		s, ok := fresh[c.name]
