@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/internal/e2e"
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
@@ -113,6 +114,12 @@ func poll200(tb *bench, bin string, duration time.Duration) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(cw.Close)
+	aas := fakeaas.New(fakeaas.Options{}) // no scalable targets: the daemon's lookups find none, every 10 s
+	aasURL, err := aas.Start()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(aas.Close)
 	load := nginxtest.NewLoad(func() []string { return addrs })
 	load.SetRate(2000)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -121,7 +128,7 @@ func poll200(tb *bench, bin string, duration time.Duration) {
 
 	cmd := start(tb, bin, []string{
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKID", "AWS_SECRET_ACCESS_KEY=secret", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_ECS=" + ecsURL, "AWS_ENDPOINT_URL_CLOUDWATCH=" + cwURL,
+		"AWS_ENDPOINT_URL_ECS=" + ecsURL, "AWS_ENDPOINT_URL_CLOUDWATCH=" + cwURL, "AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING=" + aasURL,
 		"FASTSCALER_CLUSTER=" + e2e.Cluster, "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=router:1000,api:250", "FASTSCALER_MIN_TASKS=router:200,api:400",
 		"FASTSCALER_MAX_TASKS=router:400,api:800", "FASTSCALER_POLL_INTERVAL=1s", "FASTSCALER_POLL_TIMEOUT=500ms",
