@@ -65,7 +65,7 @@ const cpuSaturated = 95
 type Options struct {
 	MinHours        float64 // usable history needed, hours
 	LatencyRise     float64 // a bin is degraded when its median latency exceeds the baseline × this
-	MaxErrorRate    float64 // a bin is degraded when its 5xx / requests exceeds this fraction
+	MaxErrorRate    float64 // a bin is degraded when its 5xx / requests exceeds the low-load rate by this fraction
 	TargetCPU       float64 // CPU % that marks the knee when only CPU is known
 	Margin          float64 // CapacityRPS = knee × Margin, in (0, 1]
 	Bins            int     // equal-width bins of per-task load, before sparse ones are merged
@@ -155,9 +155,10 @@ type Evidence struct {
 	Surges            int     // episodes where the request rate rose ≥ 1.5× within 5 minutes
 	MaxPerTaskLoad    float64 // highest per-task requests/s seen
 	PeriodsBeyondKnee int     // periods whose per-task load exceeded the knee
-	// Baseline is the signal's median over the lower half of the load: ms, a 5xx fraction, or CPU % for cpu.
+	// Baseline is the signal over the lower half of the load: median ms, the pooled 5xx fraction, or median CPU %.
 	Baseline float64
-	// Threshold is the signal's value that marks degradation: Baseline × LatencyRise, MaxErrorRate or TargetCPU.
+	// Threshold is the signal's value that marks degradation: Baseline × LatencyRise, Baseline + MaxErrorRate or
+	// TargetCPU.
 	Threshold float64
 	CPUAtKnee float64 // CPU % a linear fit of CPU on load gives at the knee; 0 without CPU data
 	Fit       Fit     // the fitted curve of the signal on per-task load

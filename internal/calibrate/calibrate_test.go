@@ -111,6 +111,54 @@ func TestEstimateFindsTheKnee(t *testing.T) {
 	}
 }
 
+// TestEstimateBackgroundErrors: 5xx that are there at every load are not the knee. With 0.11%–0.2% of the
+// requests failing regardless of load (above the 0.1% that marks degradation), the knee is still the latency
+// knee at 180, or the 5xx knee at 220 without latency, and the evidence says the low-load 5xx rate is already high.
+func TestEstimateBackgroundErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		background float64
+		noLatency  bool
+		wantSignal string
+		wantKnee   float64
+		wantNote   bool // the low-load 5xx rate is above MaxErrorRate: the evidence says so
+	}{
+		{"0.2% with latency", 0.002, false, SignalLatency, 180, true},
+		{"0.11% with latency", 0.0011, false, SignalLatency, 180, true},
+		{"0.2% without latency", 0.002, true, Signal5xx, 220, true},
+		{"0.05% with latency", 0.0005, false, SignalLatency, 180, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := DefaultSynth()
+			s.BackgroundErrorRate, s.NoLatency = tt.background, tt.noLatency
+			h, _ := s.History()
+			rec, err := Estimate(h, Options{})
+			if err != nil {
+				t.Fatalf("Estimate: %v", err)
+			}
+			t.Logf("background 5xx %g%%: knee %.1f (10–90%% %.1f–%.1f) from %s, capacity %v", 100*tt.background, rec.Knee,
+				rec.KneeLow, rec.KneeHigh, rec.Signal, rec.CapacityRPS)
+			if rec.Signal != tt.wantSignal || !within(rec.Knee, tt.wantKnee, 0.10) {
+				t.Errorf("knee %.1f from %s, want within 10%% of %v from %s", rec.Knee, rec.Signal, tt.wantKnee, tt.wantSignal)
+			}
+			if !within(rec.KneeLow, tt.wantKnee, 0.15) || !within(rec.KneeHigh, tt.wantKnee, 0.15) {
+				t.Errorf("spread %.1f–%.1f: want within 15%% of %v", rec.KneeLow, rec.KneeHigh, tt.wantKnee)
+			}
+			noted := slices.ContainsFunc(rec.Evidence.Notes, func(n string) bool {
+				return strings.HasPrefix(n, "5xx at low load: ") && strings.Contains(n, "above the 0.1% that marks degradation")
+			})
+			if noted != tt.wantNote {
+				t.Errorf("Notes = %q: a note on the low-load 5xx rate: %v, want %v", rec.Evidence.Notes, noted, tt.wantNote)
+			}
+			if ev := rec.Evidence; tt.wantSignal == Signal5xx &&
+				(!within(ev.Baseline, tt.background+0.00005, 0.1) || math.Abs(ev.Threshold-ev.Baseline-DefaultMaxErrorRate) > 1e-12) {
+				t.Errorf("5xx baseline %g, threshold %g: want about %g, and %g above it", ev.Baseline, ev.Threshold,
+					tt.background+0.00005, DefaultMaxErrorRate)
+			}
+		})
+	}
+}
+
 func TestEstimateIsDeterministic(t *testing.T) {
 	h, _ := DefaultSynth().History()
 	a, err := Estimate(h, Options{})

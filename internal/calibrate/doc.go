@@ -6,9 +6,11 @@
 //  1. Align the series on their common periods; drop periods with missing data or no running task.
 //     Per-task load x = request rate reaching the service / running tasks.
 //  2. Split x into equal-width bins (sparse bins merged until each holds enough periods) and take each bin's
-//     median latency and pooled 5xx rate. The baseline is the median latency of the lower half of the load.
+//     median latency and pooled 5xx rate. The baselines are the median latency and the pooled 5xx rate of the
+//     lower half of the load.
 //  3. The knee bin is the first of two consecutive bins (or the top bin) whose median latency exceeds the
-//     baseline × LatencyRise, or whose 5xx rate exceeds MaxErrorRate.
+//     baseline × LatencyRise, or whose 5xx rate exceeds the baseline 5xx rate + MaxErrorRate (errors that are
+//     there at any load are not the load's doing).
 //  4. Refine within that bin and the two below it: a continuous two-segment (hinge) least-squares fit of the
 //     signal on x, y = a + c·x + b·max(0, x−k), over a grid of breakpoints k.
 //  5. Spread: a seeded block bootstrap (blocks of an hour of periods, since neighbouring minutes, such as

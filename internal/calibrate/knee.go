@@ -184,25 +184,38 @@ func (d *kneeData) pooledErrorRate(lo, hi int, w []float64) (float64, bool) {
 	return e / r, true
 }
 
-// found is where detect placed the knee: the first degraded bin, and what degraded in it.
+// found is where detect placed the knee: the first degraded bin, what degraded in it, and the rules it was
+// judged by.
 type found struct {
 	bin       int
 	signal    string
-	baseline  float64
-	threshold float64
+	baseline  float64 // the mode's signal over the lower half of the load: latency ms, or the 5xx rate
+	threshold float64 // the mode's signal beyond which a bin is degraded
+	errBase   float64 // the pooled 5xx rate over the lower half of the load; 0 where unknown
+	errLimit  float64 // the 5xx rate beyond which a bin is degraded: errorLimit(errBase)
 }
+
+// errorLimit is the 5xx rate beyond which a bin is degraded, given the rate base at low load: base +
+// MaxErrorRate. The margin is added, not multiplied: errors that do not depend on the load (a broken client, a
+// failing dependency) add to those the load causes, so "MaxErrorRate more of the requests fail than at low load"
+// means the same at any baseline, where a factor (3 × baseline, say) would let 1.5% more of the requests fail
+// unnoticed over a 1% baseline. With no 5xx at low load it is MaxErrorRate, the rule for a clean service. The
+// baseline is pooled over the lower half of the load, half the history, so its own noise is small beside the
+// margin.
+func (d *kneeData) errorLimit(base float64) float64 { return base + d.o.MaxErrorRate }
 
 // detect finds the knee bin under weights w: the first of two consecutive non-empty bins that are degraded, or
 // the top bin alone. Only bins reaching above the median load are candidates: the lower half is the baseline.
 func (d *kneeData) detect(w []float64) (found, bool) {
 	f := found{bin: -1}
+	f.errBase, _ = d.pooledErrorRate(0, d.split, w)
+	f.errLimit = d.errorLimit(f.errBase)
 	switch d.mode {
 	case modeLatency:
 		f.baseline, _ = wMedian(d.y, d.baseByY, w)
 		f.threshold = f.baseline * d.o.LatencyRise
 	case modeErrors:
-		f.baseline, _ = d.pooledErrorRate(0, d.split, w)
-		f.threshold = d.o.MaxErrorRate
+		f.baseline, f.threshold = f.errBase, f.errLimit
 	}
 	if math.IsNaN(f.baseline) {
 		return f, false
@@ -219,7 +232,7 @@ func (d *kneeData) detect(w []float64) (found, bool) {
 		signal := ""
 		if d.mode == modeLatency && med > f.threshold {
 			signal = SignalLatency
-		} else if rate, ok := d.pooledErrorRate(r.lo, r.hi, w); ok && rate > d.o.MaxErrorRate {
+		} else if rate, ok := d.pooledErrorRate(r.lo, r.hi, w); ok && rate > f.errLimit {
 			signal = Signal5xx
 		}
 		if signal == "" {
@@ -502,10 +515,16 @@ func (d *kneeData) estimateKnee(service string) (Recommendation, error) {
 	ev.MaxPerTaskLoad = maxX
 	ev.PeriodsBeyondKnee = n - sort.Search(n, func(i int) bool { return d.x[i] > knee })
 	ev.Baseline, ev.Threshold = f.baseline, f.threshold
+	if f.signal == Signal5xx {
+		ev.Baseline, ev.Threshold = f.errBase, f.errLimit
+	}
 	ev.Fit = fit
 	ev.Bins = d.binSummaries()
 	ev.Bootstrap = d.o.Bootstrap
 	ev.Notes = append(ev.Notes, d.signalNote(f))
+	if n := d.errorBaselineNote(f); n != "" {
+		ev.Notes = append(ev.Notes, n)
+	}
 	if hinged {
 		rise, unit := fit.SlopeAbove, "ms"
 		if f.signal == Signal5xx {
@@ -613,33 +632,53 @@ func (d *kneeData) binSummaries() []Bin {
 
 // signalNote says which signal placed the knee and by what rule.
 func (d *kneeData) signalNote(f found) string {
-	errRule := ""
-	if d.hasErrs {
-		errRule = fmt.Sprintf(", or its 5xx rate above %g%%", 100*d.o.MaxErrorRate)
-	}
+	low := formatRPS(math.Round(d.splitX))
 	switch d.mode {
 	case modeLatency:
 		found := "latency"
 		if f.signal == Signal5xx {
 			found = "5xx rate, before latency rose"
 		}
+		errRule := ""
+		if d.hasErrs {
+			errRule = ", or its 5xx rate exceeds " + d.errorRule(f)
+		}
 		return fmt.Sprintf("knee found in the %s; baseline latency %.1f ms (median over the lower half of the load, up to %s rps per task); "+
 			"a bin is degraded when its median latency exceeds %.1f ms (%g × baseline)%s",
-			found, f.baseline, formatRPS(math.Round(d.splitX)), f.threshold, d.o.LatencyRise, errRule)
+			found, f.baseline, low, f.threshold, d.o.LatencyRise, errRule)
 	default:
 		return fmt.Sprintf("knee found in the 5xx rate; baseline 5xx rate %.3g%% (lower half of the load, up to %s rps per task); "+
-			"a bin is degraded when its 5xx rate exceeds %g%%", 100*f.baseline, formatRPS(math.Round(d.splitX)), 100*d.o.MaxErrorRate)
+			"a bin is degraded when its 5xx rate exceeds %s", 100*f.errBase, low, d.errorRule(f))
 	}
+}
+
+// errorRule states the 5xx rate that marks a degraded bin, and how it follows from the baseline.
+func (d *kneeData) errorRule(f found) string {
+	if f.errBase == 0 {
+		return fmt.Sprintf("%.3g%% (none at low load + %g percentage points)", 100*f.errLimit, 100*d.o.MaxErrorRate)
+	}
+	return fmt.Sprintf("%.3g%% (%.3g%% at low load + %g percentage points)", 100*f.errLimit, 100*f.errBase, 100*d.o.MaxErrorRate)
+}
+
+// errorBaselineNote warns, when the 5xx rate at low load is already above MaxErrorRate, that these errors are
+// not the load's doing; it is empty otherwise.
+func (d *kneeData) errorBaselineNote(f found) string {
+	if !(f.errBase > d.o.MaxErrorRate) {
+		return ""
+	}
+	return fmt.Sprintf("5xx at low load: %.3g%% of the requests fail over the lower half of the load, above the %g%% that marks "+
+		"degradation, so these errors are not the load's doing (a failing dependency or client?); only a rise beyond %.3g%% "+
+		"counts as degradation", 100*f.errBase, 100*d.o.MaxErrorRate, 100*f.errLimit)
 }
 
 // stayedBelow says, for a refusal, that the signal never degraded.
 func (d *kneeData) stayedBelow(f found) string {
+	if d.mode == modeErrors {
+		return fmt.Sprintf("the 5xx rate stayed below %s at every load seen", d.errorRule(f))
+	}
 	errPart := ""
 	if d.hasErrs {
-		errPart = fmt.Sprintf(" and the 5xx rate below %g%%", 100*d.o.MaxErrorRate)
-	}
-	if d.mode == modeErrors {
-		return fmt.Sprintf("the 5xx rate stayed below %g%% at every load seen", 100*d.o.MaxErrorRate)
+		errPart = " and the 5xx rate below " + d.errorRule(f)
 	}
 	return fmt.Sprintf("median latency stayed below %g × its low-load median of %.1f ms%s at every load seen",
 		d.o.LatencyRise, f.baseline, errPart)

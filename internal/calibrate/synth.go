@@ -23,7 +23,10 @@ type Synth struct {
 	SurgeFactor   float64 // traffic multiplier at a surge's peak
 	NoLatency     bool    // leave Latency empty, as without Service Connect
 	NoErrors      bool    // leave Errors5xx empty
-	Seed          uint64
+	// BackgroundErrorRate is a 5xx fraction added at every load, as from a broken client or a failing
+	// dependency; the service always has 0.005% besides.
+	BackgroundErrorRate float64
+	Seed                uint64
 }
 
 // DefaultSynth is 14 days at one minute with the knee at 180 rps per task and two surges a day that push the
@@ -128,7 +131,7 @@ func (s Synth) History() (History, SynthTruth) {
 			h.Latency.Values = append(h.Latency.Values, lat)
 		}
 		if !s.NoErrors {
-			rate := 0.00005
+			rate := 0.00005 + s.BackgroundErrorRate
 			if x > s.Knee+40 {
 				rate += 0.0005 * (x - s.Knee - 40)
 			}

@@ -39,11 +39,11 @@ Reads the cluster's recorded history from CloudWatch (GetMetricData; no other AW
 estimates, per service, the requests/s one task serves before it degrades: the knee. The per-task load is the
 router's RequestRate that the daemon publishes (FASTSCALER_METRICS_NAMESPACE, default Fastscaler) times the
 service's FASTSCALER_WEIGHTS share, divided by its running tasks (Container Insights' RunningTaskCount, else the
-daemon's DesiredCount). The knee is where Service Connect's TargetResponseTime rises to ` + fmt.Sprint(calibrate.DefaultLatencyRise) + `x its
-baseline or its 5xx exceed ` + fmt.Sprint(calibrate.DefaultMaxErrorRate*100) + `% (else, without Service Connect data, where CPU reaches ` + fmt.Sprint(calibrate.DefaultTargetCPU) + `%), placed
-by a two-segment fit, with a 10-90% range from a bootstrap over hours. The recommended capacity is the knee x
-` + fmt.Sprint(calibrate.DefaultMargin) + `, rounded down to 2 significant figures. It needs at least ` + fmt.Sprint(calibrate.DefaultMinHours) + ` hours of history, with surges that push
-the load past the knee.
+daemon's DesiredCount). The knee is where Service Connect's TargetResponseTime rises to ` + fmt.Sprint(calibrate.DefaultLatencyRise) + `x its baseline
+or its 5xx rate exceeds its low-load rate by ` + fmt.Sprint(calibrate.DefaultMaxErrorRate*100) + ` percentage points (else, without Service Connect
+data, where CPU reaches ` + fmt.Sprint(calibrate.DefaultTargetCPU) + `%), placed by a two-segment fit, with a 10-90% range from a bootstrap over
+hours. The recommended capacity is the knee x ` + fmt.Sprint(calibrate.DefaultMargin) + `, rounded down to 2 significant figures. It needs at
+least ` + fmt.Sprint(calibrate.DefaultMinHours) + ` hours of history, with surges that push the load past the knee.
 
 Prints per service the current and recommended capacity, the knee and its range, the signal it was found in, the
 hours of history, the surges and the time spent beyond the knee, and a FASTSCALER_CAPACITY line to paste. A service
