@@ -30,17 +30,19 @@ const (
 	metric5xx          = "HTTPCode_Target_5XX_Count" // Sum per period
 )
 
-// CloudWatch's retention and GetMetricData limits.
+// GetMetricData limits.
 const (
-	minuteDataAge  = 15 * 24 * time.Hour // 1-minute datapoints are kept 15 days
-	fiveMinDataAge = 63 * 24 * time.Hour // 5-minute datapoints 63 days; beyond, only hourly ones
-	maxQueries     = 500                 // MetricDataQueries per GetMetricData call
+	maxQueries     = 500 // MetricDataQueries per GetMetricData call
 	maxDimValueLen = 1024
 )
 
-// MaxSince is the longest history Queries reads: CloudWatch keeps 5-minute datapoints 63 days, and the hourly
-// ones beyond smooth away the surges the knee is found in.
-const MaxSince = fiveMinDataAge
+// MaxSince is the longest history Queries reads: CloudWatch keeps 1-minute datapoints 15 days. Older data is
+// averaged over 5 minutes, which mixes a surge's overloaded minutes with normal ones; those blended periods
+// show the latency rise at a lower per-task load than caused it and place the knee too low.
+const MaxSince = 15 * 24 * time.Hour
+
+// queryPeriod is every query's period: 1 minute, which CloudWatch keeps for MaxSince.
+const queryPeriod = time.Minute
 
 // Target is one service to calibrate.
 type Target struct {
@@ -79,9 +81,8 @@ func queryID(i int, kind string) string { return fmt.Sprintf("s%d_%s", i, kind) 
 // Queries returns the GetMetricData queries for calibrating targets over the since before now: fastscaler's
 // RequestRate (namespace, dimension Cluster) and DesiredCount, AWS/ECS CPUUtilization, Container Insights'
 // RunningTaskCount, and Service Connect's TargetResponseTime and HTTPCode_Target_5XX_Count (each twice: the
-// router's calls, and every caller's). The period is 60 s up to 15 days back and 300 s up to 63 days, because
-// CloudWatch keeps 1-minute data 15 days and 5-minute data 63; beyond, only hourly averages remain, which
-// smooth away the surges the knee is found in, so longer windows are refused.
+// router's calls, and every caller's). Every query has a 1-minute Period, so since is at most MaxSince (15
+// days, CloudWatch's retention of 1-minute data): coarser averages bias the knee low, and are refused.
 func Queries(cluster, router string, targets []Target, namespace string, since time.Duration, now time.Time) (QuerySet, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -98,9 +99,10 @@ func Queries(cluster, router string, targets []Target, namespace string, since t
 	switch {
 	case since <= 0:
 		bad("since %v: want a positive duration", since)
-	case since > fiveMinDataAge:
-		bad("since %v: CloudWatch keeps 5-minute data for 63 days and only hourly averages beyond, which hide surges; "+
-			"use at most 63 days", since)
+	case since > MaxSince:
+		bad("since %v: at most %d days: CloudWatch keeps 1-minute data for %d days, and its 5-minute averages beyond "+
+			"mix overloaded minutes with normal ones, which places the knee too low", since, int(MaxSince/(24*time.Hour)),
+			int(MaxSince/(24*time.Hour)))
 	}
 	if now.IsZero() {
 		bad("now is the zero time")
@@ -131,10 +133,7 @@ func Queries(cluster, router string, targets []Target, namespace string, since t
 		return QuerySet{}, fmt.Errorf("building CloudWatch queries: %w", errors.Join(errs...))
 	}
 
-	period := time.Minute
-	if since > minuteDataAge {
-		period = 5 * time.Minute
-	}
+	period := queryPeriod
 	// Whole periods only: the end drops the period still being filled, and the start rounds up so that it is never
 	// older than since (CloudWatch picks the period a StartTime allows by its age).
 	now = now.UTC()

@@ -119,32 +119,31 @@ func TestQueriesShapes(t *testing.T) {
 	}
 }
 
+// TestQueriesPeriod: every window up to MaxSince is read in 1-minute periods, whole ones only.
 func TestQueriesPeriod(t *testing.T) {
 	now := time.Date(2026, 11, 15, 10, 32, 30, 0, time.UTC)
 	day := 24 * time.Hour
 	tests := []struct {
-		since      time.Duration
-		wantPeriod time.Duration
-		wantStart  time.Time
+		since     time.Duration
+		wantStart time.Time
 	}{
-		{time.Hour, time.Minute, time.Date(2026, 11, 15, 9, 33, 0, 0, time.UTC)},
-		{15 * day, time.Minute, time.Date(2026, 10, 31, 10, 33, 0, 0, time.UTC)},
-		{15*day + time.Minute, 5 * time.Minute, time.Date(2026, 10, 31, 10, 35, 0, 0, time.UTC)},
-		{63 * day, 5 * time.Minute, time.Date(2026, 9, 13, 10, 35, 0, 0, time.UTC)},
+		{time.Hour, time.Date(2026, 11, 15, 9, 33, 0, 0, time.UTC)},
+		{14 * day, time.Date(2026, 11, 1, 10, 33, 0, 0, time.UTC)},
+		{MaxSince, time.Date(2026, 10, 31, 10, 33, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		q, err := Queries("prod", "router", []Target{{Service: "api", Weight: 100}}, "Fastscaler", tt.since, now)
 		if err != nil {
 			t.Fatalf("Queries(since %v): %v", tt.since, err)
 		}
-		wantEnd := now.Truncate(tt.wantPeriod)
-		if q.Period != tt.wantPeriod || !q.Start.Equal(tt.wantStart) || !q.End.Equal(wantEnd) {
-			t.Errorf("since %v: period %v, %v to %v; want %v, %v to %v", tt.since, q.Period, q.Start, q.End,
-				tt.wantPeriod, tt.wantStart, wantEnd)
+		wantEnd := now.Truncate(time.Minute)
+		if q.Period != time.Minute || !q.Start.Equal(tt.wantStart) || !q.End.Equal(wantEnd) {
+			t.Errorf("since %v: period %v, %v to %v; want 1m0s, %v to %v", tt.since, q.Period, q.Start, q.End,
+				tt.wantStart, wantEnd)
 		}
 		for _, qq := range q.Queries {
-			if got := aws.ToInt32(qq.MetricStat.Period); got != int32(tt.wantPeriod/time.Second) {
-				t.Errorf("since %v: query %s has period %d", tt.since, aws.ToString(qq.Id), got)
+			if got := aws.ToInt32(qq.MetricStat.Period); got != 60 {
+				t.Errorf("since %v: query %s has period %d, want 60", tt.since, aws.ToString(qq.Id), got)
 			}
 		}
 	}
@@ -177,8 +176,9 @@ func TestQueriesErrors(t *testing.T) {
 		},
 		{name: "no services", cluster: "prod", namespace: "Fastscaler", since: time.Hour, now: now, want: []string{"no services to calibrate"}},
 		{
-			name: "beyond 5-minute retention", cluster: "prod", targets: api, namespace: "Fastscaler", since: 64 * 24 * time.Hour, now: now,
-			want: []string{"CloudWatch keeps 5-minute data for 63 days"},
+			name: "beyond 1-minute retention", cluster: "prod", targets: api, namespace: "Fastscaler", since: MaxSince + time.Minute, now: now,
+			want: []string{"since 360h1m0s: at most 15 days: CloudWatch keeps 1-minute data for 15 days, and its 5-minute " +
+				"averages beyond mix overloaded minutes with normal ones, which places the knee too low"},
 		},
 		{
 			name: "too many services", cluster: "prod", targets: many, namespace: "Fastscaler", since: time.Hour, now: now,

@@ -57,8 +57,9 @@ the service's name, and --discovery-name SERVICE=NAME overrides it (the service'
 or its port name where no discoveryName is set). A service without Service Connect data falls back to CPU, and
 the output says so.
 
---since takes 1-minute data up to 15 days back and 5-minute data up to 63 days (CloudWatch's retention); beyond,
-only hourly averages remain, which hide surges. DURATION is like 36h, 14d or 30d.
+--since reads 1-minute data, which CloudWatch keeps for 15 days, so it takes at most 15d: older data is averaged
+over 5 minutes, which mixes a surge's overloaded minutes with normal ones and places the knee too low. DURATION
+is like 36h or 14d.
 
 Exit codes: 0 when at least one service got a recommendation; 1 when none did (not enough data: the message says
 how much more is needed) or AWS failed; 2 for bad flags or configuration.
@@ -295,8 +296,8 @@ func parseSince(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("--since %q: must be positive", s)
 	case d > calibrate.MaxSince:
 		days := int(calibrate.MaxSince / (24 * time.Hour))
-		return 0, fmt.Errorf("--since %s: at most %dd: CloudWatch keeps 5-minute data for %d days and only hourly averages "+
-			"beyond, which hide the surges the knee is found in", s, days, days)
+		return 0, fmt.Errorf("--since %s: at most %dd: CloudWatch keeps 1-minute data for %d days, and its 5-minute averages "+
+			"beyond mix a surge's overloaded minutes with normal ones, which places the knee too low", s, days, days)
 	}
 	return d, nil
 }

@@ -312,7 +312,9 @@ func TestCalibrateBadInput(t *testing.T) {
 		{"service twice", calibrateEnv, []string{"--service", "api", "--service", "api"}, "--service api given twice"},
 		{"bad since", calibrateEnv, []string{"--since", "a fortnight"}, `--since "a fortnight": want a duration like 90m, 2h or 1d`},
 		{"since zero", calibrateEnv, []string{"--since", "0d"}, `--since "0d": must be positive`},
-		{"since beyond 5-minute data", calibrateEnv, []string{"--since", "64d"}, "--since 64d: at most 63d: CloudWatch keeps 5-minute data for 63 days"},
+		{"since beyond 1-minute data", calibrateEnv, []string{"--since", "16d"}, "--since 16d: at most 15d: CloudWatch keeps 1-minute " +
+			"data for 15 days, and its 5-minute averages beyond mix a surge's overloaded minutes with normal ones, which places the knee too low"},
+		{"since a minute beyond 1-minute data", calibrateEnv, []string{"--since", "21601m"}, "--since 21601m: at most 15d"},
 		{"discovery name without a name", calibrateEnv, []string{"--discovery-name", "api"}, `--discovery-name "api": want SERVICE=NAME`},
 		{"discovery name of an unknown service", calibrateEnv, []string{"--discovery-name", "web=web-http"},
 			`--discovery-name web=web-http: service "web" is not in FASTSCALER_CAPACITY`},
@@ -385,7 +387,8 @@ func TestCalibrateHelp(t *testing.T) {
 		t.Errorf("--help does not list calibrate:\n%s", r.stdout)
 	}
 	r := run(t, u, "help", "calibrate")
-	for _, want := range []string{"Usage: fastscaler calibrate", "Example", "--discovery-name", "--export-trace", "63 days"} {
+	for _, want := range []string{"Usage: fastscaler calibrate", "Example", "--discovery-name", "--export-trace", "at most 15d",
+		"over 5 minutes", "places the knee too low"} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("help calibrate = %d, lacks %q:\n%s", r.code, want, r.stdout)
 		}
