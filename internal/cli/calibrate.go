@@ -21,9 +21,6 @@ import (
 	"github.com/fastscaler/fastscaler/internal/calibrate"
 )
 
-// DefaultCalibrateChart is where `fastscaler calibrate` writes its chart unless told otherwise.
-const DefaultCalibrateChart = "fastscaler-calibrate.png"
-
 // defaultSince is how much history calibrate reads unless told otherwise: two weeks of 1-minute datapoints,
 // which CloudWatch keeps for 15 days.
 const defaultSince = "14d"
@@ -61,15 +58,17 @@ the output says so.
 over 5 minutes, which mixes a surge's overloaded minutes with normal ones and places the knee too low. DURATION
 is like 36h or 14d.
 
-Exit codes: 0 when at least one service got a recommendation; 1 when none did (not enough data: the message says
-how much more is needed) or AWS failed; 2 for bad flags or configuration.
+Exit codes: 0 when at least one service got a recommendation and every file asked for was written; 1 when no
+service got one (not enough data: the message says how much more is needed), AWS failed, or the --chart or
+--export-trace file could not be written (the results are printed all the same); 2 for bad flags or
+configuration, before any AWS call.
 
 Flags:
   --since DURATION             history to read (default ` + defaultSince + `)
   --service NAME               calibrate only this service (repeatable; default every service with traffic)
   --json                       machine-readable recommendations, evidence and refusals
-  --chart FILE                 PNG of per-task load against the signal per service, with the knee, its range and
-                               the recommended capacity (default ` + DefaultCalibrateChart + `; "" for none)
+  --chart FILE                 write a PNG of per-task load against the signal per service, with the knee, its
+                               range and the recommended capacity (no chart without it)
   --export-trace FILE          write the router's request rate as a CSV that 'fastscaler simulate --trace' replays
   --discovery-name SVC=NAME    the Service Connect discovery name of a service (repeatable; default its name)
   --cluster NAME               overrides FASTSCALER_CLUSTER
@@ -77,7 +76,7 @@ Flags:
 Example:
   fastscaler calibrate --since 14d --discovery-name api=api-http --discovery-name api-canary=api-http-canary
   fastscaler calibrate --service api --json | jq '.recommendations[] | {service, capacity_rps, knee_rps}'
-  fastscaler calibrate --since 2d --export-trace last-2-days.csv --chart ""; fastscaler simulate --trace last-2-days.csv
+  fastscaler calibrate --chart calibrate.png --export-trace last-2-weeks.csv; fastscaler simulate --trace last-2-weeks.csv
 `,
 		run: runCalibrate,
 	})
@@ -169,7 +168,7 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 	var services serviceCounts
 	fs.Var(&services, "service", "NAME")
 	asJSON := fs.Bool("json", false, "JSON")
-	chart := fs.String("chart", DefaultCalibrateChart, "PNG chart")
+	chart := fs.String("chart", "", "PNG chart")
 	tracePath := fs.String("export-trace", "", "CSV of the router's request rate")
 	var discovery discoveryNames
 	fs.Var(&discovery, "discovery-name", "SERVICE=NAME")

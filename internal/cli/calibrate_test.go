@@ -125,12 +125,17 @@ func calibrateRun(t *testing.T, u *daemontest.Unit, args ...string) result {
 
 // TestCalibrateFindsTheKnee: two weeks whose api knee is known come back, through the real SDK and the
 // CloudWatch fake, as a recommendation whose knee lies within 10% of it; the router (never near its knee) and
-// api-canary (3 hours old) are refused with what they lack.
+// api-canary (3 hours old) are refused with what they lack. Without --chart no file is written.
 func TestCalibrateFindsTheKnee(t *testing.T) {
 	u, seed := calibrateUnit(t, 14*1440)
-	r := calibrateRun(t, u, "--since", "14d", "--json", "--chart", "", "--discovery-name", "api=api-http")
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	r := calibrateRun(t, u, "--since", "14d", "--json", "--discovery-name", "api=api-http")
 	if r.code != 0 {
 		t.Fatalf("calibrate exit %d: %s", r.code, r.stderr)
+	}
+	if files, err := os.ReadDir(cwd); err != nil || len(files) != 0 {
+		t.Errorf("calibrate without --chart or --export-trace wrote into the working directory: %v %v", files, err)
 	}
 	var rep cli.CalibrateReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -265,7 +270,7 @@ func TestCalibrateTableChartAndTrace(t *testing.T) {
 // how much more it needs, and exits 1.
 func TestCalibrateRefusesTooLittleData(t *testing.T) {
 	u, _ := calibrateUnit(t, 3*60)
-	r := calibrateRun(t, u, "--since", "3h", "--chart", "", "--discovery-name", "api=api-http")
+	r := calibrateRun(t, u, "--since", "3h", "--discovery-name", "api=api-http")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -283,7 +288,7 @@ func TestCalibrateRefusesTooLittleData(t *testing.T) {
 		t.Errorf("stdout should show three refused rows and no suggestion:\n%s", r.stdout)
 	}
 
-	r = calibrateRun(t, u, "--since", "3h", "--chart", "", "--json")
+	r = calibrateRun(t, u, "--since", "3h", "--json")
 	var rep cli.CalibrateReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
 		t.Fatalf("--json: exit %d, %v:\n%s", r.code, err, r.stdout)
@@ -326,7 +331,7 @@ func TestCalibrateBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runEnv(t, u, tt.env, append([]string{"calibrate", "--chart", ""}, tt.args...)...)
+			r := runEnv(t, u, tt.env, append([]string{"calibrate"}, tt.args...)...)
 			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit 2 containing %q", r.code, r.stderr, tt.want)
 			}
@@ -343,7 +348,7 @@ func TestCalibrateAWSErrors(t *testing.T) {
 	awsEnv(t, u)
 	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", u.CWURL)
 	u.CW.FailNext("GetMetricData", "AccessDenied", 403, 1)
-	if r := calibrateRun(t, u, "--chart", ""); r.code != 1 || !strings.Contains(r.stderr, "GetMetricData") ||
+	if r := calibrateRun(t, u); r.code != 1 || !strings.Contains(r.stderr, "GetMetricData") ||
 		!strings.Contains(r.stderr, "AccessDenied") || !strings.Contains(r.stderr, "IAM policy") {
 		t.Errorf("access denied: exit %d %q, want 1 naming GetMetricData with the IAM hint", r.code, r.stderr)
 	}
