@@ -614,7 +614,8 @@ func (d *kneeData) estimateCPU(service string) (Recommendation, error) {
 	ev.Notes = append(ev.Notes,
 		fmt.Sprintf("knee found in CPU: a linear fit (%.1f%% + %.3g%% per rps per task, periods above %d%% CPU left out as saturated) reaches the %g%% target at %s rps per task",
 			a, c, cpuSaturated, target, formatRPS(math.Round(knee))),
-		d.spreadNote(failed, maxX))
+		d.spreadNote(failed, maxX)+fmt.Sprintf("; it says how precisely CPU's fit reaches %g%%, not whether the service "+
+			"degrades there", target))
 	return rec, nil
 }
 

@@ -94,8 +94,10 @@ type CalibrateReport struct {
 	Refusals        []CalibrateRefusal        `json:"refusals"`
 	// SuggestedCapacity is a FASTSCALER_CAPACITY value: the recommendation where there is one, the current elsewhere.
 	SuggestedCapacity string `json:"suggested_capacity"`
-	Chart             string `json:"chart,omitempty"`
-	Trace             string `json:"trace,omitempty"`
+	// Warnings are problems with the inputs that did not stop the run, e.g. a discovery name without data.
+	Warnings []string `json:"warnings"`
+	Chart    string   `json:"chart,omitempty"`
+	Trace    string   `json:"trace,omitempty"`
 }
 
 // CalibrateRecommendation is one service's recommended capacity and the evidence for it.
@@ -216,17 +218,18 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 	rep := CalibrateReport{
 		Cluster: cfg.Cluster, Router: cfg.RouterService, Namespace: cfg.MetricsNamespace,
 		Start: q.Start, End: q.End, Period: q.Period.String(),
-		Recommendations: []CalibrateRecommendation{}, Refusals: []CalibrateRefusal{},
+		Recommendations: []CalibrateRecommendation{}, Refusals: []CalibrateRefusal{}, Warnings: []string{},
 	}
 	var recs []calibrate.Recommendation
-	var noSC []string // services without Service Connect data under the discovery name queried
+	noSC := map[string]bool{} // services without Service Connect data under the discovery name queried
 	for i, h := range histories {
 		t := targets[i]
 		disc := t.DiscoveryName
 		if t.Service == cfg.RouterService {
 			disc = "" // reached through the NLB: no Service Connect name was queried
 		} else if len(h.Latency.Times) == 0 && len(h.Errors5xx.Times) == 0 {
-			noSC = append(noSC, t.Service)
+			noSC[t.Service] = true
+			rep.Warnings = append(rep.Warnings, noServiceConnectWarning(cfg, t))
 		}
 		rec, err := calibrate.Estimate(h, calibrate.Options{})
 		if err != nil {
@@ -283,6 +286,15 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("no recommendation: not one service's history could place its knee:\n%s", strings.Join(msgs, "\n"))
 	}
 	return errors.Join(fileErrs...)
+}
+
+// noServiceConnectWarning says that t had no Service Connect data under the discovery name queried, so its knee,
+// if any, comes from CPU alone, and how to point calibrate at the right name.
+func noServiceConnectWarning(cfg autoscaler.Config, t calibrate.Target) string {
+	return fmt.Sprintf("%s: no Service Connect data (AWS/ECS TargetResponseTime or HTTPCode_Target_5XX_Count) for discovery "+
+		"name %q, from %s or any caller, in the window read: %s is judged on CPU reaching %g%%, which says nothing of its "+
+		"latency. If it is reached through Service Connect, give its discovery name: --discovery-name %s=NAME",
+		t.Service, t.DiscoveryName, cfg.RouterService, t.Service, float64(calibrate.DefaultTargetCPU), t.Service)
 }
 
 // parseSince reads --since: a duration (36h, 14d) up to calibrate.MaxSince.
@@ -462,7 +474,7 @@ func suggestedCapacity(cfg autoscaler.Config, recs []calibrate.Recommendation) s
 // formatNumber writes a capacity as FASTSCALER_CAPACITY takes it, without float noise.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func printCalibrate(w io.Writer, rep CalibrateReport, since time.Duration, noSC []string) {
+func printCalibrate(w io.Writer, rep CalibrateReport, since time.Duration, noSC map[string]bool) {
 	period, _ := time.ParseDuration(rep.Period)
 	span := fmtDuration(since)
 	if day := 24 * time.Hour; since%day == 0 {
@@ -501,15 +513,29 @@ func printCalibrate(w io.Writer, rep CalibrateReport, since time.Duration, noSC 
 		if c.CurrentRPS > 0 {
 			change = fmt.Sprintf(" (%+.0f%%)", (c.CapacityRPS/c.CurrentRPS-1)*100)
 		}
-		spread := "-"
+		signal, spread := c.Signal, "-"
 		if c.Knee > 0 {
 			spread = fmt.Sprintf("±%.0f%%", (c.KneeHigh-c.KneeLow)/2/c.Knee*100)
 		}
+		if c.Signal == calibrate.SignalCPU {
+			signal = "cpu (too little latency/5xx data)"
+			if noSC[c.Service] || c.Service == rep.Router {
+				signal = "cpu (no latency/5xx data)"
+			}
+			// A line fitted over thousands of periods barely moves under the bootstrap: its tight range says how
+			// precisely CPU reaches the target, not whether the service degrades there.
+			if spread == "±0%" {
+				spread = "n/a (CPU model)"
+			}
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s%s\t%.0f (%.0f–%.0f)\t%s\t%.0f\t%d\t%s\t%s\t\n", c.Service, formatNumber(c.CurrentRPS),
-			formatNumber(c.CapacityRPS), change, c.Knee, c.KneeLow, c.KneeHigh, c.Signal, c.Evidence.Hours, c.Evidence.Surges,
+			formatNumber(c.CapacityRPS), change, c.Knee, c.KneeLow, c.KneeHigh, signal, c.Evidence.Hours, c.Evidence.Surges,
 			spread, fmtDuration(time.Duration(c.Evidence.PeriodsBeyondKnee)*period))
 	}
 	tw.Flush()
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "\nWarning: %s\n", warn)
+	}
 
 	if len(rep.Refusals) > 0 {
 		fmt.Fprintln(w, "\nNo recommendation:")
@@ -550,9 +576,6 @@ func printCalibrate(w io.Writer, rep CalibrateReport, since time.Duration, noSC 
 		for _, n := range notes {
 			fmt.Fprintf(w, "  %s: %s\n", r.service, n)
 		}
-	}
-	for _, s := range noSC {
-		fmt.Fprintf(w, "  %s: if it is reached through Service Connect, give its discovery name: --discovery-name %s=NAME\n", s, s)
 	}
 	if rep.Chart != "" {
 		fmt.Fprintf(w, "\nchart: %s\n", rep.Chart)

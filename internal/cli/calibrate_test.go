@@ -166,6 +166,9 @@ func TestCalibrateFindsTheKnee(t *testing.T) {
 		len(ev.Bins) < 5 || len(ev.Notes) == 0 {
 		t.Errorf("evidence %+v: want 336 hours of 1-minute periods, 24–28 surges, ≥ 30 periods beyond the knee, bins and notes", ev)
 	}
+	if len(rep.Warnings) != 0 {
+		t.Errorf("warnings %q, want none: every service but the router has Service Connect data", rep.Warnings)
+	}
 	if rep.SuggestedCapacity != "api:140,api-canary:250,router:1000" {
 		t.Errorf("suggested FASTSCALER_CAPACITY %q, want api:140,api-canary:250,router:1000", rep.SuggestedCapacity)
 	}
@@ -362,8 +365,9 @@ func TestCalibrateAWSErrors(t *testing.T) {
 }
 
 // TestCalibrateFileErrors: a chart or trace that cannot be written fails the command, after the results it could
-// still show. Without its discovery name, api's Service Connect data is not found: it is calibrated on CPU, and
-// the output says which flag would find the rest.
+// still show. Without its discovery name, api's Service Connect data is not found: it is calibrated on CPU, the
+// table says so instead of showing the CPU fit's degenerate ±0% as a spread, and a warning names the discovery
+// name that found nothing and the flag that would find the rest.
 func TestCalibrateFileErrors(t *testing.T) {
 	u, _ := calibrateUnit(t, 14*1440)
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir")
@@ -375,14 +379,29 @@ func TestCalibrateFileErrors(t *testing.T) {
 	for _, want := range []string{
 		"Suggested: FASTSCALER_CAPACITY=api:140,api-canary:250,router:1000",
 		"api: Service Connect: no TargetResponseTime or HTTPCode_Target_5XX_Count datapoints for discovery name api",
-		"api: if it is reached through Service Connect, give its discovery name: --discovery-name api=NAME",
+		"\nWarning: api: no Service Connect data (AWS/ECS TargetResponseTime or HTTPCode_Target_5XX_Count) for discovery name " +
+			`"api", from router or any caller, in the window read: api is judged on CPU reaching 70%, which says nothing of ` +
+			"its latency. If it is reached through Service Connect, give its discovery name: --discovery-name api=NAME\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^api  +250  +140 \(-44%\)  +1[6-9]\d \(.*\)  +cpu  `).MatchString(r.stdout) {
-		t.Errorf("want api calibrated on CPU:\n%s", r.stdout)
+	if !regexp.MustCompile(`(?m)^api  +250  +140 \(-44%\)  +1[6-9]\d \(.*\)  +cpu \(no latency/5xx data\)  +336  +2\d  +n/a \(CPU model\)  `).MatchString(r.stdout) {
+		t.Errorf("want api calibrated on CPU, labelled so, without a spread:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "±0%") {
+		t.Errorf("output shows a ±0%% spread:\n%s", r.stdout)
+	}
+
+	r = calibrateRun(t, u, "--service", "api", "--json")
+	var rep cli.CalibrateReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+		t.Fatalf("--json: exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], `discovery name "api"`) ||
+		len(rep.Recommendations) != 1 || rep.Recommendations[0].Signal != calibrate.SignalCPU {
+		t.Errorf("--json: warnings %q, recommendations %+v; want the discovery-name warning and api on cpu", rep.Warnings, rep.Recommendations)
 	}
 }
 
