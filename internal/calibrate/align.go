@@ -25,7 +25,8 @@ type obs struct {
 type aligned struct {
 	period  time.Duration
 	periods []obs
-	dropped int // periods with a request rate or a task count but not both, or no running task
+	dropped int  // periods with a request rate or a task count but not both, or no running task
+	noTasks bool // the task count has no value at all
 }
 
 // maxPeriods bounds a history (a year of 1-minute periods is 525,600) so a malformed input fails clearly
@@ -73,7 +74,7 @@ func align(h History) (aligned, error) {
 	}
 	slices.Sort(keys)
 
-	a := aligned{period: h.Period}
+	a := aligned{period: h.Period, noTasks: len(tasks) == 0}
 	secs := h.Period.Seconds()
 	for _, k := range keys {
 		r, okR := rate[k]
@@ -92,6 +93,19 @@ func align(h History) (aligned, error) {
 		a.periods = append(a.periods, o)
 	}
 	return a, nil
+}
+
+// UsableSpan returns the start of h's first usable period (one with a request rate and a running task) and the
+// end of its last, both zero when there is none. It fails on the histories Estimate rejects as malformed.
+func (h History) UsableSpan() (start, end time.Time, err error) {
+	a, err := align(h)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("calibrating %s: %w", serviceName(h.Service), err)
+	}
+	if len(a.periods) == 0 {
+		return time.Time{}, time.Time{}, nil
+	}
+	return a.periods[0].t, a.periods[len(a.periods)-1].t.Add(a.period), nil
 }
 
 // indexSeries maps each finite value of s to its period (the timestamp truncated to period, in Unix ns).
@@ -152,6 +166,9 @@ func selectSignal(h History, a aligned, o Options) (signalSel, error) {
 		if p.hasCPU {
 			cpu = append(cpu, p)
 		}
+	}
+	if a.noTasks {
+		return signalSel{}, &InsufficientDataError{Service: h.Service, Shortfall: NoTaskCount, Period: a.period}
 	}
 	if len(lat) == 0 && len(errs) == 0 && len(cpu) == 0 {
 		if len(a.periods) == 0 {

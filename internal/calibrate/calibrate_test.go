@@ -231,11 +231,25 @@ func TestEstimateRefuses(t *testing.T) {
 		{
 			name:   "no usable period",
 			modify: func(s *Synth) { s.Minutes = 60 },
-			edit:   func(h *History) { h.RunningTasks = Series{} },
-			opts:   Options{MinHours: 0.5},
-			want:   InsufficientDataError{Service: "api", Shortfall: ShortHistory, Need: 0.5},
+			edit: func(h *History) {
+				for i := range h.RunningTasks.Values {
+					h.RunningTasks.Values[i] = 0 // scaled to zero the whole time
+				}
+			},
+			opts: Options{MinHours: 0.5},
+			want: InsufficientDataError{Service: "api", Shortfall: ShortHistory, Need: 0.5},
 			wantMsg: []string{
 				"only 0.0 hours", "no period has both a request rate and a running task count",
+			},
+		},
+		{
+			name: "no task count at all",
+			edit: func(h *History) {
+				h.RunningTasks = Series{Times: h.RunningTasks.Times[:3], Values: []float64{math.NaN(), math.Inf(1), math.NaN()}}
+			},
+			want: InsufficientDataError{Service: "api", Shortfall: NoTaskCount},
+			wantMsg: []string{
+				"calibrating api: no running-task count at any time, so no per-task load to calibrate against: waiting will not help",
 			},
 		},
 	}
@@ -465,6 +479,21 @@ func TestAlign(t *testing.T) {
 	if a.dropped != 2 {
 		t.Errorf("dropped = %d, want 2", a.dropped)
 	}
+
+	// The usable span runs from the start of the first usable period to the end of the last, minute 5. Without
+	// minute 0's rate, minute 3 is the first.
+	h.RequestRate.Values[0] = nan
+	start, end, err := h.UsableSpan()
+	if err != nil || !start.Equal(at(3)) || !end.Equal(at(6)) {
+		t.Errorf("UsableSpan = %v, %v, %v; want %v to %v", start, end, err, at(3), at(6))
+	}
+	if start, end, err := (History{Service: "api", Period: time.Minute, RequestRate: series(1)}).UsableSpan(); err != nil ||
+		!start.IsZero() || !end.IsZero() {
+		t.Errorf("UsableSpan without tasks = %v, %v, %v; want zero times", start, end, err)
+	}
+	if _, _, err := (History{Service: "api"}).UsableSpan(); err == nil || !strings.Contains(err.Error(), "calibrating api: period 0s") {
+		t.Errorf("UsableSpan without a period: %v, want the error naming the service", err)
+	}
 }
 
 func TestCountSurges(t *testing.T) {
@@ -571,6 +600,11 @@ func TestInsufficientDataErrorStrings(t *testing.T) {
 			InsufficientDataError{Service: "api", Shortfall: FewPeriodsBeyondKnee, Have: 12, Need: 30, Knee: 181.4},
 			"calibrating api: per-task load reached the apparent knee (about 181 rps) in only 12 periods; need at least 30 " +
 				"to place it: wait for more surges or run a load test",
+		},
+		{
+			InsufficientDataError{Service: "api", Shortfall: NoTaskCount, Detail: "why"},
+			"calibrating api: no running-task count at any time, so no per-task load to calibrate against: waiting will " +
+				"not help; find out where the service's task count should come from (why)",
 		},
 		{InsufficientDataError{Service: "api", Shortfall: 9}, "calibrating api: insufficient data (Shortfall(9))"},
 	}

@@ -15,6 +15,7 @@ const (
 	ShortHistory         Shortfall = iota + 1 // fewer than Options.MinHours of usable periods
 	KneeNotReached                            // the per-task load never reached the knee: only a lower bound is known
 	FewPeriodsBeyondKnee                      // the knee was seen, in too few periods to place it
+	NoTaskCount                               // the history has no running-task count at all: no per-task load
 )
 
 // String names the shortfall.
@@ -26,6 +27,8 @@ func (s Shortfall) String() string {
 		return "knee not reached"
 	case FewPeriodsBeyondKnee:
 		return "few periods beyond the knee"
+	case NoTaskCount:
+		return "no task count"
 	}
 	return fmt.Sprintf("Shortfall(%d)", int(s))
 }
@@ -35,7 +38,7 @@ type InsufficientDataError struct {
 	Service   string    // ECS service name
 	Shortfall Shortfall // what is missing
 	// Have and Need are hours for ShortHistory and periods for FewPeriodsBeyondKnee. For KneeNotReached Have is
-	// the highest per-task load seen, a lower bound of the knee, and Need is 0.
+	// the highest per-task load seen, a lower bound of the knee, and Need is 0; for NoTaskCount both are 0.
 	Have, Need float64
 	Knee       float64       // FewPeriodsBeyondKnee: where the knee appears to be
 	Period     time.Duration // the history's period
@@ -59,6 +62,9 @@ func (e *InsufficientDataError) Error() string {
 	case FewPeriodsBeyondKnee:
 		fmt.Fprintf(&b, "per-task load reached the apparent knee (about %s rps) in only %.0f periods; need at least %.0f to place it: "+
 			"wait for more surges or run a load test", formatRPS(math.Round(e.Knee)), e.Have, e.Need)
+	case NoTaskCount:
+		b.WriteString("no running-task count at any time, so no per-task load to calibrate against: waiting will not help; " +
+			"find out where the service's task count should come from")
 	default:
 		fmt.Fprintf(&b, "insufficient data (%s)", e.Shortfall)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -42,10 +43,11 @@ data, where CPU reaches ` + fmt.Sprint(calibrate.DefaultTargetCPU) + `%), placed
 hours. The recommended capacity is the knee x ` + fmt.Sprint(calibrate.DefaultMargin) + `, rounded down to 2 significant figures. It needs at
 least ` + fmt.Sprint(calibrate.DefaultMinHours) + ` hours of history, with surges that push the load past the knee.
 
-Prints per service the current and recommended capacity, the knee and its range, the signal it was found in, the
-hours of history, the surges and the time spent beyond the knee, and a FASTSCALER_CAPACITY line to paste. A service
-whose history cannot place the knee gets no recommendation but what is missing: too short a history (and how many
-more hours are needed), a load that never reached the knee, or too few minutes beyond it. By default every
+Prints the span the data covers, then per service the current and recommended capacity, the knee and its range,
+the signal it was found in, the hours of history, the surges and the time spent beyond the knee, and a
+FASTSCALER_CAPACITY line to paste. A service whose history cannot place the knee gets no recommendation but what
+is missing: too short a history (how many more hours to wait, or a longer --since when the window is the limit),
+a load that never reached the knee, too few minutes beyond it, or no task count at all. By default every
 service in FASTSCALER_CAPACITY with a FASTSCALER_WEIGHTS share above 0 is calibrated (the router and services
 without a listed weight count 100%).
 
@@ -84,12 +86,16 @@ Example:
 
 // CalibrateReport is the output of `fastscaler calibrate --json`.
 type CalibrateReport struct {
-	Cluster         string                    `json:"cluster"`
-	Router          string                    `json:"router"`
-	Namespace       string                    `json:"namespace"`
-	Start           time.Time                 `json:"start"`  // first period read
-	End             time.Time                 `json:"end"`    // end of the last period read
-	Period          string                    `json:"period"` // every datapoint's period, e.g. 1m0s
+	Cluster   string    `json:"cluster"`
+	Router    string    `json:"router"`
+	Namespace string    `json:"namespace"`
+	Start     time.Time `json:"start"`  // first period read
+	End       time.Time `json:"end"`    // end of the last period read
+	Period    string    `json:"period"` // every datapoint's period, e.g. 1m0s
+	// DataStart and DataEnd are the span the usable data covers, over every service: the start of the first
+	// period with a request rate and a running task, and the end of the last. Absent when there is none.
+	DataStart       time.Time                 `json:"data_start,omitzero"`
+	DataEnd         time.Time                 `json:"data_end,omitzero"`
 	Recommendations []CalibrateRecommendation `json:"recommendations"`
 	Refusals        []CalibrateRefusal        `json:"refusals"`
 	// SuggestedCapacity is a FASTSCALER_CAPACITY value: the recommendation where there is one, the current elsewhere.
@@ -152,8 +158,9 @@ type CalibrateRefusal struct {
 	Service       string  `json:"service"`
 	DiscoveryName string  `json:"discovery_name,omitempty"`
 	CurrentRPS    float64 `json:"current_rps"`
-	// Shortfall is short_history, knee_not_reached, few_periods_beyond_the_knee, or invalid_data (the history
-	// itself is wrong, e.g. negative values; Message says how).
+	// Shortfall is short_history, knee_not_reached, few_periods_beyond_the_knee, no_task_count (neither
+	// RunningTaskCount nor DesiredCount has data), or invalid_data (the history itself is wrong, e.g. negative
+	// values; Message says how).
 	Shortfall string `json:"shortfall"`
 	// Have and Need are in Unit: hours for short_history, periods for few_periods_beyond_the_knee; for
 	// knee_not_reached Have is the highest per-task rps seen (the knee is above it) and Need is 0.
@@ -220,6 +227,7 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 		Start: q.Start, End: q.End, Period: q.Period.String(),
 		Recommendations: []CalibrateRecommendation{}, Refusals: []CalibrateRefusal{}, Warnings: []string{},
 	}
+	why := refusalContext{cluster: cfg.Cluster, namespace: cfg.MetricsNamespace, since: *sinceFlag, window: q.End.Sub(q.Start)}
 	var recs []calibrate.Recommendation
 	noSC := map[string]bool{} // services without Service Connect data under the discovery name queried
 	for i, h := range histories {
@@ -231,9 +239,18 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 			noSC[t.Service] = true
 			rep.Warnings = append(rep.Warnings, noServiceConnectWarning(cfg, t))
 		}
+		// A malformed history fails UsableSpan as it fails Estimate, whose refusal reports it: only the span is skipped.
+		if from, to, err := h.UsableSpan(); err == nil && !from.IsZero() {
+			if rep.DataStart.IsZero() || from.Before(rep.DataStart) {
+				rep.DataStart = from
+			}
+			if to.After(rep.DataEnd) {
+				rep.DataEnd = to
+			}
+		}
 		rec, err := calibrate.Estimate(h, calibrate.Options{})
 		if err != nil {
-			rep.Refusals = append(rep.Refusals, refusal(t, disc, cfg.Capacity[t.Service], h.Notes, err))
+			rep.Refusals = append(rep.Refusals, refusal(t, disc, cfg.Capacity[t.Service], h.Notes, err, why))
 			continue
 		}
 		recs = append(recs, rec)
@@ -272,7 +289,7 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 			return fmt.Errorf("writing the JSON report: %w", err)
 		}
 	} else {
-		printCalibrate(env.Stdout, rep, since, noSC)
+		printCalibrate(env.Stdout, rep, *sinceFlag, noSC)
 	}
 
 	if len(rep.Recommendations) == 0 {
@@ -434,7 +451,15 @@ func recommendation(t calibrate.Target, disc string, current float64, r calibrat
 	return out
 }
 
-func refusal(t calibrate.Target, disc string, current float64, notes []string, err error) CalibrateRefusal {
+// refusalContext is what a refusal's message needs to know of the run besides the service: where the history
+// was read from and how much of it.
+type refusalContext struct {
+	cluster, namespace string
+	since              string        // --since as given
+	window             time.Duration // the span of history read
+}
+
+func refusal(t calibrate.Target, disc string, current float64, notes []string, err error, why refusalContext) CalibrateRefusal {
 	out := CalibrateRefusal{Service: t.Service, DiscoveryName: disc, CurrentRPS: current, Shortfall: "invalid_data",
 		Message: err.Error(), Notes: notes}
 	var ide *calibrate.InsufficientDataError
@@ -444,10 +469,20 @@ func refusal(t calibrate.Target, disc string, current float64, notes []string, e
 		switch ide.Shortfall {
 		case calibrate.ShortHistory:
 			out.Unit = "hours"
+			// Waiting does not lengthen a window that is too short itself.
+			if why.window.Hours() < ide.Need {
+				out.Message = fmt.Sprintf("calibrating %s: --since %s reads only %s of history and the knee needs at least %g "+
+					"hours: use --since of at least %gh", t.Service, why.since, fmtDuration(why.window), ide.Need, math.Ceil(ide.Need))
+			}
 		case calibrate.KneeNotReached:
 			out.Unit = "rps"
 		case calibrate.FewPeriodsBeyondKnee:
 			out.Unit = "periods"
+		case calibrate.NoTaskCount:
+			out.Message = fmt.Sprintf("calibrating %s: no task count was found for service %s in cluster %s: neither Container "+
+				"Insights' RunningTaskCount nor fastscaler's DesiredCount (namespace %s) has datapoints in the window read; "+
+				"check the service's name, that Container Insights is on for the cluster, or that the daemon publishes "+
+				"DesiredCount there (FASTSCALER_METRICS_NAMESPACE)", t.Service, t.Service, why.cluster, why.namespace)
 		}
 	}
 	return out
@@ -474,15 +509,30 @@ func suggestedCapacity(cfg autoscaler.Config, recs []calibrate.Recommendation) s
 // formatNumber writes a capacity as FASTSCALER_CAPACITY takes it, without float noise.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func printCalibrate(w io.Writer, rep CalibrateReport, since time.Duration, noSC map[string]bool) {
-	period, _ := time.ParseDuration(rep.Period)
-	span := fmtDuration(since)
-	if day := 24 * time.Hour; since%day == 0 {
-		span = fmt.Sprintf("%d days", since/day)
+// spanText writes a span of history: whole days as "14 days", else as fmtDuration does.
+func spanText(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == day:
+		return "1 day"
+	case d > 0 && d%day == 0:
+		return fmt.Sprintf("%d days", d/day)
 	}
-	fmt.Fprintf(w, "cluster %s: %s of %d-minute periods, %s to %s UTC; load: %s's RequestRate in namespace %s\n\n",
-		rep.Cluster, span, int(period.Minutes()), rep.Start.UTC().Format("2006-01-02 15:04"),
-		rep.End.UTC().Format("2006-01-02 15:04"), rep.Router, rep.Namespace)
+	return fmtDuration(d)
+}
+
+func printCalibrate(w io.Writer, rep CalibrateReport, since string, noSC map[string]bool) {
+	period, _ := time.ParseDuration(rep.Period)
+	const stamp = "2006-01-02 15:04"
+	if rep.DataStart.IsZero() {
+		fmt.Fprintf(w, "cluster %s: no usable %d-minute data (a request rate and a running task) from %s to %s UTC (--since %s); "+
+			"load: %s's RequestRate in namespace %s\n\n", rep.Cluster, int(period.Minutes()), rep.Start.UTC().Format(stamp),
+			rep.End.UTC().Format(stamp), since, rep.Router, rep.Namespace)
+	} else {
+		fmt.Fprintf(w, "cluster %s: %s of %d-minute data, %s to %s UTC (--since %s); load: %s's RequestRate in namespace %s\n\n",
+			rep.Cluster, spanText(rep.DataEnd.Sub(rep.DataStart)), int(period.Minutes()), rep.DataStart.UTC().Format(stamp),
+			rep.DataEnd.UTC().Format(stamp), since, rep.Router, rep.Namespace)
+	}
 
 	// One row per service in name order; a refused row's reason is its last, unaligned cell, so that it does not
 	// widen the columns.

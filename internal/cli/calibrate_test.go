@@ -214,7 +214,8 @@ func TestCalibrateTableChartAndTrace(t *testing.T) {
 		t.Fatalf("calibrate exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		"cluster prod: 14 days of 1-minute periods, 2026-11-08 20:00 to 2026-11-22 20:00 UTC",
+		"cluster prod: 14 days of 1-minute data, 2026-11-08 20:00 to 2026-11-22 20:00 UTC (--since 14d); load: router's " +
+			"RequestRate in namespace Fastscaler\n",
 		"SERVICE     CURRENT  RECOMMENDED  KNEE (10–90%)",
 		"Suggested: FASTSCALER_CAPACITY=api:140,api-canary:250,router:1000",
 		"(api-canary, router: current capacity kept, no recommendation)",
@@ -270,12 +271,18 @@ func TestCalibrateTableChartAndTrace(t *testing.T) {
 }
 
 // TestCalibrateRefusesTooLittleData: three hours of history are not a calibration; the command says, per service,
-// how much more it needs, and exits 1.
+// how much more it needs, and exits 1. When the data is short it says how long to wait; when the window asked for
+// is short it says to ask for a longer one; when a service has no task count at all it says where to look. The
+// header gives the span the data covers, not the one asked for.
 func TestCalibrateRefusesTooLittleData(t *testing.T) {
 	u, _ := calibrateUnit(t, 3*60)
-	r := calibrateRun(t, u, "--since", "3h", "--discovery-name", "api=api-http")
+	r := calibrateRun(t, u, "--discovery-name", "api=api-http")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	from, to := daemontest.T0.Add(-3*time.Hour).Format("2006-01-02 15:04"), daemontest.T0.Format("2006-01-02 15:04")
+	if want := "cluster prod: 3h00m of 1-minute data, " + from + " to " + to + " UTC (--since 14d);"; !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("header: want %q, got:\n%s", want, r.stdout)
 	}
 	for _, want := range []string{
 		"no recommendation: not one service's history could place its knee",
@@ -291,14 +298,48 @@ func TestCalibrateRefusesTooLittleData(t *testing.T) {
 		t.Errorf("stdout should show three refused rows and no suggestion:\n%s", r.stdout)
 	}
 
+	// The window, not the data, is the limit: waiting would not help.
+	r = calibrateRun(t, u, "--since", "3h", "--discovery-name", "api=api-http")
+	if want := "calibrating api: --since 3h reads only 3h00m of history and the knee needs at least 24 hours: " +
+		"use --since of at least 24h"; r.code != 1 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "wait") {
+		t.Errorf("--since 3h: exit %d, want 1 with %q and no \"wait\":\n%s", r.code, want, r.stderr)
+	}
+
 	r = calibrateRun(t, u, "--since", "3h", "--json")
 	var rep cli.CalibrateReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
 		t.Fatalf("--json: exit %d, %v:\n%s", r.code, err, r.stdout)
 	}
-	if len(rep.Recommendations) != 0 || len(rep.Refusals) != 3 || math.Abs(rep.Refusals[0].Need-rep.Refusals[0].Have-21) > 1e-9 {
-		t.Errorf("--json: %d recommendations and refusals %+v; want none and 3 refusals each 21 hours short",
+	if len(rep.Recommendations) != 0 || len(rep.Refusals) != 3 || math.Abs(rep.Refusals[0].Need-rep.Refusals[0].Have-21) > 1e-9 ||
+		rep.Refusals[0].Shortfall != "short_history" {
+		t.Errorf("--json: %d recommendations and refusals %+v; want none and 3 short_history refusals each 21 hours short",
 			len(rep.Recommendations), rep.Refusals)
+	}
+	if !rep.DataStart.Equal(daemontest.T0.Add(-3*time.Hour)) || !rep.DataEnd.Equal(daemontest.T0) {
+		t.Errorf("--json: data from %v to %v, want %v to %v", rep.DataStart, rep.DataEnd, daemontest.T0.Add(-3*time.Hour), daemontest.T0)
+	}
+
+	// ghost has a weight but no RunningTaskCount or DesiredCount in CloudWatch (a wrong name, say).
+	env := append(append([]string(nil), calibrateEnv...), "FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250,ghost:100",
+		"FASTSCALER_WEIGHTS=api:90,api-canary:10,ghost:5")
+	r = runEnv(t, u, env, "calibrate", "--service", "ghost", "--json")
+	rep = cli.CalibrateReport{}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
+		t.Fatalf("ghost: exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	want := "calibrating ghost: no task count was found for service ghost in cluster prod: neither Container Insights' " +
+		"RunningTaskCount nor fastscaler's DesiredCount (namespace Fastscaler) has datapoints in the window read; check " +
+		"the service's name, that Container Insights is on for the cluster, or that the daemon publishes DesiredCount there"
+	if len(rep.Refusals) != 1 || rep.Refusals[0].Shortfall != "no_task_count" || !strings.HasPrefix(rep.Refusals[0].Message, want) {
+		t.Errorf("ghost: refusals %+v; want no_task_count with %q", rep.Refusals, want)
+	}
+	if !rep.DataStart.IsZero() || strings.Contains(r.stdout, "data_start") {
+		t.Errorf("ghost: data_start %v, want none: ghost has no usable period", rep.DataStart)
+	}
+	r = runEnv(t, u, env, "calibrate", "--service", "ghost", "--since", "3h")
+	if want := "cluster prod: no usable 1-minute data (a request rate and a running task) from " + from + " to " + to +
+		" UTC (--since 3h);"; !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("ghost: header: want %q, got:\n%s", want, r.stdout)
 	}
 }
 
