@@ -31,7 +31,8 @@ const (
 
 // ScalableTarget is an Application Auto Scaling scalable target on an ECS service's desired count.
 type ScalableTarget struct {
-	Min, Max int
+	Min int `json:"min_capacity"`
+	Max int `json:"max_capacity"`
 }
 
 // AAS reads and adjusts the scalable targets of a cluster's services.
@@ -113,10 +114,14 @@ func (a *AAS) Target(ctx context.Context, service string) (t ScalableTarget, ok 
 // to N (a failure part-way leaves P in place).
 func minSet(v string) (from, to int, err error) {
 	f, t, moving := strings.Cut(v, ":")
-	if to, err = strconv.Atoi(t); err != nil || !moving {
+	if !moving {
+		to, err = strconv.Atoi(f)
 		return to, to, err
 	}
-	from, err = strconv.Atoi(f)
+	if from, err = strconv.Atoi(f); err != nil {
+		return 0, 0, err
+	}
+	to, err = strconv.Atoi(t)
 	return from, to, err
 }
 
@@ -134,11 +139,15 @@ func ownerMin(t ScalableTarget, tags map[string]string) int {
 // OwnerMin returns the MinCapacity the owner of a service's scalable target configured.
 func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Tags) }
 
-// LastSetMin returns the MinCapacity fastscaler last set (or was setting) on a service's scalable target, from
-// its tags; 0 if none is recorded. A count up to it is fastscaler's, even if the owner changed MinCapacity since.
-func LastSetMin(s Service) int {
-	_, to, err := minSet(s.Tags[TagAASMinSet])
-	if err != nil {
+// Claimed returns the count up to which a service's tasks are fastscaler's own: MinCapacity, or the MinCapacity
+// of a raise that was recorded but did not take effect (MinCapacity still at the move's start).
+func Claimed(t ScalableTarget, s Service) int { return max(t.Min, UnfinishedRaise(t, s)) }
+
+// UnfinishedRaise returns the MinCapacity of a raise recorded in s's tags that did not take effect (MinCapacity
+// is still at the move's start); 0 if there is none.
+func UnfinishedRaise(t ScalableTarget, s Service) int {
+	from, to, err := minSet(s.Tags[TagAASMinSet])
+	if err != nil || t.Min != from || to <= from {
 		return 0
 	}
 	return to
@@ -150,29 +159,44 @@ func (a *AAS) RaiseMin(ctx context.Context, e *ECS, s *Service, want int) (t Sca
 	return a.moveMin(ctx, e, s, want, +1)
 }
 
-// LowerMin reads s's scalable target afresh and lowers its MinCapacity to want, never below the owner's minimum;
-// a MinCapacity already at or below want is left alone. See MoveMin for the tags.
-func (a *AAS) LowerMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
-	return a.moveMin(ctx, e, s, want, -1)
-}
-
 // MoveMin reads s's scalable target afresh and sets its MinCapacity to want, clamped to [the owner's minimum,
-// MaxCapacity]. Before any move that leaves it above the owner's minimum it records that minimum and the move in
-// s's tags, so that a restart finds them even if the move then fails; back at the owner's minimum it removes the
-// tags. It returns the target as it is afterwards; ok is false when the service has no target (nothing is done).
+// MaxCapacity]. Before any move that leaves it above the owner's minimum it records that minimum and the move
+// ("from:to") in s's tags, so that a restart finds them even if the move then fails, and after the move it
+// records the new value alone; back at the owner's minimum it removes the tags, as it does when it finds that
+// the owner changed MinCapacity. It returns the target as it is afterwards; ok is false when the service has no
+// target (nothing is done).
 func (a *AAS) MoveMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
 	return a.moveMin(ctx, e, s, want, 0)
 }
 
-// moveMin is MoveMin, limited to raises (dir > 0) or lowerings (dir < 0) when dir is not 0.
+// Forget removes fastscaler's AAS tags from s when they no longer describe t: the owner changed MinCapacity, or
+// it is back at the owner's minimum. Stale tags would otherwise let a later MinCapacity be taken for fastscaler's.
+func (a *AAS) Forget(ctx context.Context, e *ECS, s *Service, t ScalableTarget) error {
+	_, hasOwner := s.Tags[TagAASOwnerMin]
+	_, hasSet := s.Tags[TagAASMinSet]
+	if !hasOwner && !hasSet || ownerMin(t, s.Tags) != t.Min || UnfinishedRaise(t, *s) > 0 {
+		return nil
+	}
+	if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
+		return fmt.Errorf("removing fastscaler's MinCapacity tags, stale since MinCapacity is %d: %w", t.Min, err)
+	}
+	delete(s.Tags, TagAASOwnerMin)
+	delete(s.Tags, TagAASMinSet)
+	return nil
+}
+
+// moveMin is MoveMin, limited to raises when dir > 0.
 func (a *AAS) moveMin(ctx context.Context, e *ECS, s *Service, want, dir int) (t ScalableTarget, ok bool, err error) {
 	t, ok, err = a.Target(ctx, s.Name)
 	if err != nil || !ok {
 		return t, ok, err
 	}
+	if err := a.Forget(ctx, e, s, t); err != nil {
+		return t, true, err
+	}
 	owner := ownerMin(t, s.Tags)
 	want = min(max(owner, want), t.Max)
-	if want == t.Min || (dir > 0 && want < t.Min) || (dir < 0 && want > t.Min) {
+	if want == t.Min || (dir > 0 && want < t.Min) {
 		return t, true, nil
 	}
 	if s.Tags == nil {
@@ -189,14 +213,22 @@ func (a *AAS) moveMin(ctx context.Context, e *ECS, s *Service, want, dir int) (t
 		return t, true, err
 	}
 	t.Min = want
-	if want == owner {
-		// Back in the owner's hands. Should the untag fail, the tags no longer match MinCapacity, and ownerMin
-		// takes MinCapacity itself as the owner's, which it now is.
-		delete(s.Tags, TagAASOwnerMin)
-		delete(s.Tags, TagAASMinSet)
-		if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
-			return t, true, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
+	if want != owner {
+		// The move is done: record the new value alone, so that an owner who later sets the old one is not taken
+		// for fastscaler. Should this fail, only that narrow case is lost.
+		done := map[string]string{TagAASMinSet: strconv.Itoa(want)}
+		if err := e.Tag(ctx, s.ARN, done); err != nil {
+			return t, true, fmt.Errorf("MinCapacity is %d, but %w", want, err)
 		}
+		maps.Copy(s.Tags, done)
+		return t, true, nil
+	}
+	// Back in the owner's hands. Should the untag fail, the tags no longer match MinCapacity: ownerMin takes
+	// MinCapacity itself as the owner's, which it now is, and the next move or Forget removes them.
+	delete(s.Tags, TagAASOwnerMin)
+	delete(s.Tags, TagAASMinSet)
+	if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
+		return t, true, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
 	}
 	return t, true, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +94,7 @@ func TestAASFight(t *testing.T) {
 				t.Errorf("MinCapacity %d after the scale-out to %d, want them equal", m, out)
 			}
 			tags := serviceTags(t, u, "api")
-			if tags[autoscaler.TagAASOwnerMin] != "4" || !strings.HasSuffix(tags[autoscaler.TagAASMinSet], ":"+strconv.Itoa(out)) {
+			if tags[autoscaler.TagAASOwnerMin] != "4" || tags[autoscaler.TagAASMinSet] != strconv.Itoa(out) {
 				t.Errorf("api tags %v, want the owner's MinCapacity 4 and the set %d recorded", tags, out)
 			}
 		})
@@ -340,9 +339,16 @@ func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
 		t.Error("no warning that the lookup failed and scale-in holds")
 	}
 
-	u.Run(1000, 40*time.Minute) // the refusals run out; the scale-in resumes
+	// The refusals run out. The owner's change handed the count back to AAS: its policy scales in, to 10.
+	for range 40 {
+		u.Run(1000, time.Minute)
+		evaluate(t, u, 1000)
+	}
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 10 || got != 10 {
 		t.Errorf("after the refusals: MinCapacity %d, desired %d; want the owner's new 10 and 10", m, got)
+	}
+	if tags := serviceTags(t, u, "api"); tags[autoscaler.TagAASOwnerMin] != "" || tags[autoscaler.TagAASMinSet] != "" {
+		t.Errorf("fastscaler's MinCapacity tags outlived the owner's change: %v", tags)
 	}
 	for _, c := range u.AAS.Calls()[calls:] {
 		if c.Op == "RegisterScalableTarget" && c.MinCapacity != nil && *c.MinCapacity < 10 {
@@ -412,5 +418,110 @@ func TestAASFailedScaleInStepIsRetried(t *testing.T) {
 	u.Run(1000, 30*time.Minute)
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 4 || got != 4 {
 		t.Errorf("MinCapacity %d, desired %d; want 4 and 4 (moves %v)", m, got, minCapacities(u, "api"))
+	}
+}
+
+// TestAASOwnerChangeHandsCountBack: after fastscaler's first scale-in step (MinCapacity 36 → 29), the owner sets
+// MinCapacity to 36 again, the value fastscaler moved from. It is the owner's now: fastscaler must neither lower
+// it nor scale in; AAS's own later scale-out is AAS's too; the tags go.
+func TestAASOwnerChangeHandsCountBack(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	out := surge(t, u)
+	for u.MinCapacity("api") == out {
+		u.Step(1000)
+	}
+	registerMin(t, u, "api", out) // AAS moves the count into its new range at once
+	changed, calls := u.Clock.Now(), len(u.AAS.Calls())
+	u.Run(1000, 2*time.Minute)
+	if _, n, err := u.AAS.Evaluate(daemontest.ResourceID("api"), 140); err != nil || n <= out {
+		t.Fatalf("AAS scale-out on CPU 140%%: %d, %v; want above %d", n, err, out)
+	}
+	aasCount := u.Desired("api")
+	u.Run(1000, 30*time.Minute)
+	for _, c := range u.Updates() {
+		if c.Service == "api" && c.Time.After(changed) {
+			t.Errorf("fastscaler set api to %d at %s after the owner took MinCapacity back", *c.DesiredCount, c.Time.Format(time.TimeOnly))
+		}
+	}
+	if n := len(minCapacities(u, "api")) - len(minCapacitiesBefore(u, "api", calls)); n != 0 {
+		t.Errorf("fastscaler moved MinCapacity %d times after the owner set it", n)
+	}
+	if m, got := u.MinCapacity("api"), u.Desired("api"); m != out || got != aasCount {
+		t.Errorf("MinCapacity %d, desired %d; want the owner's %d and AAS's %d", m, got, out, aasCount)
+	}
+	if tags := serviceTags(t, u, "api"); tags[autoscaler.TagAASOwnerMin] != "" || tags[autoscaler.TagAASMinSet] != "" {
+		t.Errorf("stale MinCapacity tags kept: %v", tags)
+	}
+}
+
+// minCapacitiesBefore is minCapacities over the first n AAS calls.
+func minCapacitiesBefore(u *daemontest.Unit, service string, n int) []int {
+	var out []int
+	for _, c := range u.AAS.Calls()[:n] {
+		if c.Op == "RegisterScalableTarget" && c.Err == "" && c.ResourceID == daemontest.ResourceID(service) && c.MinCapacity != nil {
+			out = append(out, *c.MinCapacity)
+		}
+	}
+	return out
+}
+
+// TestAASRestartFinishesARecordedRaise: a daemon died after recording a raise to 36 in the tags and setting the
+// count, but before MinCapacity moved. The next daemon finds the record and finishes the raise before AAS can cut.
+func TestAASRestartFinishesARecordedRaise(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	setDesired(t, u, "api", 36)
+	tagService(t, u, "api", map[string]string{autoscaler.TagAASOwnerMin: "4", autoscaler.TagAASMinSet: "4:36"})
+	u.Run(1000, 15*time.Second)
+	if m := u.MinCapacity("api"); m != 36 {
+		t.Fatalf("MinCapacity %d, want the recorded raise to 36 finished", m)
+	}
+	evaluate(t, u, 1000)
+	if got := u.Desired("api"); got != 36 {
+		t.Errorf("AAS cut api to %d", got)
+	}
+}
+
+// TestAASScaleOutWhileTargetsUnknownIsProtected: a surge while the targets cannot be read; the scale-out's raise
+// is retried until it can, so AAS cannot cut it afterwards.
+func TestAASScaleOutWhileTargetsUnknownIsProtected(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.AAS.FailNext("DescribeScalableTargets", "AccessDeniedException", 400, 100000)
+	out := surge(t, u)
+	u.AAS.ClearFaults()
+	u.Run(5000, 20*time.Second)
+	if m := u.MinCapacity("api"); m != out {
+		t.Fatalf("MinCapacity %d after the lookups recovered, want the scale-out's %d", m, out)
+	}
+}
+
+// TestAASBoundedCalls: a floor above MaxCapacity, and a RegisterScalableTarget that is always denied, must not
+// turn into calls every tick.
+func TestAASBoundedCalls(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 9, TargetCPU: 70}}})
+	u.Run(1000, time.Minute)
+	setDesired(t, u, "api", 9)
+	tagService(t, u, "api", map[string]string{
+		autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
+	})
+	from := len(u.AAS.Calls())
+	u.Run(1000, time.Minute)
+	if m := u.MinCapacity("api"); m != 9 {
+		t.Errorf("MinCapacity %d under a floor of 12 with MaxCapacity 9, want 9", m)
+	}
+	if n := aasCalls(u, "DescribeScalableTargets", from); n > 8 {
+		t.Errorf("%d DescribeScalableTargets in a minute under a floor above MaxCapacity, want at most 8", n)
+	}
+
+	u = daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u.Run(1000, time.Minute)
+	u.AAS.FailNext("RegisterScalableTarget", "AccessDeniedException", 400, 100000)
+	setDesired(t, u, "api", 20) // a floor of 20 the daemon may not put into MinCapacity
+	tagService(t, u, "api", map[string]string{
+		autoscaler.TagFloor: "20", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
+	})
+	from = len(u.AAS.Calls())
+	u.Run(1000, time.Minute)
+	if n := aasCalls(u, "RegisterScalableTarget", from); n == 0 || n > 10 {
+		t.Errorf("%d RegisterScalableTarget attempts in a minute while denied, want some, with a backoff (at most 10)", n)
 	}
 }

@@ -27,17 +27,49 @@ type aasState struct {
 	scalable       map[string]ScalableTarget // services with a scalable target, as last read
 	lastAASLookup  time.Time                 // last successful lookup of every service's target
 	lastAASAttempt time.Time                 // last lookup, successful or not
-	aasPending     map[string]aasMove        // MinCapacity moves that failed, retried every tick
+	aasLookupErr   string                    // why the last lookup failed; empty after a success
+	aasPending     map[string]aasMove        // MinCapacity moves that failed, retried with backoff
 }
 
-// aasMove is a MinCapacity move: a raise, or a lowering (down).
+// aasMove is a MinCapacity move: a raise, or (exact) a move to the count fastscaler set, in either direction.
 type aasMove struct {
-	want int
-	down bool
+	want     int
+	exact    bool
+	attempts int
+	next     time.Time // not retried before
 }
 
 func newAASState() aasState {
 	return aasState{scalable: map[string]ScalableTarget{}, aasPending: map[string]aasMove{}}
+}
+
+// AASStatus is what /status says of AAS mode.
+type AASStatus struct {
+	Known       bool                      `json:"known"` // false: the targets could not be read recently, and scale-in holds
+	LastLookup  *time.Time                `json:"last_lookup,omitempty"`
+	LookupError string                    `json:"lookup_error,omitempty"`
+	Targets     map[string]ScalableTarget `json:"targets"`
+	Pending     map[string]int            `json:"pending_min_capacity,omitempty"` // moves that failed, being retried
+}
+
+func (d *Daemon) aasStatus(now time.Time) *AASStatus {
+	if d.aas == nil {
+		return nil
+	}
+	st := &AASStatus{Known: d.aasKnown(now), LookupError: d.aasLookupErr, Targets: map[string]ScalableTarget{}}
+	if !d.lastAASLookup.IsZero() {
+		st.LastLookup = ptr(d.lastAASLookup)
+	}
+	for name, t := range d.scalable {
+		st.Targets[name] = t
+	}
+	for name, m := range d.aasPending {
+		if st.Pending == nil {
+			st.Pending = map[string]int{}
+		}
+		st.Pending[name] = m.want
+	}
+	return st
 }
 
 // lookupScalable finds, every discovery interval, which scaled services have a scalable target. A failed lookup
@@ -52,8 +84,9 @@ func (d *Daemon) lookupScalable(ctx context.Context, now time.Time) {
 	got, err := d.aas.Targets(rctx, d.cfg.Services())
 	if err != nil {
 		if ctx.Err() == nil {
-			d.warnOnce("aas-lookup", now, "looking up Application Auto Scaling targets failed; no scale-in until it succeeds",
-				zap.Error(err))
+			d.aasLookupErr = err.Error()
+			d.warnOnce("aas-lookup", now, "looking up Application Auto Scaling targets failed; no scale-in until it succeeds "+
+				"(grant application-autoscaling:DescribeScalableTargets, or set FASTSCALER_AAS_MODE=off)", zap.Error(err))
 		}
 		return
 	}
@@ -63,8 +96,12 @@ func (d *Daemon) lookupScalable(ctx context.Context, now time.Time) {
 				zap.String("service", name), zap.Int("min_capacity", t.Min), zap.Int("max_capacity", t.Max))
 		}
 	}
-	d.scalable = got
-	d.lastAASLookup = now
+	for name := range d.aasPending {
+		if _, ok := got[name]; !ok {
+			delete(d.aasPending, name)
+		}
+	}
+	d.scalable, d.lastAASLookup, d.aasLookupErr = got, now, ""
 }
 
 // aasKnown says whether the scalable targets are known well enough to scale in: looked up successfully, recently.
@@ -85,11 +122,11 @@ func (d *Daemon) aasCapScaleOut(c *change, fresh Service, now time.Time) bool {
 	return c.to > fresh.Desired
 }
 
-// aasScaleIn checks a scale-in against the service's scalable target, read afresh, and says whether the desired
-// count is to be lowered. fastscaler removes only what it added: the count must be at or below MinCapacity, or
-// the MinCapacity fastscaler last set (tasks AAS's own policy added above are AAS's to remove), and never goes
-// below the owner's minimum.
-// With the targets unknown, every scale-in holds: a service may have a target, and an owner's minimum, unseen.
+// aasScaleIn checks a scale-in against the service's scalable target, read afresh (a target registered since the
+// last lookup counts too), and says whether the desired count is to be lowered. fastscaler removes only what it
+// added: the count must be at or below what it claims (MinCapacity, or a raise it recorded that did not take
+// effect); tasks AAS's own policy added above are AAS's to remove. It never goes below the owner's minimum. With
+// the targets unknown, every scale-in holds: a service may have a target, and an owner's minimum, unseen.
 func (d *Daemon) aasScaleIn(ctx context.Context, c *change, now time.Time) bool {
 	if d.aas == nil {
 		return true
@@ -98,9 +135,6 @@ func (d *Daemon) aasScaleIn(ctx context.Context, c *change, now time.Time) bool 
 		d.warnOnce("aas-unknown", now, "scale-in held: the Application Auto Scaling targets could not be read recently",
 			zap.Time("last_lookup", d.lastAASLookup))
 		return false
-	}
-	if _, ok := d.scalable[c.name]; !ok {
-		return true
 	}
 	rctx, cancel := context.WithTimeout(ctx, aasLookupTimeout)
 	defer cancel()
@@ -111,16 +145,22 @@ func (d *Daemon) aasScaleIn(ctx context.Context, c *change, now time.Time) bool 
 		return false
 	}
 	if !ok {
-		d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", c.name))
+		if _, was := d.scalable[c.name]; was {
+			d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", c.name))
+		}
 		delete(d.scalable, c.name)
 		delete(d.aasPending, c.name)
 		return true
 	}
 	d.scalable[c.name] = t
 	s := d.services[c.name]
-	if s.Desired > max(t.Min, LastSetMin(s)) {
+	if err := d.aas.Forget(ctx, d.ecs, &s, t); err != nil {
+		d.warnOnce("aas-forget:"+c.name, now, "stale MinCapacity tags could not be removed", zap.String("service", c.name), zap.Error(err))
+	}
+	d.services[c.name] = s
+	if claimed := Claimed(t, s); s.Desired > claimed {
 		d.warnOnce("aas-holds:"+c.name, now, "Application Auto Scaling holds the desired count above fastscaler's MinCapacity; its policy scales in",
-			zap.String("service", c.name), zap.Int("desired", s.Desired), zap.Int("min_capacity", t.Min))
+			zap.String("service", c.name), zap.Int("desired", s.Desired), zap.Int("min_capacity", t.Min), zap.Int("claimed", claimed))
 		return false
 	}
 	c.to = max(c.to, OwnerMin(t, s))
@@ -128,20 +168,28 @@ func (d *Daemon) aasScaleIn(ctx context.Context, c *change, now time.Time) bool 
 }
 
 // aasFollow moves MinCapacity to the desired count fastscaler just set: up with a scale-out, so that AAS cannot
-// cut it, down with a scale-in (never below the owner's minimum). A failure is retried every tick.
+// cut it (tried even while the targets are unknown: the move reads the target itself), and to the new count with
+// a scale-in (never below the owner's minimum). A failure is retried.
 func (d *Daemon) aasFollow(ctx context.Context, c change, now time.Time) {
-	if _, ok := d.scalable[c.name]; ok {
-		d.moveAASMin(ctx, c.name, aasMove{want: c.to, down: c.direction == policy.Down}, c.reason, now)
+	if d.aas == nil {
+		return
+	}
+	_, scalable := d.scalable[c.name]
+	switch {
+	case c.direction == policy.Up && (scalable || !d.aasKnown(now)):
+		d.moveAASMin(ctx, c.name, aasMove{want: c.to}, c.reason, now)
+	case c.direction == policy.Down && scalable:
+		d.moveAASMin(ctx, c.name, aasMove{want: c.to, exact: true}, c.reason, now)
 	}
 }
 
-// moveAASMin moves a service's MinCapacity, keeping the move pending on failure.
+// moveAASMin moves a service's MinCapacity, keeping the move pending on failure, retried with backoff.
 func (d *Daemon) moveAASMin(ctx context.Context, name string, m aasMove, reason string, now time.Time) {
 	s := d.services[name]
 	before := d.scalable[name]
 	move := d.aas.RaiseMin
-	if m.down {
-		move = d.aas.LowerMin
+	if m.exact {
+		move = d.aas.MoveMin
 	}
 	t, ok, err := move(ctx, d.ecs, &s, m.want)
 	d.services[name] = s
@@ -150,11 +198,15 @@ func (d *Daemon) moveAASMin(ctx context.Context, name string, m aasMove, reason 
 		if ok {
 			d.scalable[name] = t
 		}
+		m.attempts++
+		m.next = now.Add(min(time.Second<<min(m.attempts, 10), d.cfg.DiscoveryInterval))
 		d.aasPending[name] = m
-		d.errorOnce("aas-min:"+name, now, "moving the scalable target's MinCapacity failed; retrying every tick",
-			zap.String("service", name), zap.Int("min_capacity", m.want), zap.Error(err))
+		d.errorOnce("aas-min:"+name, now, "moving the scalable target's MinCapacity failed; retrying",
+			zap.String("service", name), zap.Int("min_capacity", m.want), zap.Int("attempts", m.attempts), zap.Error(err))
 	case !ok:
-		d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", name))
+		if _, was := d.scalable[name]; was {
+			d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", name))
+		}
 		delete(d.scalable, name)
 		delete(d.aasPending, name)
 	default:
@@ -167,8 +219,9 @@ func (d *Daemon) moveAASMin(ctx context.Context, name string, m aasMove, reason 
 	}
 }
 
-// syncAASMins retries MinCapacity moves that failed and holds MinCapacity at the pre-scale floors in force (set by
-// the CLI, whose own raise may have failed, or by tags alone), every tick; paused services are left alone.
+// syncAASMins, every tick, retries MinCapacity moves that failed (also those a restart finds recorded in the
+// tags) and holds MinCapacity at the pre-scale floors in force (set by the CLI, whose own raise may have failed,
+// or by tags alone). Paused services are left alone; with malformed fastscaler tags only raises go ahead.
 func (d *Daemon) syncAASMins(ctx context.Context, now time.Time) {
 	if d.aas == nil || d.cfg.DryRun {
 		return
@@ -176,25 +229,31 @@ func (d *Daemon) syncAASMins(ctx context.Context, now time.Time) {
 	for _, name := range d.cfg.Services() {
 		t, scalable := d.scalable[name]
 		s, known := d.services[name]
-		if !scalable || !known || s.Durable.PausedAt(now) || len(s.TagErrors) > 0 {
+		if !scalable || !known || s.Durable.PausedAt(now) {
 			continue
 		}
 		m, pending := d.aasPending[name]
-		if pending && !m.down {
-			m.want = min(m.want, s.Desired) // a raise never above the count now: the count may have been lowered since
+		if pending && now.Before(m.next) {
+			continue
 		}
 		reason := "retrying a failed move"
+		if pending && !m.exact {
+			m.want = min(m.want, s.Desired) // a raise never above the count now: the count may have been lowered since
+		}
+		if r := UnfinishedRaise(t, s); !pending && r > 0 && r <= s.Desired {
+			m, pending, reason = aasMove{want: r}, true, "finishing a recorded raise"
+		}
 		floor := 0
-		if now.Before(s.Durable.FloorUntil) {
+		if now.Before(s.Durable.FloorUntil) && len(s.TagErrors) == 0 {
 			floor = s.Durable.FloorCount
 		}
 		switch {
 		case pending && m.want < floor:
-			m.want = floor // never below the floor: a lowering stops at it
-		case !pending && floor > t.Min:
+			m.want = floor // never below the floor
+		case !pending && min(floor, t.Max) > t.Min:
 			m, pending, reason = aasMove{want: floor}, true, "pre-scale floor"
 		}
-		if pending {
+		if pending && !(m.exact && len(s.TagErrors) > 0) {
 			d.moveAASMin(ctx, name, m, reason, now)
 		}
 	}

@@ -35,6 +35,7 @@ type Status struct {
 	Services    map[string]ServiceStatus `json:"services"`
 	LastChange  *ChangeStatus            `json:"last_change,omitempty"`
 	CycleMillis int64                    `json:"cycle_ms"`
+	AAS         *AASStatus               `json:"aas,omitempty"` // nil with FASTSCALER_AAS_MODE=off
 }
 
 // TargetsStatus summarises the router targets.
@@ -87,6 +88,7 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		Targets:     TargetsStatus{Known: in.Load.Known, Reporting: snap.Reporting},
 		Services:    map[string]ServiceStatus{},
 		CycleMillis: d.clock.Now().Sub(now).Milliseconds(),
+		AAS:         d.aasStatus(now),
 	}
 	for _, t := range snap.Targets {
 		if t.Status != nginxstat.StatusOK {

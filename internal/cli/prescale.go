@@ -302,11 +302,12 @@ func runPrescale(ctx context.Context, env Env, args []string) error {
 		}
 		if t, ok := targets[n]; ok && t.Min < floor {
 			owner := autoscaler.OwnerMin(t, s)
-			if _, _, err := a.RaiseMin(ctx, e, &s, floor); err != nil {
+			raised, _, err := a.RaiseMin(ctx, e, &s, floor)
+			if err != nil {
 				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (MinCapacity not raised)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339))
 				return explainAWS(fmt.Errorf("%w (the floor tag is set, so a running daemon raises MinCapacity on its next tick)", err))
 			}
-			notes = append(notes, fmt.Sprintf("%s: Application Auto Scaling MinCapacity %d → %d (back to %d as the daemon scales in)", n, t.Min, floor, owner))
+			notes = append(notes, fmt.Sprintf("%s: Application Auto Scaling MinCapacity %d → %d (back to %d as the daemon scales in)", n, t.Min, raised.Min, owner))
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (in %s)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339), fmtDuration(end.Sub(now)))
 	}

@@ -249,3 +249,17 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestClearFaults(t *testing.T) {
+	s := fakeaas.New(fakeaas.Options{})
+	c := serve(t, s)
+	s.FailNext("DescribeScalableTargets", "AccessDeniedException", 400, 1000)
+	in := &aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs}
+	if _, err := c.DescribeScalableTargets(context.Background(), in); err == nil {
+		t.Fatal("DescribeScalableTargets succeeded with a fault queued")
+	}
+	s.ClearFaults()
+	if _, err := c.DescribeScalableTargets(context.Background(), in); err != nil {
+		t.Fatalf("DescribeScalableTargets after ClearFaults: %v", err)
+	}
+}

@@ -375,3 +375,10 @@ func partitionOf(region string) string {
 		return "aws"
 	}
 }
+
+// ClearFaults drops every failure FailNext queued that has not happened yet.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = make(map[string][]*fault)
+}
