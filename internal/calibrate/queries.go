@@ -44,6 +44,10 @@ const MaxSince = 15 * 24 * time.Hour
 // queryPeriod is every query's period: 1 minute, which CloudWatch keeps for MaxSince.
 const queryPeriod = time.Minute
 
+// DeliveryDelay is how long before now the window Queries reads ends: AWS/ECS and Container Insights publish
+// their datapoints minutes late, so the last minutes would otherwise lack the task count or CPU of their load.
+const DeliveryDelay = 5 * time.Minute
+
 // Target is one service to calibrate.
 type Target struct {
 	Service string // ECS service name, as in FASTSCALER_CAPACITY
@@ -60,6 +64,8 @@ type QuerySet struct {
 	Queries    []types.MetricDataQuery // GetMetricData's MetricDataQueries
 	targets    []Target
 	router     string
+	cluster    string // the Cluster dimension of fastscaler's metrics
+	namespace  string // fastscaler's metrics namespace
 }
 
 // query kinds, the suffix of each target's query ids.
@@ -83,6 +89,11 @@ func queryID(i int, kind string) string { return fmt.Sprintf("s%d_%s", i, kind) 
 // RunningTaskCount, and Service Connect's TargetResponseTime and HTTPCode_Target_5XX_Count (each twice: the
 // router's calls, and every caller's). Every query has a 1-minute Period, so since is at most MaxSince (15
 // days, CloudWatch's retention of 1-minute data): coarser averages bias the knee low, and are refused.
+//
+// The window is since long and ends DeliveryDelay before now, on a whole minute, because AWS/ECS and Container
+// Insights deliver their datapoints late; its start is never older than MaxSince, which keeps every datapoint at
+// 1 minute (CloudWatch picks the resolution a StartTime allows by its age), so a since of MaxSince reads
+// DeliveryDelay less.
 func Queries(cluster, router string, targets []Target, namespace string, since time.Duration, now time.Time) (QuerySet, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -134,21 +145,28 @@ func Queries(cluster, router string, targets []Target, namespace string, since t
 	}
 
 	period := queryPeriod
-	// Whole periods only: the end drops the period still being filled, and the start rounds up so that it is never
-	// older than since (CloudWatch picks the period a StartTime allows by its age).
+	// Whole periods only: the end drops the periods still being delivered; the start, rounded up, is never older
+	// than MaxSince.
+	ceil := func(t time.Time) time.Time {
+		if r := t.Truncate(period); r.Before(t) {
+			return r.Add(period)
+		}
+		return t
+	}
 	now = now.UTC()
-	end := now.Truncate(period)
-	start := now.Add(-since)
-	if t := start.Truncate(period); t.Before(start) {
-		start = t.Add(period)
+	end := now.Add(-DeliveryDelay).Truncate(period)
+	start := ceil(end.Add(-since))
+	if oldest := ceil(now.Add(-MaxSince)); start.Before(oldest) {
+		start = oldest
 	}
 	if !start.Before(end) {
-		return QuerySet{}, fmt.Errorf("building CloudWatch queries: since %v holds no whole %v period before %s",
-			since, period, now.Format(time.RFC3339))
+		return QuerySet{}, fmt.Errorf("building CloudWatch queries: since %v holds no whole %v period ending %v before %s",
+			since, period, DeliveryDelay, now.Format(time.RFC3339))
 	}
 
 	secs := int32(period / time.Second)
-	q := QuerySet{Start: start, End: end, Period: period, targets: slices.Clone(targets), router: router}
+	q := QuerySet{Start: start, End: end, Period: period, targets: slices.Clone(targets), router: router, cluster: cluster,
+		namespace: namespace}
 	add := func(id, label, ns, name, stat string, dims ...string) {
 		m := &types.Metric{Namespace: aws.String(ns), MetricName: aws.String(name)}
 		for i := 0; i+1 < len(dims); i += 2 {
@@ -204,7 +222,7 @@ func lastPathPart(s string) string {
 // collect merges results by Id, across the pages of a paginated answer (in page order), and checks their status.
 func (q QuerySet) collect(results []types.MetricDataResult) (map[string]Series, error) {
 	series := map[string]Series{}
-	status := map[string]types.StatusCode{}
+	last := map[string]types.MetricDataResult{} // each query's result on the last page that had it
 	for _, r := range results {
 		id := aws.ToString(r.Id)
 		if len(r.Timestamps) != len(r.Values) {
@@ -212,25 +230,41 @@ func (q QuerySet) collect(results []types.MetricDataResult) (map[string]Series, 
 		}
 		switch r.StatusCode {
 		case types.StatusCodeForbidden, types.StatusCodeInternalError:
-			var msgs []string
-			for _, m := range r.Messages {
-				msgs = append(msgs, aws.ToString(m.Code)+": "+aws.ToString(m.Value))
-			}
 			return nil, fmt.Errorf("reading CloudWatch results: query %s (%s): %s %s", id, aws.ToString(r.Label), r.StatusCode,
-				strings.Join(msgs, "; "))
+				cloudWatchMessages(r))
 		}
 		s := series[id]
 		s.Times = append(s.Times, r.Timestamps...)
 		s.Values = append(s.Values, r.Values...)
 		series[id] = s
-		status[id] = r.StatusCode
+		last[id] = r
 	}
-	for id, st := range status {
-		if st == types.StatusCodePartialData {
-			return nil, fmt.Errorf("reading CloudWatch results: query %s is PartialData: fetch every page (NextToken) first", id)
+	// Every page has been read (the paginator follows NextToken), so a query whose last page is still PartialData
+	// is one CloudWatch could not answer in full: say what CloudWatch said.
+	var partial []string
+	for id, r := range last {
+		if r.StatusCode == types.StatusCodePartialData {
+			partial = append(partial, fmt.Sprintf("query %s (%s): %s", id, aws.ToString(r.Label), cloudWatchMessages(r)))
 		}
 	}
+	if len(partial) > 0 {
+		slices.Sort(partial)
+		return nil, fmt.Errorf("reading CloudWatch results: CloudWatch returned only part of the data after the last page: %s",
+			strings.Join(partial, "; "))
+	}
 	return series, nil
+}
+
+// cloudWatchMessages joins a result's messages as CODE: TEXT, or says there were none.
+func cloudWatchMessages(r types.MetricDataResult) string {
+	if len(r.Messages) == 0 {
+		return "no message from CloudWatch"
+	}
+	msgs := make([]string, 0, len(r.Messages))
+	for _, m := range r.Messages {
+		msgs = append(msgs, aws.ToString(m.Code)+": "+aws.ToString(m.Value))
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // RouterRequestRate returns the router's request rate from the GetMetricData results, for ExportTrace.
@@ -241,14 +275,22 @@ func (q QuerySet) RouterRequestRate(results []types.MetricDataResult) (Series, e
 	}
 	s := series[routerRequestID]
 	if len(s.Times) == 0 {
-		return Series{}, ErrNoRequestRate
+		return Series{}, q.noRequestRate()
 	}
 	return s, nil
 }
 
 // ErrNoRequestRate means the results hold no router request rate from fastscaler, without which nothing calibrates.
-var ErrNoRequestRate = errors.New("no RequestRate datapoints from fastscaler in the metrics namespace for this cluster: " +
-	"is the daemon running with FASTSCALER_METRICS_NAMESPACE set, and for long enough?")
+// The errors that wrap it name the namespace, the Cluster dimension and the window queried.
+var ErrNoRequestRate = errors.New("no RequestRate datapoints from fastscaler")
+
+// noRequestRate wraps ErrNoRequestRate with where it was looked for and what to check.
+func (q QuerySet) noRequestRate() error {
+	return fmt.Errorf("%w in namespace %s with dimension Cluster=%s from %s to %s UTC: is the daemon running with "+
+		"FASTSCALER_METRICS_NAMESPACE=%s and FASTSCALER_CLUSTER=%s (or that cluster's ARN), and has it been long enough?",
+		ErrNoRequestRate, q.namespace, q.cluster, q.Start.UTC().Format("2006-01-02 15:04"), q.End.UTC().Format("2006-01-02 15:04"),
+		q.namespace, q.cluster)
+}
 
 // Histories turns the GetMetricData results (every page) into one History per target, in Queries' order. A
 // service whose own series are missing still gets its History, which Estimate then refuses with the reason;
@@ -260,7 +302,7 @@ func (q QuerySet) Histories(results []types.MetricDataResult) ([]History, error)
 	}
 	router := series[routerRequestID]
 	if len(router.Times) == 0 {
-		return nil, ErrNoRequestRate
+		return nil, q.noRequestRate()
 	}
 	out := make([]History, 0, len(q.targets))
 	for i, t := range q.targets {

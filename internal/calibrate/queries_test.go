@@ -57,11 +57,11 @@ func TestQueriesShapes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Queries: %v", err)
 	}
-	if want := time.Date(2026, 11, 1, 10, 31, 0, 0, time.UTC); !q.Start.Equal(want) {
-		t.Errorf("Start = %v, want %v (rounded up to the minute, never older than since)", q.Start, want)
+	if want := time.Date(2026, 11, 1, 10, 25, 0, 0, time.UTC); !q.Start.Equal(want) {
+		t.Errorf("Start = %v, want %v (14 days before the end)", q.Start, want)
 	}
-	if want := time.Date(2026, 11, 15, 10, 30, 0, 0, time.UTC); !q.End.Equal(want) {
-		t.Errorf("End = %v, want %v (the minute still filling left out)", q.End, want)
+	if want := time.Date(2026, 11, 15, 10, 25, 0, 0, time.UTC); !q.End.Equal(want) {
+		t.Errorf("End = %v, want %v (5 minutes before now, on the minute: the minutes still being delivered left out)", q.End, want)
 	}
 	if q.Period != time.Minute {
 		t.Errorf("Period = %v, want 1m", q.Period)
@@ -119,27 +119,28 @@ func TestQueriesShapes(t *testing.T) {
 	}
 }
 
-// TestQueriesPeriod: every window up to MaxSince is read in 1-minute periods, whole ones only.
+// TestQueriesPeriod: every window up to MaxSince is read in whole 1-minute periods, ending 5 minutes before now
+// (AWS/ECS and Container Insights deliver late) and never starting more than MaxSince ago.
 func TestQueriesPeriod(t *testing.T) {
 	now := time.Date(2026, 11, 15, 10, 32, 30, 0, time.UTC)
+	end := time.Date(2026, 11, 15, 10, 27, 0, 0, time.UTC)
 	day := 24 * time.Hour
 	tests := []struct {
 		since     time.Duration
 		wantStart time.Time
 	}{
-		{time.Hour, time.Date(2026, 11, 15, 9, 33, 0, 0, time.UTC)},
-		{14 * day, time.Date(2026, 11, 1, 10, 33, 0, 0, time.UTC)},
-		{MaxSince, time.Date(2026, 10, 31, 10, 33, 0, 0, time.UTC)},
+		{time.Hour, time.Date(2026, 11, 15, 9, 27, 0, 0, time.UTC)},
+		{90 * time.Second, time.Date(2026, 11, 15, 10, 26, 0, 0, time.UTC)}, // rounded up to a whole minute
+		{14 * day, time.Date(2026, 11, 1, 10, 27, 0, 0, time.UTC)},
+		{MaxSince, time.Date(2026, 10, 31, 10, 33, 0, 0, time.UTC)}, // 15 days before now, rounded up: 5 minutes short
 	}
 	for _, tt := range tests {
 		q, err := Queries("prod", "router", []Target{{Service: "api", Weight: 100}}, "Fastscaler", tt.since, now)
 		if err != nil {
 			t.Fatalf("Queries(since %v): %v", tt.since, err)
 		}
-		wantEnd := now.Truncate(time.Minute)
-		if q.Period != time.Minute || !q.Start.Equal(tt.wantStart) || !q.End.Equal(wantEnd) {
-			t.Errorf("since %v: period %v, %v to %v; want 1m0s, %v to %v", tt.since, q.Period, q.Start, q.End,
-				tt.wantStart, wantEnd)
+		if q.Period != time.Minute || !q.Start.Equal(tt.wantStart) || !q.End.Equal(end) {
+			t.Errorf("since %v: period %v, %v to %v; want 1m0s, %v to %v", tt.since, q.Period, q.Start, q.End, tt.wantStart, end)
 		}
 		for _, qq := range q.Queries {
 			if got := aws.ToInt32(qq.MetricStat.Period); got != 60 {
@@ -186,7 +187,7 @@ func TestQueriesErrors(t *testing.T) {
 		},
 		{
 			name: "no whole period", cluster: "prod", targets: api, namespace: "Fastscaler", since: 30 * time.Second,
-			now: now.Add(10 * time.Second), want: []string{"since 30s holds no whole 1m0s period"},
+			now: now.Add(10 * time.Second), want: []string{"since 30s holds no whole 1m0s period ending 5m0s before 2026-11-15T10:30:10Z"},
 		},
 	}
 	for _, tt := range tests {
@@ -304,9 +305,14 @@ func TestHistoriesErrors(t *testing.T) {
 		want    string
 	}{
 		{name: "no router rate", results: []types.MetricDataResult{result("s0_cpu", types.StatusCodeComplete, ts, 1)},
-			want: "no RequestRate datapoints from fastscaler"},
-		{name: "partial", results: []types.MetricDataResult{ok, result("s0_cpu", types.StatusCodePartialData, ts, 1)},
-			want: "query s0_cpu is PartialData: fetch every page (NextToken) first"},
+			want: "no RequestRate datapoints from fastscaler in namespace Fastscaler with dimension Cluster=prod from " +
+				"2026-10-31 23:55 to 2026-11-01 00:55 UTC: is the daemon running with FASTSCALER_METRICS_NAMESPACE=Fastscaler " +
+				"and FASTSCALER_CLUSTER=prod"},
+		{name: "partial", results: []types.MetricDataResult{ok, result("s0_cpu", types.StatusCodePartialData, ts, 1), {
+			Id: aws.String("s0_tasks"), Label: aws.String("api RunningTaskCount"), StatusCode: types.StatusCodePartialData,
+			Messages: []types.MessageData{{Code: aws.String("MaxDatapointsExceeded"), Value: aws.String("too many datapoints")}},
+		}}, want: "reading CloudWatch results: CloudWatch returned only part of the data after the last page: " +
+			"query s0_cpu (): no message from CloudWatch; query s0_tasks (api RunningTaskCount): MaxDatapointsExceeded: too many datapoints"},
 		{name: "forbidden", results: []types.MetricDataResult{ok, {
 			Id: aws.String("s0_tasks"), Label: aws.String("api RunningTaskCount"), StatusCode: types.StatusCodeForbidden,
 			Messages: []types.MessageData{{Code: aws.String("Forbidden"), Value: aws.String("no access to ECS/ContainerInsights")}},
@@ -322,7 +328,7 @@ func TestHistoriesErrors(t *testing.T) {
 		})
 	}
 	// Callers can tell the missing rate apart, to explain it their way.
-	if _, err := q.Histories(nil); !errors.Is(err, ErrNoRequestRate) {
+	if _, err := q.Histories(nil); !errors.Is(err, ErrNoRequestRate) || strings.Contains(err.Error(), "NextToken") {
 		t.Errorf("Histories(nil) = %v, want ErrNoRequestRate", err)
 	}
 	if _, err := q.RouterRequestRate(nil); !errors.Is(err, ErrNoRequestRate) {
@@ -336,8 +342,9 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 	s := DefaultSynth()
 	h, truth := s.History()
 	end := SynthStart.Add(time.Duration(s.Minutes) * time.Minute)
+	now := end.Add(DeliveryDelay) // the last minute's datapoints have arrived
 
-	srv := fakecw.New(fakecw.Options{Now: func() time.Time { return end }})
+	srv := fakecw.New(fakecw.Options{Now: func() time.Time { return now }})
 	url, err := srv.Start()
 	if err != nil {
 		t.Fatalf("starting fakecw: %v", err)
@@ -368,7 +375,7 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 		BaseEndpoint: aws.String(url),
 	})
 	q, err := Queries("prod", "router", []Target{{Service: "api", DiscoveryName: "api-http", Weight: 100}}, "Fastscaler",
-		14*24*time.Hour, end)
+		14*24*time.Hour, now)
 	if err != nil {
 		t.Fatalf("Queries: %v", err)
 	}

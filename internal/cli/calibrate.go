@@ -58,7 +58,7 @@ the output says so.
 
 --since reads 1-minute data, which CloudWatch keeps for 15 days, so it takes at most 15d: older data is averaged
 over 5 minutes, which mixes a surge's overloaded minutes with normal ones and places the knee too low. DURATION
-is like 36h or 14d.
+is like 36h or 14d. The window ends ` + fmtDuration(calibrate.DeliveryDelay) + ` before now, as AWS/ECS and Container Insights deliver late.
 
 Exit codes: 0 when at least one service got a recommendation and every file asked for was written; 1 when no
 service got one (not enough data: the message says how much more is needed), AWS failed, or the --chart or

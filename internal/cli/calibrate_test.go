@@ -22,6 +22,9 @@ import (
 	"github.com/fastscaler/fastscaler/internal/sim"
 )
 
+// dataEnd is where calibrateUnit's history ends: calibrate's window ends there too.
+var dataEnd = daemontest.T0.Add(-calibrate.DeliveryDelay)
+
 var calibrateChartOut = flag.String("calibrate.chart", "", "also write TestCalibrateTableChartAndTrace's chart to this file (the README's)")
 
 // calibrateEnv is an SRE's shell for calibrate: the daemon's cluster, router, capacities and weights.
@@ -53,8 +56,8 @@ type seededHistory struct {
 	routerX   []float64 // the router's per-task load
 }
 
-// calibrateUnit returns a unit whose CloudWatch fake holds the given minutes of cluster history before the clock's
-// now: api's from calibrate.Synth (latency knee at 180 rps per task, reached in surges) under the discovery name
+// calibrateUnit returns a unit whose CloudWatch fake holds the given minutes of cluster history, ending
+// calibrate.DeliveryDelay before the clock's now (where calibrate's window ends: the rest is still being delivered): api's from calibrate.Synth (latency knee at 180 rps per task, reached in surges) under the discovery name
 // api-http; the router's, whose CPU stays far below its 70% target (its knee is never reached); and api-canary's
 // last 3 hours at most (it was created then), under its default discovery name. The SDK's default chain points at
 // the unit's fakes, CloudWatch included.
@@ -66,7 +69,7 @@ func calibrateUnit(t *testing.T, minutes int) (*daemontest.Unit, seededHistory) 
 
 	s := calibrate.DefaultSynth()
 	s.Minutes = minutes
-	s.Start = u.Clock.Now().Add(-time.Duration(minutes) * time.Minute)
+	s.Start = dataEnd.Add(-time.Duration(minutes) * time.Minute)
 	api, truth := s.History()
 	seed := seededHistory{synth: s, start: s.Start}
 
@@ -172,8 +175,10 @@ func TestCalibrateFindsTheKnee(t *testing.T) {
 	if rep.SuggestedCapacity != "api:140,api-canary:250,router:1000" {
 		t.Errorf("suggested FASTSCALER_CAPACITY %q, want api:140,api-canary:250,router:1000", rep.SuggestedCapacity)
 	}
-	if want := daemontest.T0.Add(-14 * 24 * time.Hour); !rep.Start.Equal(want) || !rep.End.Equal(daemontest.T0) || rep.Period != "1m0s" {
-		t.Errorf("window %v to %v of %s, want %v to %v of 1m0s", rep.Start, rep.End, rep.Period, want, daemontest.T0)
+	if want := dataEnd.Add(-14 * 24 * time.Hour); !rep.Start.Equal(want) || !rep.End.Equal(dataEnd) || rep.Period != "1m0s" ||
+		!rep.DataStart.Equal(want) || !rep.DataEnd.Equal(dataEnd) {
+		t.Errorf("window %v to %v of %s, data %v to %v; want both %v to %v (5 minutes before now) of 1m0s", rep.Start, rep.End,
+			rep.Period, rep.DataStart, rep.DataEnd, want, dataEnd)
 	}
 
 	type refusal struct {
@@ -214,7 +219,7 @@ func TestCalibrateTableChartAndTrace(t *testing.T) {
 		t.Fatalf("calibrate exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		"cluster prod: 14 days of 1-minute data, 2026-11-08 20:00 to 2026-11-22 20:00 UTC (--since 14d); load: router's " +
+		"cluster prod: 14 days of 1-minute data, 2026-11-08 19:55 to 2026-11-22 19:55 UTC (--since 14d); load: router's " +
 			"RequestRate in namespace Fastscaler\n",
 		"SERVICE     CURRENT  RECOMMENDED  KNEE (10–90%)",
 		"Suggested: FASTSCALER_CAPACITY=api:140,api-canary:250,router:1000",
@@ -280,7 +285,7 @@ func TestCalibrateRefusesTooLittleData(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	from, to := daemontest.T0.Add(-3*time.Hour).Format("2006-01-02 15:04"), daemontest.T0.Format("2006-01-02 15:04")
+	from, to := dataEnd.Add(-3*time.Hour).Format("2006-01-02 15:04"), dataEnd.Format("2006-01-02 15:04")
 	if want := "cluster prod: 3h00m of 1-minute data, " + from + " to " + to + " UTC (--since 14d);"; !strings.HasPrefix(r.stdout, want) {
 		t.Errorf("header: want %q, got:\n%s", want, r.stdout)
 	}
@@ -315,8 +320,8 @@ func TestCalibrateRefusesTooLittleData(t *testing.T) {
 		t.Errorf("--json: %d recommendations and refusals %+v; want none and 3 short_history refusals each 21 hours short",
 			len(rep.Recommendations), rep.Refusals)
 	}
-	if !rep.DataStart.Equal(daemontest.T0.Add(-3*time.Hour)) || !rep.DataEnd.Equal(daemontest.T0) {
-		t.Errorf("--json: data from %v to %v, want %v to %v", rep.DataStart, rep.DataEnd, daemontest.T0.Add(-3*time.Hour), daemontest.T0)
+	if !rep.DataStart.Equal(dataEnd.Add(-3*time.Hour)) || !rep.DataEnd.Equal(dataEnd) {
+		t.Errorf("--json: data from %v to %v, want %v to %v", rep.DataStart, rep.DataEnd, dataEnd.Add(-3*time.Hour), dataEnd)
 	}
 
 	// ghost has a weight but no RunningTaskCount or DesiredCount in CloudWatch (a wrong name, say).
@@ -397,8 +402,9 @@ func TestCalibrateAWSErrors(t *testing.T) {
 		t.Errorf("access denied: exit %d %q, want 1 naming GetMetricData with the IAM hint", r.code, r.stderr)
 	}
 	chart := filepath.Join(t.TempDir(), "never.png")
-	if r := calibrateRun(t, u, "--chart", chart); r.code != 1 || !strings.Contains(r.stderr, "no RequestRate datapoints from fastscaler") {
-		t.Errorf("empty CloudWatch: exit %d %q, want 1 saying the daemon's RequestRate is missing", r.code, r.stderr)
+	if r := calibrateRun(t, u, "--chart", chart); r.code != 1 || !strings.Contains(r.stderr, "no RequestRate datapoints from fastscaler "+
+		"in namespace Fastscaler with dimension Cluster=prod from 2026-11-08 19:55 to 2026-11-22 19:55 UTC") {
+		t.Errorf("empty CloudWatch: exit %d %q, want 1 saying the daemon's RequestRate is missing, and where it was looked for", r.code, r.stderr)
 	}
 	if _, err := os.Stat(chart); !os.IsNotExist(err) {
 		t.Errorf("a failed calibrate left a chart behind: %v", err)
@@ -453,7 +459,9 @@ func TestCalibrateHelp(t *testing.T) {
 	}
 	r := run(t, u, "help", "calibrate")
 	for _, want := range []string{"Usage: fastscaler calibrate", "Example", "--discovery-name", "--export-trace", "at most 15d",
-		"over 5 minutes", "places the knee too low"} {
+		"over 5 minutes", "places the knee too low",
+		"The window ends 5m before now", "Exit codes: 0 when at least one service got a recommendation and every file asked for was written",
+		"or the --chart or\n--export-trace file could not be written"} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("help calibrate = %d, lacks %q:\n%s", r.code, want, r.stdout)
 		}
