@@ -13,6 +13,7 @@ import (
 
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
 // The api service's share of the router's load (FASTSCALER_WEIGHTS api:90) and its capacity per task
@@ -56,8 +57,13 @@ func surge(t *testing.T, u *daemontest.Unit) int {
 
 // minCapacities returns the MinCapacity of every RegisterScalableTarget call on a service, in order.
 func minCapacities(u *daemontest.Unit, service string) []int {
+	return minCapacitiesIn(u.AAS.Calls(), service)
+}
+
+// minCapacitiesIn is minCapacities over the given calls.
+func minCapacitiesIn(calls []fakeaas.Call, service string) []int {
 	var out []int
-	for _, c := range u.AAS.Calls() {
+	for _, c := range calls {
 		if c.Op == "RegisterScalableTarget" && c.Err == "" && c.ResourceID == daemontest.ResourceID(service) && c.MinCapacity != nil {
 			out = append(out, *c.MinCapacity)
 		}
@@ -281,10 +287,7 @@ func TestAASKeepsItsOwnScaleOut(t *testing.T) {
 func TestAASFloorHeldByDaemon(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
 	u.Run(1000, time.Minute)
-	setDesired(t, u, "api", 12)
-	tagService(t, u, "api", map[string]string{
-		autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(20 * time.Minute)),
-	})
+	setFloor(t, u, 12, 12, 20*time.Minute)
 	u.Run(1000, 10*time.Second)
 	if m := u.MinCapacity("api"); m != 12 {
 		t.Fatalf("MinCapacity %d under a floor of 12, want 12", m)
@@ -393,10 +396,7 @@ func TestAASPartialFailuresKeepOwnerMin(t *testing.T) {
 func TestAASFloorRaiseRetried(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
 	u.Run(1000, time.Minute)
-	setDesired(t, u, "api", 12)
-	tagService(t, u, "api", map[string]string{
-		autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
-	})
+	setFloor(t, u, 12, 12, time.Hour)
 	u.AAS.FailNext("RegisterScalableTarget", "ThrottlingException", 400, 1)
 	u.Run(1000, 10*time.Second)
 	if m := u.MinCapacity("api"); m != 12 {
@@ -443,7 +443,7 @@ func TestAASOwnerChangeHandsCountBack(t *testing.T) {
 			t.Errorf("fastscaler set api to %d at %s after the owner took MinCapacity back", *c.DesiredCount, c.Time.Format(time.TimeOnly))
 		}
 	}
-	if n := len(minCapacities(u, "api")) - len(minCapacitiesBefore(u, "api", calls)); n != 0 {
+	if n := len(minCapacities(u, "api")) - len(minCapacitiesIn(u.AAS.Calls()[:calls], "api")); n != 0 {
 		t.Errorf("fastscaler moved MinCapacity %d times after the owner set it", n)
 	}
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != out || got != aasCount {
@@ -454,15 +454,13 @@ func TestAASOwnerChangeHandsCountBack(t *testing.T) {
 	}
 }
 
-// minCapacitiesBefore is minCapacities over the first n AAS calls.
-func minCapacitiesBefore(u *daemontest.Unit, service string, n int) []int {
-	var out []int
-	for _, c := range u.AAS.Calls()[:n] {
-		if c.Op == "RegisterScalableTarget" && c.Err == "" && c.ResourceID == daemontest.ResourceID(service) && c.MinCapacity != nil {
-			out = append(out, *c.MinCapacity)
-		}
-	}
-	return out
+// setFloor sets api's desired count and a pre-scale floor on it lasting d, as an SRE's tags alone would.
+func setFloor(t *testing.T, u *daemontest.Unit, desired, floor int, d time.Duration) {
+	t.Helper()
+	setDesired(t, u, "api", desired)
+	tagService(t, u, "api", map[string]string{
+		autoscaler.TagFloor: strconv.Itoa(floor), autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(d)),
+	})
 }
 
 // TestAASRestartFinishesARecordedRaise: a daemon died after recording a raise to 36 in the tags and setting the
@@ -499,10 +497,7 @@ func TestAASScaleOutWhileTargetsUnknownIsProtected(t *testing.T) {
 func TestAASBoundedCalls(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 9, TargetCPU: 70}}})
 	u.Run(1000, time.Minute)
-	setDesired(t, u, "api", 9)
-	tagService(t, u, "api", map[string]string{
-		autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
-	})
+	setFloor(t, u, 9, 12, time.Hour)
 	from := len(u.AAS.Calls())
 	u.Run(1000, time.Minute)
 	if m := u.MinCapacity("api"); m != 9 {
@@ -515,10 +510,7 @@ func TestAASBoundedCalls(t *testing.T) {
 	u = daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
 	u.Run(1000, time.Minute)
 	u.AAS.FailNext("RegisterScalableTarget", "AccessDeniedException", 400, 100000)
-	setDesired(t, u, "api", 20) // a floor of 20 the daemon may not put into MinCapacity
-	tagService(t, u, "api", map[string]string{
-		autoscaler.TagFloor: "20", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
-	})
+	setFloor(t, u, 20, 20, time.Hour) // a floor of 20 the daemon may not put into MinCapacity
 	from = len(u.AAS.Calls())
 	u.Run(1000, time.Minute)
 	if n := aasCalls(u, "RegisterScalableTarget", from); n == 0 || n > 10 {

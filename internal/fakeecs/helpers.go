@@ -178,9 +178,9 @@ func (s *Server) SetTaskStatus(cluster, task, status string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
-	c, ok := s.clusters[cluster]
-	if !ok {
-		return fmt.Errorf("fakeecs: no cluster %q", cluster)
+	c, err := s.helperCluster(cluster)
+	if err != nil {
+		return err
 	}
 	t, ok := c.lookupTask(task)
 	if !ok {
@@ -215,9 +215,9 @@ func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
-	c, ok := s.clusters[cluster]
-	if !ok {
-		return fmt.Errorf("fakeecs: no cluster %q", cluster)
+	c, err := s.helperCluster(cluster)
+	if err != nil {
+		return err
 	}
 	svc, ok := c.services[name]
 	if !ok {
@@ -231,4 +231,13 @@ func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
 	}
 	svc.updatedAt = now
 	return nil
+}
+
+// helperCluster returns the named cluster for a test helper; the Server must be locked.
+func (s *Server) helperCluster(name string) (*cluster, error) {
+	c, ok := s.clusters[name]
+	if !ok {
+		return nil, fmt.Errorf("fakeecs: no cluster %q", name)
+	}
+	return c, nil
 }
