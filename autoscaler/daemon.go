@@ -440,11 +440,13 @@ func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) 
 		}()
 	}
 	wg.Wait()
+	var done []change
 	for i, c := range todo {
 		if results[i] == nil {
-			d.aasFollow(ctx, c, now)
+			done = append(done, c)
 		}
 	}
+	d.aasFollow(ctx, done, now)
 	for i, c := range todo {
 		if err := results[i]; err != nil {
 			d.errorOnce("update:"+c.name, now, "scaling failed; deciding again next tick", zap.String("service", c.name),

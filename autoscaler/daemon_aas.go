@@ -7,6 +7,8 @@ package autoscaler
 
 import (
 	"context"
+	"maps"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -167,54 +169,87 @@ func (d *Daemon) aasScaleIn(ctx context.Context, c *change, now time.Time) bool 
 	return c.to < s.Desired
 }
 
-// aasFollow moves MinCapacity to the desired count fastscaler just set: up with a scale-out, so that AAS cannot
+// aasFollow moves MinCapacity to the desired counts fastscaler just set: up with a scale-out, so that AAS cannot
 // cut it (tried even while the targets are unknown: the move reads the target itself), and to the new count with
 // a scale-in (never below the owner's minimum). A failure is retried.
-func (d *Daemon) aasFollow(ctx context.Context, c change, now time.Time) {
+func (d *Daemon) aasFollow(ctx context.Context, done []change, now time.Time) {
 	if d.aas == nil {
 		return
 	}
-	_, scalable := d.scalable[c.name]
-	switch {
-	case c.direction == policy.Up && (scalable || !d.aasKnown(now)):
-		d.moveAASMin(ctx, c.name, aasMove{want: c.to}, c.reason, now)
-	case c.direction == policy.Down && scalable:
-		d.moveAASMin(ctx, c.name, aasMove{want: c.to, exact: true}, c.reason, now)
+	var jobs []aasJob
+	for _, c := range done {
+		_, scalable := d.scalable[c.name]
+		switch {
+		case c.direction == policy.Up && (scalable || !d.aasKnown(now)):
+			jobs = append(jobs, aasJob{c.name, aasMove{want: c.to}, c.reason})
+		case c.direction == policy.Down && scalable:
+			jobs = append(jobs, aasJob{c.name, aasMove{want: c.to, exact: true}, c.reason})
+		}
 	}
+	d.moveAASMins(ctx, jobs, now)
 }
 
-// moveAASMin moves a service's MinCapacity, keeping the move pending on failure, retried with backoff.
-func (d *Daemon) moveAASMin(ctx context.Context, name string, m aasMove, reason string, now time.Time) {
-	s := d.services[name]
-	before := d.scalable[name]
-	move := d.aas.RaiseMin
-	if m.exact {
-		move = d.aas.MoveMin
+// aasJob is a MinCapacity move to make for a service, and why.
+type aasJob struct {
+	name   string
+	m      aasMove
+	reason string
+}
+
+// moveAASMins makes the moves, their AWS calls for all services at once (a surge tick must not wait for them one
+// by one), then records the outcomes, keeping failed moves pending, retried with backoff.
+func (d *Daemon) moveAASMins(ctx context.Context, jobs []aasJob, now time.Time) {
+	type outcome struct {
+		s      Service
+		t      ScalableTarget
+		ok     bool
+		err    error
+		before ScalableTarget
 	}
-	t, ok, err := move(ctx, d.ecs, &s, m.want)
-	d.services[name] = s
-	switch {
-	case err != nil:
-		if ok {
-			d.scalable[name] = t
+	out := make([]outcome, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		s := d.services[j.name]
+		s.Tags = maps.Clone(s.Tags) // the move edits the tags it writes
+		out[i].before = d.scalable[j.name]
+		move := d.aas.RaiseMin
+		if j.m.exact {
+			move = d.aas.MoveMin
 		}
-		m.attempts++
-		m.next = now.Add(min(time.Second<<min(m.attempts, 10), d.cfg.DiscoveryInterval))
-		d.aasPending[name] = m
-		d.errorOnce("aas-min:"+name, now, "moving the scalable target's MinCapacity failed; retrying",
-			zap.String("service", name), zap.Int("min_capacity", m.want), zap.Int("attempts", m.attempts), zap.Error(err))
-	case !ok:
-		if _, was := d.scalable[name]; was {
-			d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", name))
-		}
-		delete(d.scalable, name)
-		delete(d.aasPending, name)
-	default:
-		d.scalable[name] = t
-		delete(d.aasPending, name)
-		if t.Min != before.Min {
-			d.log.Info("scalable target MinCapacity moved", zap.String("service", name), zap.Int("from", before.Min),
-				zap.Int("min_capacity", t.Min), zap.Int("owner_min", OwnerMin(t, s)), zap.String("reason", reason))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t, ok, err := move(ctx, d.ecs, &s, j.m.want)
+			out[i].s, out[i].t, out[i].ok, out[i].err = s, t, ok, err
+		}()
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		o, name, m := out[i], j.name, j.m
+		d.services[name] = o.s
+		switch {
+		case o.err != nil:
+			if o.ok {
+				d.scalable[name] = o.t
+			}
+			m.attempts++
+			m.next = now.Add(min(time.Second<<min(m.attempts, 10), d.cfg.DiscoveryInterval))
+			d.aasPending[name] = m
+			d.errorOnce("aas-min:"+name, now, "moving the scalable target's MinCapacity failed; retrying",
+				zap.String("service", name), zap.Int("min_capacity", m.want), zap.Int("attempts", m.attempts), zap.Error(o.err))
+		case !o.ok:
+			if _, was := d.scalable[name]; was {
+				d.log.Info("the service's scalable target is gone: plain mode", zap.String("service", name))
+			}
+			delete(d.scalable, name)
+			delete(d.aasPending, name)
+		default:
+			d.scalable[name] = o.t
+			delete(d.aasPending, name)
+			if o.t.Min != o.before.Min {
+				d.log.Info("scalable target MinCapacity moved", zap.String("service", name), zap.Int("from", o.before.Min),
+					zap.Int("min_capacity", o.t.Min), zap.Int("owner_min", OwnerMin(o.t, o.s)), zap.String("reason", j.reason))
+			}
 		}
 	}
 }
@@ -226,6 +261,7 @@ func (d *Daemon) syncAASMins(ctx context.Context, now time.Time) {
 	if d.aas == nil || d.cfg.DryRun {
 		return
 	}
+	var jobs []aasJob
 	for _, name := range d.cfg.Services() {
 		t, scalable := d.scalable[name]
 		s, known := d.services[name]
@@ -254,7 +290,8 @@ func (d *Daemon) syncAASMins(ctx context.Context, now time.Time) {
 			m, pending, reason = aasMove{want: floor}, true, "pre-scale floor"
 		}
 		if pending && !(m.exact && len(s.TagErrors) > 0) {
-			d.moveAASMin(ctx, name, m, reason, now)
+			jobs = append(jobs, aasJob{name, m, reason})
 		}
 	}
+	d.moveAASMins(ctx, jobs, now)
 }
