@@ -2,6 +2,7 @@ package autoscaler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -125,19 +126,30 @@ func minSet(v string) (from, to int, err error) {
 	return from, to, err
 }
 
-// ownerMin returns the MinCapacity the target's owner configured: the recorded one while MinCapacity is one that
-// fastscaler set (or was moving from), else MinCapacity itself: nothing was raised, or the owner changed it since.
-func ownerMin(t ScalableTarget, tags map[string]string) int {
-	from, to, errSet := minSet(tags[TagAASMinSet])
-	owner, errOwner := strconv.Atoi(tags[TagAASOwnerMin])
-	if errSet != nil || errOwner != nil || owner < 0 || (t.Min != to && t.Min != from) {
-		return t.Min
-	}
-	return owner
+// OwnerMemo is a scalable target owner's MinCapacity, kept in memory by the daemon beside the tags: it is what
+// protects a raise whose recording tags could not be written (a tag policy, the 50-tag limit, AccessDenied).
+type OwnerMemo struct {
+	Owner int // the owner's MinCapacity
+	Set   int // the MinCapacity fastscaler set
 }
 
-// OwnerMin returns the MinCapacity the owner of a service's scalable target configured.
-func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Tags) }
+// ownerMin returns the MinCapacity the target's owner configured: the recorded one while MinCapacity is one that
+// fastscaler set (or was moving from), else the remembered one while MinCapacity is the one fastscaler set, else
+// MinCapacity itself: nothing was raised, or the owner changed it since.
+func ownerMin(t ScalableTarget, tags map[string]string, memo *OwnerMemo) int {
+	from, to, errSet := minSet(tags[TagAASMinSet])
+	owner, errOwner := strconv.Atoi(tags[TagAASOwnerMin])
+	if errSet == nil && errOwner == nil && owner >= 0 && (t.Min == to || t.Min == from) {
+		return owner
+	}
+	if memo != nil && t.Min == memo.Set {
+		return min(memo.Owner, t.Min)
+	}
+	return t.Min
+}
+
+// OwnerMin returns the MinCapacity the owner of a service's scalable target configured, as recorded in its tags.
+func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Tags, nil) }
 
 // Claimed returns the count up to which a service's tasks are fastscaler's own: MinCapacity, or the MinCapacity
 // of a raise that was recorded but did not take effect (MinCapacity still at the move's start).
@@ -155,8 +167,9 @@ func UnfinishedRaise(t ScalableTarget, s Service) int {
 
 // RaiseMin reads s's scalable target afresh and raises its MinCapacity to want (at most MaxCapacity); a
 // MinCapacity already at or above want is left alone. See MoveMin for the tags.
-func (a *AAS) RaiseMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
-	return a.moveMin(ctx, e, s, want, +1)
+func (a *AAS) RaiseMin(ctx context.Context, tg Tagger, s *Service, want int) (t ScalableTarget, ok bool, err error) {
+	r, err := moveMin(ctx, a, tg, s, want, true, nil)
+	return r.Target, r.OK, err
 }
 
 // MoveMin reads s's scalable target afresh and sets its MinCapacity to want, clamped to [the owner's minimum,
@@ -165,19 +178,20 @@ func (a *AAS) RaiseMin(ctx context.Context, e *ECS, s *Service, want int) (t Sca
 // records the new value alone; back at the owner's minimum it removes the tags, as it does when it finds that
 // the owner changed MinCapacity. It returns the target as it is afterwards; ok is false when the service has no
 // target (nothing is done).
-func (a *AAS) MoveMin(ctx context.Context, e *ECS, s *Service, want int) (t ScalableTarget, ok bool, err error) {
-	return a.moveMin(ctx, e, s, want, 0)
+func (a *AAS) MoveMin(ctx context.Context, tg Tagger, s *Service, want int) (t ScalableTarget, ok bool, err error) {
+	r, err := moveMin(ctx, a, tg, s, want, false, nil)
+	return r.Target, r.OK, err
 }
 
 // Forget removes fastscaler's AAS tags from s when they no longer describe t: the owner changed MinCapacity, or
 // it is back at the owner's minimum. Stale tags would otherwise let a later MinCapacity be taken for fastscaler's.
-func (a *AAS) Forget(ctx context.Context, e *ECS, s *Service, t ScalableTarget) error {
+func Forget(ctx context.Context, tg Tagger, s *Service, t ScalableTarget) error {
 	_, hasOwner := s.Tags[TagAASOwnerMin]
 	_, hasSet := s.Tags[TagAASMinSet]
-	if !hasOwner && !hasSet || ownerMin(t, s.Tags) != t.Min || UnfinishedRaise(t, *s) > 0 {
+	if !hasOwner && !hasSet || ownerMin(t, s.Tags, nil) != t.Min || UnfinishedRaise(t, *s) > 0 {
 		return nil
 	}
-	if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
+	if err := tg.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
 		return fmt.Errorf("removing fastscaler's MinCapacity tags, stale since MinCapacity is %d: %w", t.Min, err)
 	}
 	delete(s.Tags, TagAASOwnerMin)
@@ -185,50 +199,78 @@ func (a *AAS) Forget(ctx context.Context, e *ECS, s *Service, t ScalableTarget) 
 	return nil
 }
 
-// moveMin is MoveMin, limited to raises when dir > 0.
-func (a *AAS) moveMin(ctx context.Context, e *ECS, s *Service, want, dir int) (t ScalableTarget, ok bool, err error) {
-	t, ok, err = a.Target(ctx, s.Name)
-	if err != nil || !ok {
-		return t, ok, err
+// errUnrecorded marks a MinCapacity raise made although the tags recording the owner's minimum could not be written.
+var errUnrecorded = errors.New("MinCapacity raised, but the owner's minimum is not recorded in the tags")
+
+// moved is the outcome of a MinCapacity move.
+type moved struct {
+	Target ScalableTarget // as it is afterwards
+	OK     bool           // false: the service has no scalable target
+	Owner  int            // the owner's minimum the move kept to
+}
+
+// moveMin is MoveMin, limited to raises when raiseOnly. With memo (the daemon's memory of the owner's minimum),
+// a raise whose recording tags cannot be written is made all the same, and the error wraps errUnrecorded: the
+// daemon then keeps the owner's minimum in memory and retries the tags, so AAS cannot halve a surge scale-out
+// because a tag policy refused a tag. A restart without the tags errs to too many tasks, never too few.
+func moveMin(ctx context.Context, sc Scaling, tg Tagger, s *Service, want int, raiseOnly bool, memo *OwnerMemo) (moved, error) {
+	got, err := sc.Targets(ctx, []string{s.Name})
+	if err != nil {
+		return moved{}, err
 	}
-	if err := a.Forget(ctx, e, s, t); err != nil {
-		return t, true, err
+	t, ok := got[s.Name]
+	if !ok {
+		return moved{}, nil
 	}
-	owner := ownerMin(t, s.Tags)
+	r := moved{Target: t, OK: true}
+	if err := Forget(ctx, tg, s, t); err != nil {
+		return r, err
+	}
+	r.Owner = ownerMin(t, s.Tags, memo)
+	owner := r.Owner
 	want = min(max(owner, want), t.Max)
-	if want == t.Min || (dir > 0 && want < t.Min) {
-		return t, true, nil
+	if want == t.Min || (raiseOnly && want < t.Min) {
+		return r, nil
 	}
 	if s.Tags == nil {
 		s.Tags = map[string]string{}
 	}
+	var unrecorded error
 	if want != owner {
 		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: fmt.Sprintf("%d:%d", t.Min, want)}
-		if err := e.Tag(ctx, s.ARN, tags); err != nil {
-			return t, true, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
+		if err := tg.Tag(ctx, s.ARN, tags); err != nil {
+			if memo == nil || want < t.Min {
+				return r, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
+			}
+			unrecorded = fmt.Errorf("%w (%d): %w", errUnrecorded, owner, err)
+		} else {
+			maps.Copy(s.Tags, tags)
 		}
-		maps.Copy(s.Tags, tags)
 	}
-	if err := a.SetMin(ctx, s.Name, want); err != nil {
-		return t, true, err
+	if err := sc.SetMin(ctx, s.Name, want); err != nil {
+		return r, err
 	}
 	t.Min = want
+	r.Target = t
+	if unrecorded != nil {
+		return r, unrecorded
+	}
 	if want != owner {
 		// The move is done: record the new value alone, so that an owner who later sets the old one is not taken
 		// for fastscaler. Should this fail, only that narrow case is lost.
 		done := map[string]string{TagAASMinSet: strconv.Itoa(want)}
-		if err := e.Tag(ctx, s.ARN, done); err != nil {
-			return t, true, fmt.Errorf("MinCapacity is %d, but %w", want, err)
+		if err := tg.Tag(ctx, s.ARN, done); err != nil {
+			return r, fmt.Errorf("MinCapacity is %d, but %w", want, err)
 		}
 		maps.Copy(s.Tags, done)
-		return t, true, nil
+		return r, nil
 	}
 	// Back in the owner's hands. Should the untag fail, the tags no longer match MinCapacity: ownerMin takes
 	// MinCapacity itself as the owner's, which it now is, and the next move or Forget removes them.
 	delete(s.Tags, TagAASOwnerMin)
 	delete(s.Tags, TagAASMinSet)
-	if err := e.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
-		return t, true, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
+	if err := tg.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
+		return r, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
 	}
-	return t, true, nil
+	return r, nil
 }

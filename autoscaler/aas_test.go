@@ -4,12 +4,14 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
@@ -233,8 +235,8 @@ func TestAASMaxCapsScaleOut(t *testing.T) {
 	if got, m := u.Desired("api"), u.MinCapacity("api"); got != 9 || m != 9 {
 		t.Errorf("api desired %d, MinCapacity %d; want both at MaxCapacity 9", got, m)
 	}
-	if u.Logs.FilterMessageSnippet("MaxCapacity caps this scale-out").Len() == 0 {
-		t.Error("no warning that MaxCapacity capped the scale-out")
+	if !decided(u, "api", "capped at the scalable target's MaxCapacity 9") {
+		t.Error("no decision saying MaxCapacity capped the scale-out")
 	}
 }
 
@@ -277,8 +279,8 @@ func TestAASKeepsItsOwnScaleOut(t *testing.T) {
 			t.Errorf("fastscaler set api to %d at %s over AAS's scale-out", *c.DesiredCount, c.Time.Format(time.TimeOnly))
 		}
 	}
-	if u.Logs.FilterMessageSnippet("Application Auto Scaling holds the desired count").Len() == 0 {
-		t.Error("no log saying AAS holds the count")
+	if !decided(u, "api", "Application Auto Scaling holds the count above fastscaler's MinCapacity 4") {
+		t.Error("no decision saying AAS holds the count")
 	}
 }
 
@@ -516,4 +518,26 @@ func TestAASBoundedCalls(t *testing.T) {
 	if n := aasCalls(u, "RegisterScalableTarget", from); n == 0 || n > 10 {
 		t.Errorf("%d RegisterScalableTarget attempts in a minute while denied, want some, with a backoff (at most 10)", n)
 	}
+}
+
+// decided says whether a decision logged a reason for service containing want.
+func decided(u *daemontest.Unit, service, want string) bool {
+	for _, e := range u.Logs.FilterMessage("decision").All() {
+		for _, f := range e.Context {
+			if f.Key != "services" {
+				continue
+			}
+			enc := zapcore.NewMapObjectEncoder()
+			if err := enc.AddArray("s", f.Interface.(zapcore.ArrayMarshaler)); err != nil {
+				continue
+			}
+			for _, v := range enc.Fields["s"].([]any) {
+				m := v.(map[string]any)
+				if m["service"] == service && strings.Contains(m["reason"].(string), want) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -176,6 +176,11 @@ func (c Config) validateDaemon(errs *[]error) {
 	if strings.TrimSpace(c.RouterService) == "" {
 		bad("FASTSCALER_ROUTER_SERVICE", "required (the ECS service of the Nginx router tasks)")
 	}
+	if _, scaled := c.Capacity[c.RouterService]; scaled && c.minTasks(c.RouterService) < 1 {
+		// With no router task there is no stub_status to read, so no load, so nothing would ever scale it out again.
+		bad("FASTSCALER_MIN_TASKS", "%s:%d: the router's minimum must be ≥ 1 (at 0 no router reports load, and nothing would scale it out again)",
+			c.RouterService, c.minTasks(c.RouterService))
+	}
 	if c.StatusPort < 1 || c.StatusPort > 65535 {
 		bad("FASTSCALER_STATUS_PORT", "%d is not a TCP port", c.StatusPort)
 	}

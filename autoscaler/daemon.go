@@ -17,21 +17,46 @@ import (
 )
 
 const (
-	warnEvery       = 30 * time.Second // at most one warning per failing target per this long
+	warnEvery       = 30 * time.Second // at most one warning per key per this long
 	tagWriteEvery   = 10 * time.Second // durable-state tags are written at most this often per service
 	shutdownTimeout = 5 * time.Second  // for the final tag and metric writes
-	callTimeout     = 10 * time.Second // for the apply phase, which finishes even when shutting down
-	readTimeout     = 5 * time.Second  // for one refresh or discovery, so a hung ECS call cannot stall polling
+	callTimeout     = 10 * time.Second // for a metrics flush
+	// refreshTimeout and discoveryTimeout bound one service refresh (DescribeServices) and one router discovery
+	// (ListTasks + DescribeTasks). They run in the background, so they can wait out a slow ECS (seconds per call).
+	refreshTimeout   = 15 * time.Second
+	discoveryTimeout = 20 * time.Second
+	lookupTimeout    = 10 * time.Second
+	// refreshBackoffMax and discoveryBackoffMax are the longest waits between failing reads. A refresh is retried
+	// well within policy.MaxScaleOutReadAge, so a scale-out does not wait for a read it could have had. Failed
+	// scalable-target lookups are retried every discovery interval.
+	refreshBackoffMax   = 20 * time.Second
+	discoveryBackoffMax = 30 * time.Second
+	// aasStaleAfter is how many discovery intervals without a successful lookup make the scalable targets unknown,
+	// and with them every scale-in hold.
+	aasStaleAfter = 3
+	// BlindLimit is how long the daemon may see no router (none reporting valid rates, or no discovery since start)
+	// before /healthz answers 503, so that ECS replaces the task and the alarm on unhealthy tasks fires.
+	BlindLimit = time.Minute
 	// DrainGrace is how long a router task that left discovery (scaled in, replaced) is still polled: the NLB
 	// keeps its established connections for the deregistration delay (300 s by default), and its traffic must
 	// not vanish from the load while it drains.
 	DrainGrace = 5 * time.Minute
 )
 
-// Deps are the daemon's collaborators.
+// ConfigError is a configuration problem found only against AWS at start, e.g. a router service ECS does not
+// know: the command exits 2, as for a bad variable.
+type ConfigError struct{ Err error }
+
+func (e ConfigError) Error() string { return e.Err.Error() }
+func (e ConfigError) Unwrap() error { return e.Err }
+
+// Deps are the daemon's collaborators. ECS (or Cloud) is required; the others are optional.
 type Deps struct {
-	ECS     ECSAPI
-	AAS     AASAPI      // nil: no Application Auto Scaling mode
+	ECS     ECSAPI      // wrapped in the ECS adapter unless Cloud is set
+	AAS     AASAPI      // wrapped in the AAS adapter unless Scaling is set; both nil: no Application Auto Scaling mode
+	Cloud   Cloud       // overrides ECS (the unit tests' in-memory fake)
+	Scaling Scaling     // overrides AAS
+	Routers Routers     // nil: nginxstat's HTTP poller
 	Metrics MetricsAPI  // nil: no metrics
 	Clock   clock.Clock // nil: the wall clock
 	Log     *zap.Logger
@@ -40,40 +65,44 @@ type Deps struct {
 	PollTimeout time.Duration
 }
 
-// Daemon is the fastscaler control loop.
+// Daemon is the fastscaler control loop. It composes components that own their state: three readers (service
+// refresh, router discovery, scalable-target lookup) that publish snapshots on their own schedules, the collector
+// (poll, rates, plausibility), the policy, one lane per scaled service that applies its changes, and the status.
+// The tick reads the latest snapshots, decides and hands changes to the lanes; it never waits for AWS.
 type Daemon struct {
-	cfg     Config
-	pcfg    policy.Config
-	log     *zap.Logger
-	clock   clock.Clock
-	ecs     *ECS
-	aas     *AAS // nil without an Application Auto Scaling client
-	metrics *Metrics
-	poller  *nginxstat.Poller
-	tracker *nginxstat.Tracker
+	cfg   Config
+	pcfg  policy.Config
+	log   *zap.Logger
+	warn  *limiter
+	clock clock.Clock
 
-	// Owned by the loop goroutine.
-	targets       []nginxstat.Target
-	lastDiscovery time.Time
-	routerRunning int
-	services      map[string]Service
-	lastRefresh   time.Time
+	cloud     Cloud
+	scaling   Scaling
+	store     *serviceStore
+	targets   *targetStore
+	refresh   *reader[struct{}]
+	discovery *reader[[]nginxstat.Target]
+	lookup    *reader[struct{}]
+	collector *collector
+	lanes     map[string]*lane
+	metrics   *Metrics
+	bg        sync.WaitGroup // reads and lane jobs in flight
+
+	// Owned by the tick.
 	state         policy.State
 	lastMode      policy.Mode
-	dryDesired    map[string]dryCount       // dry run: the counts we would have set
-	draining      map[string]drainingTarget // router tasks that left discovery, polled while they drain
-	tagErrors     map[string]string         // per service: the last failure to write durable state
-	aasState
-	flushing     sync.WaitGroup // the metrics flush in flight, if any
-	flushDone    chan struct{}
-	pendingTags  map[string]map[string]string // per service: tags to write
-	lastTagWrite map[string]time.Time
-	lastWarn     map[string]time.Time
-	lastFlush    time.Time
+	routerRunning int
+	dryDesired    map[string]dryCount // dry run: the counts we would have set
+	started       time.Time
+	lastReporting time.Time
+	flushing      sync.WaitGroup
+	flushDone     chan struct{}
+	lastFlush     time.Time
 
 	mu        sync.Mutex
 	status    Status
 	lastCycle time.Time
+	blind     string
 }
 
 // New returns a daemon for a validated cfg.
@@ -81,7 +110,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.ECS == nil {
+	if deps.Cloud == nil && deps.ECS == nil {
 		return nil, errors.New("no ECS client")
 	}
 	if deps.Clock == nil {
@@ -90,38 +119,50 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	if deps.Log == nil {
 		deps.Log = zap.NewNop()
 	}
+	if deps.Cloud == nil {
+		deps.Cloud = NewECS(deps.ECS, cfg.Cluster, cfg.ECSRate)
+	}
+	if deps.Scaling == nil && deps.AAS != nil {
+		deps.Scaling = NewAAS(deps.AAS, cfg.Cluster, cfg.ECSRate)
+	}
+	if deps.Routers == nil {
+		deps.Routers = nginxstat.NewPoller(cfg.StatusPath, cmp.Or(deps.PollTimeout, cfg.PollTimeout), nginxstat.DefaultConcurrency, deps.Clock.Now)
+	}
+	warn := &limiter{log: deps.Log, last: map[string]time.Time{}}
 	d := &Daemon{
-		cfg:          cfg,
-		pcfg:         cfg.Policy(),
-		log:          deps.Log,
-		clock:        deps.Clock,
-		ecs:          NewECS(deps.ECS, cfg.Cluster, cfg.ECSRate),
-		poller:       nginxstat.NewPoller(cfg.StatusPath, cmp.Or(deps.PollTimeout, cfg.PollTimeout), nginxstat.DefaultConcurrency, deps.Clock.Now),
-		tracker:      nginxstat.NewTracker(4 * cfg.PollInterval),
-		services:     map[string]Service{},
-		dryDesired:   map[string]dryCount{},
-		draining:     map[string]drainingTarget{},
-		tagErrors:    map[string]string{},
-		aasState:     newAASState(),
-		pendingTags:  map[string]map[string]string{},
-		lastTagWrite: map[string]time.Time{},
-		lastWarn:     map[string]time.Time{},
+		cfg: cfg, pcfg: cfg.Policy(), log: deps.Log, warn: warn, clock: deps.Clock,
+		cloud: deps.Cloud, scaling: deps.Scaling, store: newServiceStore(), targets: newTargetStore(),
+		lanes: map[string]*lane{}, dryDesired: map[string]dryCount{},
+		collector: &collector{routers: deps.Routers, tracker: nginxstat.NewTracker(4 * cfg.PollInterval),
+			capacity: cfg.Capacity[cfg.RouterService], log: deps.Log, warn: warn, draining: map[string]drainingTarget{}},
 	}
-	if deps.AAS != nil {
-		d.aas = NewAAS(deps.AAS, cfg.Cluster, cfg.ECSRate)
+	env := &laneEnv{cloud: d.cloud, scaling: d.scaling, store: d.store, targets: d.targets, log: d.log, warn: warn,
+		clock: d.clock, bg: &d.bg, dryRun: cfg.DryRun, retryMax: cfg.DiscoveryInterval}
+	for _, name := range cfg.Services() {
+		d.lanes[name] = &lane{name: name, env: env}
 	}
+	d.refresh = &reader[struct{}]{name: "refresh", every: DefaultServiceRefresh, timeout: refreshTimeout,
+		maxBackoff: refreshBackoffMax, read: d.readServices, bg: &d.bg}
+	d.discovery = &reader[[]nginxstat.Target]{name: "discovery", every: cfg.DiscoveryInterval, timeout: discoveryTimeout,
+		maxBackoff: discoveryBackoffMax, read: d.discover, bg: &d.bg}
+	d.lookup = &reader[struct{}]{name: "aas-lookup", every: cfg.DiscoveryInterval, timeout: lookupTimeout,
+		maxBackoff: cfg.DiscoveryInterval, read: d.lookupTargets, bg: &d.bg}
 	if deps.Metrics != nil && cfg.MetricsNamespace != "" {
 		d.metrics = NewMetrics(deps.Metrics, cfg.MetricsNamespace, cfg.Cluster)
 	}
 	return d, nil
 }
 
-// Run ticks every poll interval until ctx ends, then writes pending tags and metrics and returns nil.
+// Run checks the router service, then ticks every poll interval until ctx ends, then finishes the writes in
+// flight, writes pending tags and metrics and returns nil. A router service ECS does not know is a ConfigError.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("fastscaler starting",
 		zap.String("cluster", d.cfg.Cluster), zap.String("router_service", d.cfg.RouterService),
 		zap.Strings("services", d.cfg.Services()), zap.Duration("poll_interval", d.cfg.PollInterval),
 		zap.Bool("dry_run", d.cfg.DryRun))
+	if err := d.CheckRouter(ctx); err != nil {
+		return err
+	}
 	t := d.clock.NewTicker(d.cfg.PollInterval)
 	defer t.Stop()
 	d.Tick(ctx)
@@ -136,205 +177,189 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 }
 
+// CheckRouter reads the router service once at start: one ECS does not know (a misspelt
+// FASTSCALER_ROUTER_SERVICE) is a ConfigError. A read that fails is only logged: ECS may be throttling, and the
+// refresh loop retries; /healthz turns 503 if the routers stay unseen past BlindLimit.
+func (d *Daemon) CheckRouter(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	now := d.clock.Now()
+	got, err := d.cloud.Services(rctx, []string{d.cfg.RouterService}, now)
+	if r, ok := got[d.cfg.RouterService]; ok && r.Gone != "" {
+		return ConfigError{fmt.Errorf("FASTSCALER_ROUTER_SERVICE: %q in cluster %s: %s", d.cfg.RouterService, d.cfg.Cluster, r.Gone)}
+	}
+	if err != nil {
+		d.log.Warn("reading the router service at start failed; carrying on, the refresh loop retries", zap.Error(err))
+	}
+	return nil
+}
+
 func (d *Daemon) shutdown() {
+	d.bg.Wait() // lane jobs finish their calls; reads end with the cancelled context
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	d.flushTags(ctx, d.clock.Now(), true)
+	now := d.clock.Now()
+	for _, name := range d.cfg.Services() {
+		d.lanes[name].flushTags(ctx, now, true)
+	}
 	d.flushing.Wait()
 	d.flushMetrics(ctx)
 	d.log.Info("fastscaler stopped")
 }
 
-// Tick runs one cycle: refresh ECS state when due, poll every router, decide, apply, record.
+// Tick runs one cycle on the latest snapshots: kick the reads that are due, poll every router, decide, hand the
+// changes to the lanes, record. It waits only for the poll, which the poll timeout bounds.
 func (d *Daemon) Tick(ctx context.Context) {
 	now := d.clock.Now()
-	d.refreshServices(ctx, now, false)
-	d.discover(ctx, now)
-	d.lookupScalable(ctx, now)
-	if ctx.Err() != nil {
+	if d.started.IsZero() {
+		d.started = now
+	}
+	d.kickReads(ctx, now)
+	disc := d.discovery.Latest()
+	d.collector.discovered(disc.Value, disc.At, now)
+	snap, ok := d.collector.collect(ctx, now)
+	if !ok {
 		return
 	}
-
-	samples := d.poller.Poll(ctx, d.pollTargets(now))
-	if ctx.Err() != nil {
-		return // a cycle cut short by shutdown is not data
+	if snap.Reporting > 0 {
+		d.lastReporting = now
 	}
-	snap := d.tracker.Observe(now, d.dropDrained(samples))
-	d.warnFailures(snap, now)
-
 	in := d.input(snap, now)
 	dec, st := policy.Decide(d.pcfg, in, d.state, now)
 	d.state = st
 	d.logDecision(dec, in)
-	// The apply phase finishes its calls even if shutdown starts meanwhile.
-	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
-	defer cancel()
-	d.apply(applyCtx, dec, now)
-	d.syncAASMins(applyCtx, now)
-	d.flushTags(applyCtx, now, false)
-
-	if d.metrics != nil {
-		desired := map[string]int{}
-		for name, s := range d.services {
-			if _, scaled := d.cfg.Capacity[name]; scaled {
-				desired[name] = s.Desired // what ECS runs, also in a dry run
-			}
-		}
-		d.metrics.Record(Sample{At: now, RequestRate: dec.Load, InFlight: snap.InFlight, Active: snap.Active,
-			TargetsReporting: snap.Reporting, Targets: in.Load.Known, Surge: dec.Mode == policy.ModeSurge, Desired: desired})
-		if now.Sub(d.lastFlush) >= DefaultMetricsFlush && d.flushMetricsAsync() {
-			d.lastFlush = now
-		}
-	}
-	d.setStatus(now, snap, in, dec)
+	d.act(ctx, dec, now)
+	d.record(now, snap, in, dec)
 }
 
-// refreshServices reads every scaled service and the router with DescribeServices when due (or when forced).
-func (d *Daemon) refreshServices(ctx context.Context, now time.Time, force bool) {
-	if !force && now.Sub(d.lastRefresh) < DefaultServiceRefresh {
-		return
+// kickReads starts the reads that are due; discovery also whenever the router's running count changed.
+func (d *Daemon) kickReads(ctx context.Context, now time.Time) {
+	if r, ok := d.store.get(d.cfg.RouterService); ok && r.Running != d.routerRunning {
+		d.routerRunning = r.Running
+		d.discovery.Force()
 	}
+	d.refresh.Kick(ctx, now)
+	d.discovery.Kick(ctx, now)
+	if d.scaling != nil {
+		d.lookup.Kick(ctx, now)
+	}
+}
+
+// readServices refreshes every scaled service and the router (DescribeServices), storing what it read even when
+// part of the read failed.
+func (d *Daemon) readServices(ctx context.Context, now time.Time) (struct{}, error) {
 	names := d.cfg.Services()
 	if _, ok := d.cfg.Capacity[d.cfg.RouterService]; !ok {
 		names = append(names, d.cfg.RouterService)
 	}
-	rctx, cancel := context.WithTimeout(ctx, readTimeout)
-	defer cancel()
-	got, err := d.ecs.DescribeServices(rctx, names, now)
-	if err != nil && ctx.Err() == nil {
-		d.warnOnce("refresh", now, "reading services from ECS failed; keeping the last known state (no scale-in from stale state)",
-			zap.Error(err), zap.Duration("age", now.Sub(d.lastRefresh)))
-	}
+	got, err := d.cloud.Services(ctx, names, now)
 	for name, s := range got {
 		for _, te := range s.TagErrors {
-			d.warnOnce("tags:"+name, now, "malformed fastscaler tag; holding this service's scale-in", zap.String("service", name), zap.Error(te))
+			d.warn.warn("tags:"+name, now, "malformed fastscaler tag; holding this service's scale-in", zap.String("service", name), zap.Error(te))
 		}
-		d.services[name] = s
+		if s.Gone != "" {
+			d.warn.error("gone:"+name, now, "service left out of scaling until ECS reports it ACTIVE again", zap.String("service", name), zap.String("why", s.Gone))
+		}
+		d.store.put(s)
 	}
-	if err == nil || len(got) > 0 {
-		d.lastRefresh = now
+	if err != nil && ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
+		fields := []zap.Field{zap.Error(err)}
+		if last := d.refresh.Latest().At; !last.IsZero() {
+			fields = append(fields, zap.Duration("age", now.Sub(last)))
+		}
+		d.warn.warn("refresh", now, "reading services from ECS failed; keeping the last read (no scale-in from a stale one); backing off", fields...)
 	}
+	return struct{}{}, err
 }
 
-// discover refreshes the router targets every discovery interval and whenever the router's running count changed.
-func (d *Daemon) discover(ctx context.Context, now time.Time) {
-	router, ok := d.services[d.cfg.RouterService]
-	changed := ok && router.Running != d.routerRunning
-	if !changed && !d.lastDiscovery.IsZero() && now.Sub(d.lastDiscovery) < d.cfg.DiscoveryInterval {
-		return
-	}
-	rctx, cancel := context.WithTimeout(ctx, readTimeout)
-	defer cancel()
-	targets, skipped, err := d.ecs.DiscoverTasks(rctx, d.cfg.RouterService, d.cfg.StatusPort)
+// discover lists the router's tasks (ListTasks, DescribeTasks).
+func (d *Daemon) discover(ctx context.Context, now time.Time) ([]nginxstat.Target, error) {
+	targets, skipped, err := d.cloud.RouterTargets(ctx, d.cfg.RouterService, d.cfg.StatusPort)
 	if err != nil {
-		if ctx.Err() == nil {
-			d.warnOnce("discovery", now, "router discovery failed; polling the last known tasks", zap.Error(err), zap.Int("known", len(d.targets)))
-		}
-		return
+		d.warn.warn("discovery", now, "router discovery failed; polling the last known tasks; backing off", zap.Error(err))
+		return nil, err
 	}
 	if len(skipped) > 0 {
-		d.warnOnce("discovery-skipped", now, "router tasks without an ENI address were skipped", zap.Strings("task_ids", skipped))
+		d.warn.warn("discovery-skipped", now, "router tasks without an ENI address were skipped", zap.Strings("task_ids", skipped))
 	}
-	if ok {
-		d.routerRunning = router.Running
-	}
-	if !sameTargets(d.targets, targets) {
-		d.log.Info("router tasks discovered", zap.Int("count", len(targets)), zap.Int("was", len(d.targets)))
-		d.poller.CloseIdle()
-	}
-	current := make(map[string]bool, len(targets))
-	for _, t := range targets {
-		current[t.ID] = true
-		delete(d.draining, t.ID)
-	}
-	for _, t := range d.targets {
-		if !current[t.ID] {
-			d.draining[t.ID] = drainingTarget{Target: t, since: now}
-		}
-	}
-	d.targets = targets
-	d.lastDiscovery = now
+	return targets, nil
 }
 
-// drainingTarget is a router task that left discovery but may still serve its established connections.
-type drainingTarget struct {
-	nginxstat.Target
-	since time.Time
+// lookupTargets finds which scaled services have a scalable target.
+func (d *Daemon) lookupTargets(ctx context.Context, now time.Time) (struct{}, error) {
+	got, err := d.scaling.Targets(ctx, d.cfg.Services())
+	if err != nil {
+		d.warn.warn("aas-lookup", now, "looking up Application Auto Scaling targets failed; no scale-in until it succeeds "+
+			"(grant application-autoscaling:DescribeScalableTargets, or set FASTSCALER_AAS_MODE=off)", zap.Error(err))
+		return struct{}{}, err
+	}
+	for _, name := range d.targets.lookedUp(got, now) {
+		t := got[name]
+		d.log.Info("service has an Application Auto Scaling target: scaling it through MinCapacity (AAS mode)",
+			zap.String("service", name), zap.Int("min_capacity", t.Min), zap.Int("max_capacity", t.Max))
+	}
+	return struct{}{}, nil
 }
 
-// pollTargets returns the discovered router tasks plus those still draining.
-func (d *Daemon) pollTargets(now time.Time) []nginxstat.Target {
-	if len(d.draining) == 0 {
-		return d.targets
+// aasKnown says whether the scalable targets are known well enough to scale in: looked up successfully, recently.
+func (d *Daemon) aasKnown(now time.Time) bool {
+	if d.scaling == nil {
+		return true
 	}
-	out := append([]nginxstat.Target(nil), d.targets...)
-	for id, t := range d.draining {
-		if now.Sub(t.since) > DrainGrace {
-			delete(d.draining, id)
-			continue
-		}
-		out = append(out, t.Target)
-	}
-	return out
+	_, _, at := d.targets.get("")
+	return !at.IsZero() && now.Sub(at) <= aasStaleAfter*d.cfg.DiscoveryInterval
 }
 
-// dropDrained removes draining tasks that no longer answer: they are gone, not missing, so they must neither
-// block scale-in nor read as zero load. Draining tasks that answer keep contributing their traffic.
-func (d *Daemon) dropDrained(samples []nginxstat.Sample) []nginxstat.Sample {
-	if len(d.draining) == 0 {
-		return samples
-	}
-	out := samples[:0]
-	for _, s := range samples {
-		if _, draining := d.draining[s.Target.ID]; draining && s.Err != nil {
-			delete(d.draining, s.Target.ID)
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func sameTargets(a, b []nginxstat.Target) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	m := make(map[nginxstat.Target]bool, len(a))
-	for _, t := range a {
-		m[t] = true
-	}
-	for _, t := range b {
-		if !m[t] {
-			return false
-		}
-	}
-	return true
-}
-
-// input builds the policy's view of this tick.
+// input builds the policy's view of this tick: the load, and for every service everything that bears on its
+// decision, holds and caps included, so that the decision, its log line, /status and what is applied agree.
 func (d *Daemon) input(snap nginxstat.Snapshot, now time.Time) policy.Input {
+	services := d.store.all()
 	routerRunning := 0
-	if r, ok := d.services[d.cfg.RouterService]; ok {
+	if r, ok := services[d.cfg.RouterService]; ok && r.Gone == "" {
 		routerRunning = r.Running
 	}
 	in := policy.Input{Load: LoadOf(snap, routerRunning), Services: map[string]policy.ServiceState{}}
+	aasKnown := d.aasKnown(now)
+	targets := d.targets.all()
 	for name := range d.cfg.Capacity {
-		s, ok := d.services[name]
+		s, ok := services[name]
 		if !ok {
 			continue
 		}
+		lv := d.lanes[name].view()
 		ps := policy.ServiceState{
 			Desired: d.desiredOf(s), Running: s.Running, Pending: s.Pending,
 			Paused:       s.Durable.PausedAt(now),
 			LastScaleOut: s.Durable.LastScaleOut,
+			ReadAge:      now.Sub(s.ReadAt),
 			Stale:        now.Sub(s.ReadAt) > 3*DefaultServiceRefresh,
+			Gone:         s.Gone,
+			Busy:         lv.Busy,
+		}
+		if s.Durable.Paused && !s.Durable.PauseUntil.IsZero() && !now.Before(s.Durable.PauseUntil) {
+			ps.PauseEnded = s.Durable.PauseUntil
 		}
 		if s.Durable.FloorCount > 0 {
 			ps.Floor = policy.Floor{Count: s.Durable.FloorCount, Until: s.Durable.FloorUntil}
 		}
 		if len(s.TagErrors) > 0 {
-			// Unreadable durable state: hold what we have, as a floor at the current count, until fixed.
-			ps.Floor = policy.Floor{Count: max(ps.Floor.Count, ps.Desired), Until: now.Add(time.Hour)}
+			ps.ScaleInHold = fmt.Sprintf("its fastscaler tags are malformed (%v); fix or remove them", s.TagErrors[0])
+		}
+		if d.scaling != nil {
+			t, scalable := targets[name]
+			switch {
+			case !aasKnown:
+				ps.ScaleInHold = firstNonEmpty(ps.ScaleInHold, "the Application Auto Scaling targets could not be read recently")
+			case scalable:
+				ps.Max, ps.MaxNote = t.Max, fmt.Sprintf("the scalable target's MaxCapacity %d", t.Max)
+				if owner := ownerMin(t, s.Tags, lv.Memo); owner > 0 {
+					ps.OwnerMin, ps.OwnerMinNote = owner, fmt.Sprintf("the scalable target owner's MinCapacity %d", owner)
+				}
+				if claimed := Claimed(t, s); s.Desired > claimed {
+					ps.ScaleInHold = firstNonEmpty(ps.ScaleInHold, fmt.Sprintf(
+						"Application Auto Scaling holds the count above fastscaler's MinCapacity %d; its own policy scales those tasks in", claimed))
+				}
+			}
 		}
 		in.Services[name] = ps
 	}
@@ -353,14 +378,6 @@ func LoadOf(snap nginxstat.Snapshot, routerRunning int) policy.Load {
 	}
 }
 
-// change is one service's new desired count, as decided.
-type change struct {
-	name      string
-	from, to  int
-	direction policy.Direction
-	reason    string
-}
-
 // dryCount is a count a dry run would have set, valid while ECS still reports the count it was decided from.
 type dryCount struct{ to, base int }
 
@@ -374,166 +391,72 @@ func (d *Daemon) desiredOf(s Service) int {
 	return s.Desired
 }
 
-// apply sets every changed desired count, all services at once. It first re-reads the services it is about to
-// change: a count an SRE raised or a floor set since the last refresh always wins, so a decision made from a
-// read seconds old never lowers a count, and a scale-in goes ahead only if nothing changed. A change that fails
-// is decided again, and so retried, next tick: the count in ECS did not move.
-func (d *Daemon) apply(ctx context.Context, dec policy.Decision, now time.Time) {
-	var changes []change
-	var names []string
+// act hands each service's change to its lane (a dry run only logs it), and starts due background work (tags,
+// MinCapacity retries and floors) on idle lanes. It never waits for them.
+func (d *Daemon) act(ctx context.Context, dec policy.Decision, now time.Time) {
+	aasKnown := d.aasKnown(now)
 	for _, name := range d.pcfg.ServiceNames() {
-		sd, ok := dec.Services[name]
-		if !ok || sd.Direction == policy.Hold || sd.Desired == sd.Current {
-			continue
+		l := d.lanes[name]
+		var c *change
+		if sd, ok := dec.Services[name]; ok && sd.Direction != policy.Hold && sd.Desired != sd.Current {
+			c = &change{from: sd.Current, to: sd.Desired, direction: sd.Direction, reason: sd.Reason}
 		}
-		changes = append(changes, change{name: name, from: sd.Current, to: sd.Desired, direction: sd.Direction, reason: sd.Reason})
-		names = append(names, name)
-	}
-	if len(changes) == 0 {
-		return
-	}
-	if d.cfg.DryRun {
-		for _, c := range changes {
-			d.dryDesired[c.name] = dryCount{to: c.to, base: d.services[c.name].Desired}
-			d.log.Info("dry run: would update service", zap.String("service", c.name), zap.Int("from", c.from),
+		if c != nil && d.cfg.DryRun {
+			s, _ := d.store.get(name)
+			d.dryDesired[name] = dryCount{to: c.to, base: s.Desired}
+			d.log.Info("dry run: would update service", zap.String("service", name), zap.Int("from", c.from),
 				zap.Int("desired", c.to), zap.String("direction", string(c.direction)))
+			c = nil
 		}
-		return
-	}
-
-	fresh, err := d.ecs.DescribeServices(ctx, names, now)
-	if err != nil {
-		d.errorOnce("reread", now, "re-reading services before scaling failed; deciding again next tick", zap.Error(err))
-		return
-	}
-
-	var todo []change
-	for _, c := range changes {
-		s, ok := fresh[c.name]
-		if !ok {
+		if c == nil && !l.hasWork(now) {
 			continue
 		}
-		cached := d.services[c.name]
-		d.services[c.name] = s
-		if !d.aasCapScaleOut(&c, s, now) {
-			continue
-		}
-		if why := stale(c.direction, c.from, c.to, cached, s, now); why != "" {
-			d.log.Info("scaling skipped: the service changed since it was read", zap.String("service", c.name),
-				zap.Int("decided_from", c.from), zap.Int("desired", c.to), zap.Int("now", s.Desired), zap.String("why", why))
-			continue
-		}
-		if c.direction == policy.Down && !d.aasScaleIn(ctx, &c, now) {
-			continue
-		}
-		todo = append(todo, c)
-	}
-
-	var wg sync.WaitGroup
-	results := make([]error, len(todo))
-	updated := make([]Service, len(todo))
-	for i, c := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			updated[i], results[i] = d.ecs.SetDesired(ctx, c.name, c.to)
-		}()
-	}
-	wg.Wait()
-	var done []change
-	for i, c := range todo {
-		if results[i] == nil {
-			done = append(done, c)
-		}
-	}
-	d.aasFollow(ctx, done, now)
-	for i, c := range todo {
-		if err := results[i]; err != nil {
-			d.errorOnce("update:"+c.name, now, "scaling failed; deciding again next tick", zap.String("service", c.name),
-				zap.Int("from", c.from), zap.Int("desired", c.to), zap.Error(err))
-			continue
-		}
-		s := d.services[c.name]
-		s.Desired, s.Running, s.Pending = updated[i].Desired, updated[i].Running, updated[i].Pending
-		d.services[c.name] = s
-		d.log.Info("service updated", zap.String("service", c.name), zap.Int("from", c.from), zap.Int("desired", c.to),
-			zap.String("direction", string(c.direction)))
-		tags := map[string]string{
-			TagLastAction: SanitizeTagValue(fmt.Sprintf("%s %d to %d at %s", c.direction, c.from, c.to, FormatTagTime(now))),
-			TagLastReason: SanitizeTagValue(c.reason),
-		}
-		if c.direction == policy.Up {
-			tags[TagLastScaleOut] = FormatTagTime(now)
-		}
-		d.queueTags(c.name, tags)
+		l.submit(ctx, c, now, aasKnown)
 	}
 }
 
-// stale says why a change decided from the cached read must not be applied to the fresh read (empty: apply).
-func stale(dir policy.Direction, from, to int, cached, fresh Service, now time.Time) string {
+// record publishes the tick's metrics and status.
+func (d *Daemon) record(now time.Time, snap nginxstat.Snapshot, in policy.Input, dec policy.Decision) {
+	if d.metrics != nil {
+		desired := map[string]int{}
+		for name, s := range d.store.all() {
+			if _, scaled := d.cfg.Capacity[name]; scaled && s.Gone == "" {
+				desired[name] = s.Desired // what ECS runs, also in a dry run
+			}
+		}
+		d.metrics.Record(Sample{At: now, RequestRate: dec.Load, InFlight: snap.InFlight, Active: snap.Active,
+			TargetsReporting: snap.Reporting, Targets: in.Load.Known, Surge: dec.Mode == policy.ModeSurge, Desired: desired})
+		if now.Sub(d.lastFlush) >= DefaultMetricsFlush && d.flushMetricsAsync() {
+			d.lastFlush = now
+		}
+	}
+	d.setStatus(now, snap, in, dec)
+}
+
+// blindness says why the daemon cannot see the routers (empty: it can): no discovery has succeeded since start,
+// or no router task has reported valid rates, for longer than BlindLimit.
+func (d *Daemon) blindness(now time.Time) string {
+	disc := d.discovery.Latest()
 	switch {
-	case fresh.Durable.PausedAt(now):
-		return "paused"
-	case dir == policy.Up && fresh.Desired >= to:
-		return "already at or above the count"
-	case dir == policy.Up:
-		return ""
-	case fresh.Desired != from:
-		return "the desired count changed"
-	case len(fresh.TagErrors) > 0:
-		return "its fastscaler tags are malformed"
-	case fresh.Durable.FloorCount > to && now.Before(fresh.Durable.FloorUntil):
-		return "a pre-scale floor holds it"
-	case fresh.Durable.FloorCount > 0 && !fresh.Durable.FloorUntil.Equal(cached.Durable.FloorUntil):
-		return "its pre-scale floor changed"
-	case fresh.Durable.LastScaleOut.After(cached.Durable.LastScaleOut):
-		return "it was scaled out meanwhile"
+	case disc.At.IsZero() && now.Sub(d.started) > BlindLimit:
+		why := "no router discovery has succeeded since start"
+		if disc.Err != nil {
+			why += ": " + disc.Err.Error()
+		}
+		return fmt.Sprintf("%s (%s ago; limit %s)", why, now.Sub(d.started).Round(time.Second), BlindLimit)
+	case now.Sub(maxTime(d.lastReporting, d.started)) > BlindLimit:
+		return fmt.Sprintf("no router task has reported valid stub_status rates for %s (limit %s)",
+			now.Sub(maxTime(d.lastReporting, d.started)).Round(time.Second), BlindLimit)
 	}
 	return ""
 }
 
-func (d *Daemon) queueTags(service string, tags map[string]string) {
-	p := d.pendingTags[service]
-	if p == nil {
-		p = map[string]string{}
-		d.pendingTags[service] = p
-	}
-	for k, v := range tags {
-		p[k] = v
-	}
+// Quiesce waits for background work (reads, lane jobs, a metrics flush) to finish; tests on a fake clock call it
+// after each tick.
+func (d *Daemon) Quiesce() {
+	d.bg.Wait()
+	d.flushing.Wait()
 }
-
-// flushTags writes queued durable-state tags, at most every tagWriteEvery per service unless final.
-func (d *Daemon) flushTags(ctx context.Context, now time.Time, final bool) {
-	for _, name := range sortedKeys(d.pendingTags) {
-		tags := d.pendingTags[name]
-		if !final && now.Sub(d.lastTagWrite[name]) < tagWriteEvery {
-			continue
-		}
-		arn := d.services[name].ARN
-		if arn == "" {
-			continue
-		}
-		if err := d.ecs.Tag(ctx, arn, tags); err != nil {
-			// Without this tag a restarted daemon would not know the cooldown: say so loudly, in logs and /status.
-			d.errorOnce("tags:"+name, now, "writing durable state tags failed; a restart would forget the cooldown; retrying",
-				zap.String("service", name), zap.Error(err))
-			d.tagErrors[name] = err.Error()
-			continue
-		}
-		delete(d.tagErrors, name)
-		s := d.services[name]
-		for k, v := range tags {
-			s.Tags[k] = v
-		}
-		d.services[name] = s
-		delete(d.pendingTags, name)
-		d.lastTagWrite[name] = now
-	}
-}
-
-// Quiesce waits for background work (a metrics flush) to finish; tests on a fake clock call it after each tick.
-func (d *Daemon) Quiesce() { d.flushing.Wait() }
 
 // flushMetricsAsync publishes buffered metrics without holding up the poll loop; one flush at a time.
 func (d *Daemon) flushMetricsAsync() bool {
@@ -568,48 +491,6 @@ func (d *Daemon) flushMetrics(ctx context.Context) {
 	if dropped > 0 {
 		d.log.Warn("metrics dropped while CloudWatch was unreachable", zap.Int("datums", dropped))
 	}
-}
-
-// warnFailures logs each failing target by task id and address, at most once per warnEvery.
-func (d *Daemon) warnFailures(snap nginxstat.Snapshot, now time.Time) {
-	for _, t := range snap.Targets {
-		switch t.Status {
-		case nginxstat.StatusFailed:
-			d.warnOnce("target:"+t.Target.ID, now, "stub_status poll failed; target counts as missing, never as zero load",
-				zap.String("task_id", t.Target.ID), zap.String("address", t.Target.Addr), zap.Error(t.Err))
-		case nginxstat.StatusReset:
-			d.log.Info("nginx counters went down: router restarted", zap.String("task_id", t.Target.ID), zap.String("address", t.Target.Addr))
-		default:
-			d.log.Debug("polled", zap.String("task_id", t.Target.ID), zap.String("status", string(t.Status)),
-				zap.Float64("rps", t.Rates.RequestsPerSec), zap.Int64("in_flight", t.Rates.InFlight))
-		}
-	}
-	for key, at := range d.lastWarn {
-		if now.Sub(at) > 10*warnEvery {
-			delete(d.lastWarn, key)
-		}
-	}
-}
-
-func (d *Daemon) warnOnce(key string, now time.Time, msg string, fields ...zap.Field) {
-	if d.limited(key, now) {
-		d.log.Warn(msg, fields...)
-	}
-}
-
-// errorOnce logs at Error, at most once per warnEvery per key.
-func (d *Daemon) errorOnce(key string, now time.Time, msg string, fields ...zap.Field) {
-	if d.limited(key, now) {
-		d.log.Error(msg, fields...)
-	}
-}
-
-func (d *Daemon) limited(key string, now time.Time) bool {
-	if last, ok := d.lastWarn[key]; ok && now.Sub(last) < warnEvery {
-		return false
-	}
-	d.lastWarn[key] = now
-	return true
 }
 
 // logDecision logs a decision: Info when a count or the mode changes, Debug otherwise.
@@ -663,3 +544,12 @@ func (s serviceLogs) MarshalLogArray(enc zapcore.ArrayEncoder) error {
 }
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -140,10 +140,60 @@ type Service struct {
 	TagErrors  []error // malformed fastscaler tags
 	ReadAt     time.Time
 	Deployment string // rollout state of the primary deployment, e.g. COMPLETED or IN_PROGRESS
+	Gone       string // why ECS does not report the service ACTIVE (missing, INACTIVE); empty when it does
 }
+
+// Gone reasons of a Service.
+const (
+	GoneMissing  = "ECS does not know the service (MISSING)"
+	GoneInactive = "ECS reports the service INACTIVE (deleted)"
+)
 
 // ErrServiceNotFound marks a service ECS does not know in the cluster.
 var ErrServiceNotFound = errors.New("service not found")
+
+// RouterTargets is DiscoverTasks; it makes *ECS a Cloud.
+func (e *ECS) RouterTargets(ctx context.Context, service string, port int) ([]nginxstat.Target, []string, error) {
+	return e.DiscoverTasks(ctx, service, port)
+}
+
+// Services reads services (≤10 per call; more are batched) with their tags. A service ECS reports missing or not
+// ACTIVE is returned with Gone saying so, not as an error; on an error, the batches read before are returned.
+func (e *ECS) Services(ctx context.Context, names []string, now time.Time) (map[string]Service, error) {
+	out := make(map[string]Service, len(names))
+	for start := 0; start < len(names); start += 10 {
+		batch := names[start:min(start+10, len(names))]
+		if err := e.wait(ctx); err != nil {
+			return out, err
+		}
+		resp, err := e.api.DescribeServices(ctx, &ecs.DescribeServicesInput{
+			Cluster:  aws.String(e.cluster),
+			Services: batch,
+			Include:  []types.ServiceField{types.ServiceFieldTags},
+		})
+		if err != nil {
+			return out, fmt.Errorf("describing services %s in cluster %s: %w", strings.Join(batch, ", "), e.cluster, err)
+		}
+		for _, s := range resp.Services {
+			svc := serviceFromECS(s, now)
+			if st := aws.ToString(s.Status); st != "ACTIVE" {
+				svc.Gone = GoneInactive
+				if st != "INACTIVE" {
+					svc.Gone = fmt.Sprintf("ECS reports the service %s", st)
+				}
+			}
+			out[svc.Name] = svc
+		}
+		for _, f := range resp.Failures {
+			name := taskID(aws.ToString(f.Arn))
+			out[name] = Service{Name: name, Gone: GoneMissing, ReadAt: now}
+			if r := aws.ToString(f.Reason); r != "MISSING" {
+				out[name] = Service{Name: name, Gone: "ECS could not describe the service: " + r, ReadAt: now}
+			}
+		}
+	}
+	return out, nil
+}
 
 // DescribeServices reads services (≤10 per call; more are batched) with their tags. Services ECS does not know
 // are returned in the error, wrapping ErrServiceNotFound, alongside the ones it knows.

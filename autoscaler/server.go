@@ -36,6 +36,10 @@ type Status struct {
 	LastChange  *ChangeStatus            `json:"last_change,omitempty"`
 	CycleMillis int64                    `json:"cycle_ms"`
 	AAS         *AASStatus               `json:"aas,omitempty"` // nil with FASTSCALER_AAS_MODE=off
+	// Reads are the background read loops (services, discovery, aas_targets): last success, last error, backoff.
+	Reads map[string]ReadStatus `json:"reads"`
+	// Blind says why the daemon cannot see the routers (empty: it can); past BlindLimit /healthz answers 503.
+	Blind string `json:"blind,omitempty"`
 }
 
 // TargetsStatus summarises the router targets.
@@ -68,6 +72,11 @@ type ServiceStatus struct {
 	LastScaleOut *time.Time `json:"last_scale_out,omitempty"`
 	// DurableStateError is the last failure to record durable state (the cooldown) in the service's tags.
 	DurableStateError string `json:"durable_state_error,omitempty"`
+	// Gone says why ECS does not report the service ACTIVE; it is left out of scaling until it does.
+	Gone string `json:"gone,omitempty"`
+	// Busy says what the service's writes still in flight do.
+	Busy   string     `json:"busy,omitempty"`
+	ReadAt *time.Time `json:"read_at,omitempty"` // when the service was last read from ECS
 }
 
 // ChangeStatus is the last tick that changed a count.
@@ -79,6 +88,39 @@ type ChangeStatus struct {
 	Previous map[string]int `json:"previous"`
 }
 
+// AASStatus is what /status says of AAS mode.
+type AASStatus struct {
+	Known       bool                      `json:"known"` // false: the targets could not be read recently, and scale-in holds
+	LastLookup  *time.Time                `json:"last_lookup,omitempty"`
+	LookupError string                    `json:"lookup_error,omitempty"`
+	Targets     map[string]ScalableTarget `json:"targets"`
+	Pending     map[string]int            `json:"pending_min_capacity,omitempty"` // moves that failed, being retried
+	// Unrecorded are owner minimums kept only in memory: the tags that record them could not be written yet.
+	Unrecorded map[string]int `json:"unrecorded_owner_min,omitempty"`
+}
+
+// ReadStatus is one background read loop in /status.
+type ReadStatus struct {
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+	Error       string     `json:"error,omitempty"` // of the last attempt
+	Failures    int        `json:"consecutive_failures,omitempty"`
+	NextTry     *time.Time `json:"next_try,omitempty"`
+}
+
+func readStatus[T any](r readState[T]) ReadStatus {
+	rs := ReadStatus{Failures: r.Failures}
+	if !r.At.IsZero() {
+		rs.LastSuccess = ptr(r.At)
+	}
+	if r.Err != nil {
+		rs.Error = r.Err.Error()
+	}
+	if !r.Next.IsZero() {
+		rs.NextTry = ptr(r.Next)
+	}
+	return rs
+}
+
 func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Input, dec policy.Decision) {
 	st := Status{
 		Time: now, Cluster: d.cfg.Cluster, DryRun: d.cfg.DryRun, Mode: dec.Mode, Reason: dec.Reason,
@@ -88,7 +130,15 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		Targets:     TargetsStatus{Known: in.Load.Known, Reporting: snap.Reporting},
 		Services:    map[string]ServiceStatus{},
 		CycleMillis: d.clock.Now().Sub(now).Milliseconds(),
-		AAS:         d.aasStatus(now),
+		Reads: map[string]ReadStatus{
+			"services":  readStatus(d.refresh.Latest()),
+			"discovery": readStatus(d.discovery.Latest()),
+		},
+		Blind: d.blindness(now),
+	}
+	if d.scaling != nil {
+		st.Reads["aas_targets"] = readStatus(d.lookup.Latest())
+		st.AAS = d.aasStatus(now)
 	}
 	for _, t := range snap.Targets {
 		if t.Status != nginxstat.StatusOK {
@@ -100,11 +150,17 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		}
 	}
 	sort.Slice(st.Targets.Missing, func(i, j int) bool { return st.Targets.Missing[i].TaskID < st.Targets.Missing[j].TaskID })
+	services := d.store.all()
 	for name, sd := range dec.Services {
-		s := d.services[name]
+		s := services[name]
+		lv := d.lanes[name].view()
 		ss := ServiceStatus{
 			Desired: d.desiredOf(s), Running: s.Running, Pending: s.Pending, Recommended: sd.Recommended,
 			Direction: string(sd.Direction), Reason: sd.Reason, Paused: s.Durable.PausedAt(now),
+			Gone: s.Gone, Busy: lv.Busy, DurableStateError: lv.TagErr,
+		}
+		if !s.ReadAt.IsZero() {
+			ss.ReadAt = ptr(s.ReadAt)
 		}
 		if s.Durable.FloorCount > 0 && now.Before(s.Durable.FloorUntil) {
 			ss.Floor, ss.FloorUntil = s.Durable.FloorCount, ptr(s.Durable.FloorUntil)
@@ -115,7 +171,6 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		if t := maxTime(s.Durable.LastScaleOut, d.state.LastScaleOut[name]); !t.IsZero() {
 			ss.LastScaleOut = ptr(t)
 		}
-		ss.DurableStateError = d.tagErrors[name]
 		st.Services[name] = ss
 	}
 	d.mu.Lock()
@@ -130,6 +185,34 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 	}
 	d.status = st
 	d.lastCycle = now
+	d.blind = st.Blind
+}
+
+func (d *Daemon) aasStatus(now time.Time) *AASStatus {
+	lk := d.lookup.Latest()
+	st := &AASStatus{Known: d.aasKnown(now), Targets: d.targets.all()}
+	if !lk.At.IsZero() {
+		st.LastLookup = ptr(lk.At)
+	}
+	if lk.Err != nil {
+		st.LookupError = lk.Err.Error()
+	}
+	for _, name := range d.cfg.Services() {
+		lv := d.lanes[name].view()
+		if lv.PendingMin > 0 {
+			if st.Pending == nil {
+				st.Pending = map[string]int{}
+			}
+			st.Pending[name] = lv.PendingMin
+		}
+		if lv.Memo != nil && lv.TagErr != "" {
+			if st.Unrecorded == nil {
+				st.Unrecorded = map[string]int{}
+			}
+			st.Unrecorded[name] = lv.Memo.Owner
+		}
+	}
+	return st
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -148,18 +231,20 @@ func (d *Daemon) Status() Status {
 	return d.status
 }
 
-// Healthy reports whether poll cycles are completing: the last one ended within three intervals (plus the poll
-// timeout) of now.
+// Healthy reports whether poll cycles are completing (the last one ended within three intervals plus the poll
+// timeout of now) and the daemon is not blind (see BlindLimit).
 func (d *Daemon) Healthy(now time.Time) (bool, string) {
 	d.mu.Lock()
-	last := d.lastCycle
+	last, blind := d.lastCycle, d.blind
 	d.mu.Unlock()
-	limit := 3*d.cfg.PollInterval + d.cfg.PollTimeout + callTimeout
+	limit := 3*d.cfg.PollInterval + d.cfg.PollTimeout
 	switch {
 	case last.IsZero():
 		return false, "no poll cycle completed yet"
 	case now.Sub(last) > limit:
 		return false, fmt.Sprintf("last poll cycle completed %s ago (limit %s)", now.Sub(last).Round(time.Millisecond), limit)
+	case blind != "":
+		return false, "blind: " + blind
 	}
 	return true, "ok"
 }

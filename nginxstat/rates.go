@@ -17,6 +17,8 @@ const (
 	StatusFailed Status = "failed" // the fetch or parse failed
 	StatusFrozen Status = "frozen" // the request counter did not move, though our own poll is a request
 	StatusClock  Status = "clock"  // the sample is not later than the previous one
+	// StatusImplausible marks a rate no router task can serve (see Snapshot.Screen): a corrupt or wrapped counter.
+	StatusImplausible Status = "implausible"
 )
 
 // Rates are what one target did between two consecutive samples, net of the poller's own request.
@@ -34,7 +36,7 @@ type TargetState struct {
 	Target Target
 	Status Status
 	Rates  Rates // rates valid only when Status is StatusOK; gauges also for StatusFirst and StatusReset
-	Err    error // why the target is missing, for StatusFailed
+	Err    error // why the target is missing, for StatusFailed and StatusImplausible
 	New    bool  // answered for the first time, with no clients: not serving traffic yet
 }
 

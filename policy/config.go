@@ -28,6 +28,12 @@ const (
 	DefaultMinCoverage     = 0.9
 )
 
+// MaxScaleOutReadAge is how old a service's read from ECS may be for a scale-out decided from it: when the re-read
+// just before UpdateService fails (ECS throttling or slow), the scale-out goes ahead from a read no older than
+// this. A count someone else changed within that window could be overwritten upward or downward by at most one
+// scale-out step; older reads are not trusted. Scale-in always needs a fresh read.
+const MaxScaleOutReadAge = 30 * time.Second
+
 // ServiceConfig says how one ECS service is sized from the router's request rate.
 type ServiceConfig struct {
 	Capacity float64 // requests/s one task serves at target utilisation

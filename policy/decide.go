@@ -126,14 +126,23 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 	sd := ServiceDecision{Current: cur, Desired: cur, Direction: Hold}
 
 	lo, hi := sc.Min, sc.Max
+	maxNote := fmt.Sprintf("max %d", hi)
+	if ss.Max > 0 && ss.Max < hi {
+		hi, maxNote = ss.Max, firstNonEmpty(ss.MaxNote, fmt.Sprintf("max %d", ss.Max))
+	}
 	floorNote := ""
 	if ss.Floor.ActiveAt(now) && ss.Floor.Count > lo {
 		lo = ss.Floor.Count
 		floorNote = fmt.Sprintf("pre-scale floor %d until %s", ss.Floor.Count, ss.Floor.Until.UTC().Format(time.RFC3339))
 	}
 	if lo > hi {
-		floorNote += fmt.Sprintf(" (capped at max %d)", hi)
+		floorNote += fmt.Sprintf(" (capped at %s)", maxNote)
 		lo = hi
+	}
+	// The owner's minimum bounds only what scale-in leaves: below it, the owner's own scaling raises the count.
+	keep, keepNote := lo, floorNote
+	if ss.OwnerMin > keep {
+		keep, keepNote = min(ss.OwnerMin, hi), firstNonEmpty(ss.OwnerMinNote, fmt.Sprintf("owner minimum %d", ss.OwnerMin))
 	}
 
 	serviceLoad := sizeLoad * sc.Weight / 100
@@ -151,11 +160,22 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		// The floor just ended: count the cooldown from its end, so its capacity is not dropped at once.
 		cooldownAnchor = maxTime(cooldownAnchor, ss.Floor.Until)
 	}
+	if !ss.PauseEnded.After(now) {
+		// Likewise a pause that expired: an SRE may have set the count by hand during it.
+		cooldownAnchor = maxTime(cooldownAnchor, ss.PauseEnded)
+	}
 	cooldownLeft := cooldownAnchor.Add(cfg.ScaleInCooldown).Sub(now)
 	inCooldown := !cooldownAnchor.IsZero() && cooldownLeft > 0
 
-	if ss.Paused {
+	switch {
+	case ss.Gone != "":
+		sd.Reason = "hold: left out of scaling: " + ss.Gone
+		return sd, inCooldown
+	case ss.Paused:
 		sd.Reason = "hold: paused"
+		return sd, inCooldown
+	case ss.Busy != "":
+		sd.Reason = "hold: " + ss.Busy
 		return sd, inCooldown
 	}
 
@@ -176,17 +196,22 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		}
 	}
 	if up = min(up, hi); up > cur {
+		if ss.ReadAge > MaxScaleOutReadAge {
+			sd.Reason = fmt.Sprintf("hold: would scale out to %d, but the last read of the service from ECS is %s old (a scale-out needs one within %s)",
+				up, ss.ReadAge.Round(time.Second), MaxScaleOutReadAge)
+			return sd, inCooldown
+		}
 		sd.Desired, sd.Direction = up, Up
 		sd.Reason = "scale out: " + why
 		if up == hi && up < sd.Recommended {
-			sd.Reason += fmt.Sprintf(" (capped at max %d)", hi)
+			sd.Reason += fmt.Sprintf(" (capped at %s)", maxNote)
 		}
 		return sd, inCooldown
 	}
 
 	// Scale-in: only with full confidence.
 	stable := maxRec(st.Recs[name])
-	target := min(max(stable, lo), hi)
+	target := min(max(stable, keep), hi)
 	windows := max(cfg.Stabilization, cfg.SteadyWindow)
 	switch {
 	case !valid:
@@ -194,7 +219,7 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 	case target >= cur && stable >= cur && sd.Recommended < cur:
 		sd.Reason = fmt.Sprintf("hold: highest recommendation over %s is %d", cfg.Stabilization, stable)
 	case target >= cur && stable < cur:
-		sd.Reason = "hold: at " + firstNonEmpty(floorNote, fmt.Sprintf("min tasks %d", lo))
+		sd.Reason = "hold: at " + firstNonEmpty(keepNote, fmt.Sprintf("min tasks %d", lo))
 	case target >= cur && sd.Recommended > cur:
 		sd.Reason = fmt.Sprintf("hold: %d tasks recommended, within the ±%.0f%% tolerance band", sd.Recommended, 100*cfg.Tolerance)
 	case target >= cur:
@@ -203,6 +228,8 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		sd.Reason = "hold: surge mode never scales in"
 	case ss.Stale:
 		sd.Reason = "hold: service state from ECS is stale; never scale in from it"
+	case ss.ScaleInHold != "":
+		sd.Reason = "hold: no scale-in: " + ss.ScaleInHold
 	case d.Coverage < cfg.MinCoverage:
 		sd.Reason = fmt.Sprintf("hold: only %.0f%% of router tasks reporting; scale-in needs %.0f%%", 100*d.Coverage, 100*cfg.MinCoverage)
 	case now.Sub(st.FirstData) < windows:
@@ -222,7 +249,7 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 			sd.Reason += fmt.Sprintf("; step limited to %d", step)
 		}
 		if target > stable {
-			sd.Reason += "; held at " + firstNonEmpty(floorNote, fmt.Sprintf("min tasks %d", lo))
+			sd.Reason += "; held at " + firstNonEmpty(keepNote, fmt.Sprintf("min tasks %d", lo))
 		}
 	}
 	return sd, inCooldown

@@ -58,6 +58,27 @@ type ServiceState struct {
 	Paused       bool      // automatic changes are paused
 	LastScaleOut time.Time // the durable record of the last scale-out (zero: none)
 	Stale        bool      // this state could not be refreshed recently: never scale in from it
+	// ReadAge is how old the read of this service from ECS is: a scale-out needs one within MaxScaleOutReadAge.
+	ReadAge time.Duration
+	// PauseEnded is when a timed pause that has expired ended (zero: none): the cooldown counts from it, so a count
+	// an SRE set by hand during the pause is not cut at once.
+	PauseEnded time.Time
+	// Gone says why ECS does not report the service as ACTIVE (missing, INACTIVE); a gone service is left alone
+	// until it is back. Empty: the service is there.
+	Gone string
+	// Busy says what the service's writes still in flight do (empty: none): it holds until they land.
+	Busy string
+	// Max, when > 0, is a maximum tighter than the configured one, e.g. a scalable target's MaxCapacity; MaxNote
+	// says where it comes from.
+	Max     int
+	MaxNote string
+	// OwnerMin, when > 0, is a minimum scale-in keeps besides the configured one, e.g. the minimum the owner of a
+	// scalable target configured; OwnerMinNote says where it comes from.
+	OwnerMin     int
+	OwnerMinNote string
+	// ScaleInHold, when not empty, refuses every scale-in of the service and says why (e.g. malformed durable
+	// state, or Application Auto Scaling targets that could not be read). Scale-out is not affected.
+	ScaleInHold string
 }
 
 // Input is everything Decide looks at besides its own State.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -97,6 +98,10 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- autoscaler.Serve(ctx, l, d.Handler()) }()
 	runErr := d.Run(ctx)
+	var cfgErr autoscaler.ConfigError
+	if errors.As(runErr, &cfgErr) {
+		runErr = usageError{fmt.Errorf("invalid configuration:\n%w", cfgErr)}
+	}
 	if err := <-serveErr; err != nil && runErr == nil {
 		runErr = err
 	}

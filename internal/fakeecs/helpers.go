@@ -3,6 +3,7 @@ package fakeecs
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -11,6 +12,7 @@ type ServiceSnapshot struct {
 	Cluster      string
 	Name         string
 	ARN          string
+	Status       string // ACTIVE, or INACTIVE after DeleteService
 	DesiredCount int
 	RunningCount int // tasks whose lastStatus is RUNNING
 	PendingCount int // tasks in PROVISIONING, PENDING or ACTIVATING
@@ -59,8 +61,9 @@ func (s *Server) addCluster(name string) *cluster {
 }
 
 // AddService creates a Fargate service with desired tasks that are RUNNING at once, creating the cluster
-// if needed, and returns the service ARN. It panics on set-up mistakes: an invalid or duplicate name, a
-// desired count outside 0..5000, tags ECS would reject, or an Options.Address result that is not an address.
+// if needed, and returns the service ARN; like ECS, it may reuse the name of an INACTIVE (deleted) service.
+// It panics on set-up mistakes: an invalid name or that of an ACTIVE service, a desired count outside
+// 0..5000, tags ECS would reject, or an Options.Address result that is not an address.
 func (s *Server) AddService(cluster, name string, desired int, tags map[string]string) (arn string) {
 	if !nameRE.MatchString(cluster) || !nameRE.MatchString(name) {
 		panic(fmt.Sprintf("fakeecs.AddService: cluster %q or service %q is not a valid name (1-255 letters, digits, - and _)",
@@ -81,7 +84,8 @@ func (s *Server) AddService(cluster, name string, desired int, tags map[string]s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.addCluster(cluster)
-	if _, ok := c.services[name]; ok {
+	old, exists := c.services[name]
+	if exists && !old.inactive {
 		panic(fmt.Sprintf("fakeecs.AddService: service %q already exists in cluster %q", name, cluster))
 	}
 	svc := &service{
@@ -98,10 +102,19 @@ func (s *Server) AddService(cluster, name string, desired int, tags map[string]s
 	if svc.tags == nil {
 		svc.tags = make(map[string]string)
 	}
+	if exists {
+		// A re-created service is a new one (new deployment) under the same ARN. Task numbering goes on, so that
+		// new tasks get new IDs, and the deleted service's stopped tasks stay with the name until they expire.
+		svc.generation = old.generation + 1
+		svc.deploymentID = deploymentID(fmt.Sprintf("%s/%s#%d", cluster, name, svc.generation))
+		svc.started = old.started
+		svc.tasks = slices.Clone(old.tasks)
+	}
+	inherited := len(svc.tasks)
 	if err := s.startTasks(svc, desired, now); err != nil {
 		panic("fakeecs.AddService: " + err.Error())
 	}
-	for _, t := range svc.tasks {
+	for _, t := range svc.tasks[inherited:] {
 		t.pendingAt, t.runningAt = now, now // seeded tasks were running before the test began
 	}
 	c.services[name] = svc
@@ -127,6 +140,7 @@ func (s *Server) Service(cluster, name string) (ServiceSnapshot, bool) {
 		Cluster:      cluster,
 		Name:         name,
 		ARN:          svc.arn,
+		Status:       svc.status(),
 		DesiredCount: svc.desired,
 		RunningCount: running,
 		PendingCount: pending,
@@ -223,12 +237,45 @@ func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
 	if !ok {
 		return fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
 	}
+	if svc.inactive {
+		return fmt.Errorf("fakeecs: service %q in cluster %q is INACTIVE (deleted)", name, cluster)
+	}
 	prev := svc.desired
 	svc.desired = desired
 	if err := s.reconcile(svc, now); err != nil {
 		svc.desired = prev
 		return err
 	}
+	svc.updatedAt = now
+	return nil
+}
+
+// DeleteService deletes a service as ECS's DeleteService with force does: its tasks stop (over StopDelay),
+// its desired count becomes 0, its tags go, and it turns INACTIVE, which DescribeServices still reports
+// (ECS passes through DRAINING while the tasks stop; the fake goes straight to INACTIVE). Deleting an
+// INACTIVE service again does nothing, as in ECS. No Call is recorded.
+func (s *Server) DeleteService(cluster, name string) error {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+	c, err := s.helperCluster(cluster)
+	if err != nil {
+		return err
+	}
+	svc, ok := c.services[name]
+	if !ok {
+		return fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
+	}
+	if svc.inactive {
+		return nil
+	}
+	svc.desired = 0
+	if err := s.reconcile(svc, now); err != nil { // scaling in starts nothing, so it cannot fail
+		return err
+	}
+	svc.inactive = true
+	svc.tags = make(map[string]string) // "When a resource is deleted, the tags ... are deleted as well" (TagResource)
 	svc.updatedAt = now
 	return nil
 }

@@ -50,8 +50,18 @@ type service struct {
 	updatedAt    time.Time
 	deploymentID string
 	taskDef      string
-	started      int     // tasks ever started for this service: the n passed to Options.Address
+	started      int     // tasks ever started for this service name: the n passed to Options.Address
 	tasks        []*task // oldest first
+	inactive     bool    // deleted by DeleteService; DescribeServices still reports it, as INACTIVE
+	generation   int     // how many times a service of this name was re-created after a DeleteService
+}
+
+// status is the service's status as DescribeServices reports it.
+func (svc *service) status() string {
+	if svc.inactive {
+		return "INACTIVE"
+	}
+	return "ACTIVE"
 }
 
 type task struct {

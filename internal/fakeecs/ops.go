@@ -93,6 +93,9 @@ func (in *listTasksRequest) run(s *Server, now time.Time) (any, error) {
 
 	var candidates []*task
 	if in.ServiceName != "" {
+		// An INACTIVE (deleted) service still resolves, as in DescribeServices: ECS keeps answering for it and
+		// its tasks, so it lists none RUNNING and its stopped ones (for the hour ECS keeps them) under STOPPED.
+		// ServiceNotFoundException is for a name ECS has no record of.
 		svc, ok := c.lookupService(in.ServiceName)
 		if !ok {
 			return nil, serviceNotFound(c, in.ServiceName)
@@ -302,6 +305,9 @@ func (in *updateServiceRequest) run(s *Server, now time.Time) (any, error) {
 	if !ok {
 		return nil, serviceNotFound(c, in.Service)
 	}
+	if svc.inactive {
+		return nil, clientError("ServiceNotActiveException", "Service was not ACTIVE.") // ECS's exact message
+	}
 	if in.DesiredCount != nil {
 		n := *in.DesiredCount
 		if n < 0 || n > maxDesiredCount {
@@ -418,8 +424,9 @@ func tagList(tags map[string]string) []tagJSON {
 	return out
 }
 
-// taggable resolves a tag operation's resourceArn to a service. ECS answers InvalidParameterException both
-// for an ARN it cannot use (short service ARNs, malformed ARNs) and for one naming no resource.
+// taggable resolves a tag operation's resourceArn to a service. ECS answers InvalidParameterException for an
+// ARN it cannot use (short service ARNs, malformed ARNs), for one naming no resource, and for an inactive
+// resource, with the message it gives for an inactive cluster ("The specified cluster is inactive. ...").
 func (s *Server) taggable(resourceARN string) (*service, error) {
 	if resourceARN == "" {
 		return nil, invalidParameter("resourceArn is required")
@@ -438,6 +445,9 @@ func (s *Server) taggable(resourceARN string) (*service, error) {
 	if len(a.path) == 2 {
 		if c, ok := s.clusters[a.path[0]]; ok {
 			if svc, ok := c.services[a.path[1]]; ok && svc.arn == resourceARN {
+				if svc.inactive {
+					return nil, invalidParameter("The specified service is inactive. Specify an active service and try again.")
+				}
 				return svc, nil
 			}
 		}

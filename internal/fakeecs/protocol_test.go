@@ -3,6 +3,7 @@ package fakeecs_test
 import (
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -202,6 +203,20 @@ func TestSetUpMistakesPanic(t *testing.T) {
 		{"FailNext typo", "UpdateServices", func() { fakeecs.New(fakeecs.Options{}).FailNext("UpdateServices", "ThrottlingException", 400, 1) }},
 		{"FailNext status", "4xx/5xx", func() { fakeecs.New(fakeecs.Options{}).FailNext("UpdateService", "ThrottlingException", 200, 1) }},
 		{"FailNext times", "times", func() { fakeecs.New(fakeecs.Options{}).FailNext("UpdateService", "ThrottlingException", 400, 0) }},
+		{"SetOpLatency typo", "DescribeService", func() { fakeecs.New(fakeecs.Options{}).SetOpLatency("DescribeService", time.Second) }},
+		{"SetThrottle typo", "ListTask", func() { fakeecs.New(fakeecs.Options{}).SetThrottle("ListTask", 0.5) }},
+		{"SetThrottle over 1", "[0, 1]", func() { fakeecs.New(fakeecs.Options{}).SetThrottle("ListTasks", 1.5) }},
+		{"SetThrottle negative", "[0, 1]", func() { fakeecs.New(fakeecs.Options{}).SetThrottle("ListTasks", -0.1) }},
+		{"SetThrottle NaN", "[0, 1]", func() { fakeecs.New(fakeecs.Options{}).SetThrottle("ListTasks", math.NaN()) }},
+		{"re-adding an active service", "already exists", func() {
+			s := fakeecs.New(fakeecs.Options{})
+			s.AddService("prod", "router", 1, nil)
+			if err := s.DeleteService("prod", "router"); err != nil {
+				panic(err)
+			}
+			s.AddService("prod", "router", 1, nil) // re-creating a deleted service is fine, twice is not
+			s.AddService("prod", "router", 1, nil)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { wantPanic(t, tc.want, tc.f) })

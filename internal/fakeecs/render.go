@@ -146,7 +146,7 @@ func (s *Server) serviceJSON(svc *service, now time.Time, withTags bool) service
 		ClusterArn:        svc.cluster.arn,
 		LoadBalancers:     []struct{}{},
 		ServiceRegistries: []struct{}{},
-		Status:            "ACTIVE",
+		Status:            svc.status(),
 		DesiredCount:      svc.desired,
 		RunningCount:      running,
 		PendingCount:      pending,

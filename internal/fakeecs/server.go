@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -74,6 +75,15 @@ type fault struct {
 	left   int
 }
 
+// throttle is a SetThrottle pattern: call k (counting from 1) fails iff floor(k·fraction) > floor((k−1)·fraction).
+type throttle struct {
+	fraction float64
+	calls    int
+}
+
+// throttleEpsilon absorbs binary rounding in k·fraction, so that e.g. 90·0.7 (62.99999999999999) counts as 63.
+const throttleEpsilon = 1e-9
+
 // Server is a stateful fake of the Amazon ECS API, served over HTTP in the awsJson1_1 protocol. It is safe
 // for concurrent use.
 type Server struct {
@@ -87,7 +97,9 @@ type Server struct {
 	requests     uint64
 	calls        []Call
 	faults       map[string][]*fault
+	throttles    map[string]*throttle
 	latency      time.Duration
+	opLatency    map[string]time.Duration
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -138,7 +150,9 @@ func New(opts Options) *Server {
 		partition: partitionOf(opts.Region),
 		clusters:  make(map[string]*cluster),
 		faults:    make(map[string][]*fault),
+		throttles: make(map[string]*throttle),
 		latency:   opts.Latency,
+		opLatency: make(map[string]time.Duration),
 	}
 }
 
@@ -182,6 +196,42 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = max(d, 0)
+}
+
+// SetOpLatency adds a wall-clock delay before every response to op, e.g. "DescribeServices", on top of
+// SetLatency's; 0 removes it. Abandoned requests are dropped as with SetLatency. It panics on an unsupported op.
+func (s *Server) SetOpLatency(op string, d time.Duration) {
+	if _, ok := operations[op]; !ok {
+		panic(fmt.Sprintf("fakeecs.SetOpLatency: unsupported operation %q (supported: %s)", op, supportedOps()))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.opLatency, op)
+		return
+	}
+	s.opLatency[op] = d
+}
+
+// SetThrottle makes a deterministic fraction (0..1) of the calls of op fail as ECS throttles them (HTTP 400
+// ThrottlingException "Rate exceeded"): call k, counting from 1 after SetThrottle, fails iff
+// floor(k·fraction) > floor((k−1)·fraction), so 0.5 fails every second call, 1 every call and 0 none (it
+// turns throttling off). Every well-formed call of op counts, including those a FailNext fault answers,
+// which takes precedence. It panics on an unsupported op or a fraction outside [0, 1].
+func (s *Server) SetThrottle(op string, fraction float64) {
+	if _, ok := operations[op]; !ok {
+		panic(fmt.Sprintf("fakeecs.SetThrottle: unsupported operation %q (supported: %s)", op, supportedOps()))
+	}
+	if !(fraction >= 0 && fraction <= 1) { // also rejects NaN
+		panic(fmt.Sprintf("fakeecs.SetThrottle(%q, %v): the fraction must be within [0, 1]", op, fraction))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fraction == 0 {
+		delete(s.throttles, op)
+		return
+	}
+	s.throttles[op] = &throttle{fraction: fraction}
 }
 
 // FailNext makes the next `times` calls of op fail with errorCode and httpStatus (4xx or 5xx), after the
@@ -243,8 +293,12 @@ func invalidParameter(format string, args ...any) *apiError {
 
 // ServeHTTP answers one ECS API request; it lets the fake be mounted in an httptest.Server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The operation's own latency is found from the target header alone; the body is read after the wait.
 	s.mu.Lock()
 	latency := s.latency
+	if opName, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix); ok {
+		latency += s.opLatency[opName]
+	}
 	s.mu.Unlock()
 	if latency > 0 {
 		timer := time.NewTimer(latency)
@@ -282,7 +336,12 @@ func (s *Server) handle(now time.Time, opName string, op operation, perr error) 
 	var out any
 	err := perr
 	if err == nil {
+		throttled := s.throttled(opName) // counted before FailNext answers, so that its faults do not shift the pattern
 		err = s.injectedFault(opName)
+		if err == nil && throttled {
+			// Exactly what ECS answers, so that the SDK's retryer classifies it as a throttle.
+			err = clientError("ThrottlingException", "Rate exceeded")
+		}
 	}
 	if err == nil {
 		s.prune(now)
@@ -319,6 +378,17 @@ func (s *Server) injectedFault(op string) error {
 		s.faults[op] = q[1:]
 	}
 	return &apiError{code: f.code, status: f.status, msg: "fakeecs: injected " + f.code + " (FailNext)"}
+}
+
+// throttled counts a call of op and reports whether SetThrottle's pattern fails it.
+func (s *Server) throttled(op string) bool {
+	th := s.throttles[op]
+	if th == nil {
+		return false
+	}
+	th.calls++
+	k := float64(th.calls)
+	return math.Floor(k*th.fraction+throttleEpsilon) > math.Floor((k-1)*th.fraction+throttleEpsilon)
 }
 
 // readRequest checks the protocol envelope and decodes the body. It returns the operation name whenever the
