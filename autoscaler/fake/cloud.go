@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -318,12 +319,11 @@ func (c *Cloud) byARN(arn string) (*service, error) {
 func (c *Cloud) Tag(ctx context.Context, arn string, tags map[string]string) error {
 	err := c.enter(ctx, OpTag)
 	c.mu.Lock()
-	var name string
+	name := arn[strings.LastIndexByte(arn, '/')+1:]
 	if err == nil {
 		var s *service
 		if s, err = c.byARN(arn); err == nil {
 			maps.Copy(s.tags, tags)
-			name = s.name
 		}
 	}
 	c.mu.Unlock()
@@ -338,14 +338,13 @@ func (c *Cloud) Tag(ctx context.Context, arn string, tags map[string]string) err
 func (c *Cloud) Untag(ctx context.Context, arn string, keys []string) error {
 	err := c.enter(ctx, OpUntag)
 	c.mu.Lock()
-	var name string
+	name := arn[strings.LastIndexByte(arn, '/')+1:]
 	if err == nil {
 		var s *service
 		if s, err = c.byARN(arn); err == nil {
 			for _, k := range keys {
 				delete(s.tags, k)
 			}
-			name = s.name
 		}
 	}
 	c.mu.Unlock()
