@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,10 @@ type Options struct {
 	Routers    int            // nginx processes prepared for router tasks 0..Routers-1
 	Desired    map[string]int // initial desired count of router, api, api-canary
 	StartDelay time.Duration  // how long a new Fargate task takes to run
+	// Stubs are router tasks (among 0..Routers-1) served by a Go stub_status stub (nginxtest.Stub) instead of
+	// nginx, e.g. one whose counters a test corrupts (see Stack.Stub). A stub answers every path with its page, so
+	// the load generator's requests succeed there and count as requests, as they do on nginx.
+	Stubs []int
 }
 
 // Stack is a running end-to-end stack.
@@ -43,16 +48,22 @@ type Stack struct {
 
 	opts    Options
 	mu      sync.Mutex
-	routers []*nginxtest.Server
+	routers []*nginxtest.Server // nil for a stub
+	stubs   map[int]*nginxtest.Stub
 	dead    map[int]bool
 }
 
 // Start brings the stack up; tb's cleanup tears it down.
 func Start(tb nginxtest.TB, opts Options) *Stack {
 	tb.Helper()
-	s := &Stack{opts: opts, dead: map[int]bool{}}
+	s := &Stack{opts: opts, dead: map[int]bool{}, stubs: map[int]*nginxtest.Stub{}}
 	s.Port = freePortOn(tb, opts)
 	for n := range opts.Routers {
+		if slices.Contains(opts.Stubs, n) {
+			s.stubs[n] = nginxtest.NewStub(tb, s.addr(n))
+			s.routers = append(s.routers, nil)
+			continue
+		}
 		s.routers = append(s.routers, nginxtest.Start(tb, nginxtest.Options{Addrs: []string{s.addr(n)}}))
 	}
 	s.ECS = fakeecs.New(fakeecs.Options{
@@ -112,22 +123,42 @@ func (s *Stack) Env() []string {
 	}
 }
 
-// Kill stops router task n's nginx at once, like a crashed container (ECS still lists the task).
+// Kill stops router task n's nginx at once, like a crashed container (ECS still lists the task); a stub answers
+// 502 from then on.
 func (s *Stack) Kill(n int) {
 	s.mu.Lock()
 	s.dead[n] = true
-	r := s.routers[n]
+	r, stub := s.routers[n], s.stubs[n]
 	s.mu.Unlock()
+	if stub != nil {
+		stub.SetDown(true)
+		return
+	}
 	r.Stop()
 }
 
-// Garbage restarts router task n's nginx serving a page that is not stub_status at the status path.
+// Garbage restarts router task n's nginx serving a page that is not stub_status at the status path (a stub serves
+// such a page from then on).
 func (s *Stack) Garbage(tb nginxtest.TB, n int) {
 	s.mu.Lock()
-	r := s.routers[n]
+	r, stub := s.routers[n], s.stubs[n]
 	s.mu.Unlock()
+	if stub != nil {
+		stub.SetGarbage(true)
+		return
+	}
 	r.Restart(tb, nginxtest.Options{Garbage: true})
 }
+
+// Stub returns the stub serving router task n (see Options.Stubs), nil if nginx serves it.
+func (s *Stack) Stub(n int) *nginxtest.Stub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stubs[n]
+}
+
+// RouterAddr returns router task n's address (host:port), where it serves traffic and stub_status.
+func (s *Stack) RouterAddr(n int) string { return s.addr(n) }
 
 // LiveRouters returns the addresses of RUNNING router tasks whose nginx is up: where an NLB would send traffic.
 func (s *Stack) LiveRouters() []string {

@@ -118,7 +118,7 @@ func (c *fastscaler) step(w *world, sec int) {
 				Requests: int64(w.routerCounters[i]), Writing: inFlight + 1, Waiting: waiting},
 		})
 	}
-	snap := c.tracker.Observe(at, c.samples)
+	snap := c.tracker.Observe(at, c.samples).Screen(w.router.capacity) // the daemon's plausibility screen
 	in := policy.Input{Load: autoscaler.LoadOf(snap, running), Services: make(map[string]policy.ServiceState, len(w.names))}
 	for _, name := range w.names {
 		f := w.fleets[name]
