@@ -23,8 +23,8 @@ const (
 	callTimeout     = 10 * time.Second // for a metrics flush
 	// refreshTimeout and discoveryTimeout bound one service refresh (DescribeServices) and one router discovery
 	// (ListTasks + DescribeTasks). They run in the background, so they can wait out a slow ECS (seconds per call).
-	refreshTimeout   = 15 * time.Second
-	discoveryTimeout = 20 * time.Second
+	refreshTimeout   = 25 * time.Second
+	discoveryTimeout = 30 * time.Second
 	lookupTimeout    = 10 * time.Second
 	// refreshBackoffMax and discoveryBackoffMax are the longest waits between failing reads. A refresh is retried
 	// well within policy.MaxScaleOutReadAge, so a scale-out does not wait for a read it could have had. Failed
@@ -52,14 +52,16 @@ func (e ConfigError) Unwrap() error { return e.Err }
 
 // Deps are the daemon's collaborators. ECS (or Cloud) is required; the others are optional.
 type Deps struct {
-	ECS     ECSAPI      // wrapped in the ECS adapter unless Cloud is set
-	AAS     AASAPI      // wrapped in the AAS adapter unless Scaling is set; both nil: no Application Auto Scaling mode
-	Cloud   Cloud       // overrides ECS (the unit tests' in-memory fake)
-	Scaling Scaling     // overrides AAS
-	Routers Routers     // nil: nginxstat's HTTP poller
-	Metrics MetricsAPI  // nil: no metrics
-	Clock   clock.Clock // nil: the wall clock
-	Log     *zap.Logger
+	ECS ECSAPI // wrapped in the ECS adapter unless Cloud is set
+	// ECSWrites, if set, carries the writes (UpdateService, tags), with a retryer that read throttling cannot slow.
+	ECSWrites ECSAPI
+	AAS       AASAPI      // wrapped in the AAS adapter unless Scaling is set; both nil: no Application Auto Scaling mode
+	Cloud     Cloud       // overrides ECS (the unit tests' in-memory fake)
+	Scaling   Scaling     // overrides AAS
+	Routers   Routers     // nil: nginxstat's HTTP poller
+	Metrics   MetricsAPI  // nil: no metrics
+	Clock     clock.Clock // nil: the wall clock
+	Log       *zap.Logger
 	// PollTimeout overrides FASTSCALER_POLL_TIMEOUT; tests on a fake clock use it so that a slow CI machine does
 	// not turn a stub into a failing target.
 	PollTimeout time.Duration
@@ -120,7 +122,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		deps.Log = zap.NewNop()
 	}
 	if deps.Cloud == nil {
-		deps.Cloud = NewECS(deps.ECS, cfg.Cluster, cfg.ECSRate)
+		deps.Cloud = NewECS(deps.ECS, cfg.Cluster, cfg.ECSRate).WithWriter(deps.ECSWrites)
 	}
 	if deps.Scaling == nil && deps.AAS != nil {
 		deps.Scaling = NewAAS(deps.AAS, cfg.Cluster, cfg.ECSRate)

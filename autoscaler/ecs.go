@@ -35,11 +35,31 @@ type ECS struct {
 	api     ECSAPI
 	cluster string
 	limiter *rate.Limiter
+	writes  ECSAPI        // UpdateService, TagResource, UntagResource; api unless WithWriter
+	wlimit  *rate.Limiter // the writes' own rate limit, so reads cannot starve them
 }
 
 // NewECS returns an ECS for cluster allowing callsPerSec calls per second (bursts of up to 10).
 func NewECS(api ECSAPI, cluster string, callsPerSec float64) *ECS {
-	return &ECS{api: api, cluster: cluster, limiter: rate.NewLimiter(rate.Limit(callsPerSec), 10)}
+	l := rate.NewLimiter(rate.Limit(callsPerSec), 10)
+	return &ECS{api: api, cluster: cluster, limiter: l, writes: api, wlimit: l}
+}
+
+// WithWriter sends the writes (UpdateService and the tag calls) through their own client and rate limit: a
+// client whose retryer does not slow every call down once reads are throttled (the SDK's adaptive mode does), so a
+// throttled DescribeServices never delays a scale-out. A nil w keeps one client for everything.
+func (e *ECS) WithWriter(w ECSAPI) *ECS {
+	if w != nil {
+		e.writes, e.wlimit = w, rate.NewLimiter(e.limiter.Limit(), 10)
+	}
+	return e
+}
+
+func (e *ECS) waitWrite(ctx context.Context) error {
+	if err := e.wlimit.Wait(ctx); err != nil {
+		return fmt.Errorf("waiting for the ECS rate limit: %w", err)
+	}
+	return nil
 }
 
 // Cluster returns the cluster name or ARN calls are made against.
@@ -149,6 +169,9 @@ const (
 	GoneInactive = "ECS reports the service INACTIVE (deleted)"
 )
 
+// ErrServiceGone marks a write refused because the service is not ACTIVE (deleted, or never created).
+var ErrServiceGone = errors.New("the service is not ACTIVE")
+
 // ErrServiceNotFound marks a service ECS does not know in the cluster.
 var ErrServiceNotFound = errors.New("service not found")
 
@@ -254,14 +277,19 @@ func serviceFromECS(s types.Service, now time.Time) Service {
 // SetDesired sets a service's desired count and returns the service as ECS reports it afterwards (tags are not
 // part of UpdateService's answer and are carried over from prev).
 func (e *ECS) SetDesired(ctx context.Context, service string, desired int) (Service, error) {
-	if err := e.wait(ctx); err != nil {
+	if err := e.waitWrite(ctx); err != nil {
 		return Service{}, err
 	}
-	out, err := e.api.UpdateService(ctx, &ecs.UpdateServiceInput{
+	out, err := e.writes.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster:      aws.String(e.cluster),
 		Service:      aws.String(service),
 		DesiredCount: aws.Int32(int32(desired)),
 	})
+	var notActive *types.ServiceNotActiveException
+	var notFound *types.ServiceNotFoundException
+	if errors.As(err, &notActive) || errors.As(err, &notFound) {
+		return Service{}, fmt.Errorf("updating service %s to desired count %d: %w: %w", service, desired, ErrServiceGone, err)
+	}
 	if err != nil {
 		return Service{}, fmt.Errorf("updating service %s to desired count %d: %w", service, desired, err)
 	}
@@ -276,14 +304,14 @@ func (e *ECS) Tag(ctx context.Context, arn string, tags map[string]string) error
 	if len(tags) == 0 {
 		return nil
 	}
-	if err := e.wait(ctx); err != nil {
+	if err := e.waitWrite(ctx); err != nil {
 		return err
 	}
 	in := &ecs.TagResourceInput{ResourceArn: aws.String(arn)}
 	for _, k := range sortedKeys(tags) {
 		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
-	if _, err := e.api.TagResource(ctx, in); err != nil {
+	if _, err := e.writes.TagResource(ctx, in); err != nil {
 		return fmt.Errorf("tagging %s with %s: %w", arn, strings.Join(sortedKeys(tags), ", "), err)
 	}
 	return nil
@@ -291,10 +319,10 @@ func (e *ECS) Tag(ctx context.Context, arn string, tags map[string]string) error
 
 // Untag removes tag keys from a resource (a service ARN).
 func (e *ECS) Untag(ctx context.Context, arn string, keys []string) error {
-	if err := e.wait(ctx); err != nil {
+	if err := e.waitWrite(ctx); err != nil {
 		return err
 	}
-	if _, err := e.api.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys}); err != nil {
+	if _, err := e.writes.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys}); err != nil {
 		return fmt.Errorf("removing tags %s from %s: %w", strings.Join(keys, ", "), arn, err)
 	}
 	return nil

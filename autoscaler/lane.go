@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -168,7 +169,7 @@ func (l *lane) forgetStale(ctx context.Context, now time.Time) {
 		e.warn.warn("aas-forget:"+l.name, now, "stale MinCapacity tags could not be removed", zap.String("service", l.name), zap.Error(err))
 		return
 	}
-	e.store.write(l.name, now, func(x *Service) { x.Tags = s.Tags })
+	e.store.write(l.name, now, setTags(s.Tags))
 }
 
 // apply re-reads the service and, unless it changed in a way that makes the change wrong, sets its desired count.
@@ -208,6 +209,12 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 		return
 	}
 	updated, err := e.cloud.SetDesired(ctx, l.name, c.to)
+	if errors.Is(err, ErrServiceGone) {
+		e.store.write(l.name, now, func(s *Service) { s.Gone = GoneInactive })
+		e.warn.error("gone:"+l.name, now, "scaling failed: ECS says the service is gone; leaving it out until it is ACTIVE again",
+			zap.String("service", l.name), zap.Error(err))
+		return
+	}
 	if err != nil {
 		e.warn.error("update:"+l.name, now, "scaling failed; deciding again next tick", zap.String("service", l.name),
 			zap.Int("from", c.from), zap.Int("desired", c.to), zap.Error(err))
@@ -268,7 +275,7 @@ func (l *lane) checkScaleIn(ctx context.Context, c *change, s Service, now time.
 	if err := Forget(ctx, e.cloud, &s, t); err != nil {
 		e.warn.warn("aas-forget:"+l.name, now, "stale MinCapacity tags could not be removed", zap.String("service", l.name), zap.Error(err))
 	} else {
-		e.store.write(l.name, now, func(x *Service) { x.Tags = s.Tags })
+		e.store.write(l.name, now, setTags(s.Tags))
 	}
 	memo := l.view().Memo
 	if claimed := Claimed(t, s); s.Desired > claimed {
@@ -344,7 +351,7 @@ func (l *lane) moveMin(ctx context.Context, m aasMove, reason string, now time.T
 		memo = &OwnerMemo{Owner: -1, Set: -1} // allows an unrecorded raise; matches no MinCapacity
 	}
 	r, err := moveMin(ctx, e.scaling, e.cloud, &s, m.want, !m.exact, memo)
-	e.store.write(l.name, now, func(x *Service) { x.Tags = s.Tags })
+	e.store.write(l.name, now, setTags(s.Tags))
 	if r.OK || err == nil {
 		e.targets.set(l.name, r.Target, r.OK, now)
 	}
@@ -487,5 +494,19 @@ func (w *limiter) warn(key string, now time.Time, msg string, fields ...zap.Fiel
 func (w *limiter) error(key string, now time.Time, msg string, fields ...zap.Field) {
 	if w.allow(key, now) {
 		w.log.Error(msg, fields...)
+	}
+}
+
+// setTags returns an edit that makes a service's fastscaler tags what tags says: keys of fastscaler's own set or
+// removed, others (the owner's) left as they are.
+func setTags(tags map[string]string) func(*Service) {
+	tags = maps.Clone(tags)
+	return func(s *Service) {
+		for k := range s.Tags {
+			if _, ok := tags[k]; !ok && strings.HasPrefix(k, "fastscaler:") {
+				delete(s.Tags, k)
+			}
+		}
+		maps.Copy(s.Tags, tags)
 	}
 }

@@ -7,27 +7,47 @@ import (
 )
 
 // serviceStore holds the latest read of every service. The refresh loop and the per-service lanes write it; the
-// tick reads it. A read that started before a lane's last write to the service is outdated and dropped, so a
-// slow DescribeServices answer never undoes what fastscaler itself just changed.
+// tick reads it. What a lane changed (a desired count, tags) is kept as an edit for a while and replayed over any
+// read that started before it, so a slow DescribeServices answer never undoes what fastscaler itself just did,
+// and is not thrown away for it either.
 type serviceStore struct {
 	mu       sync.Mutex
 	services map[string]Service
-	wrote    map[string]time.Time
+	edits    map[string][]edit
 }
+
+// edit is one change a lane made to a service, at a time.
+type edit struct {
+	at time.Time
+	fn func(*Service)
+}
+
+// editMemory is how long edits are replayed over reads: longer than any read can take.
+const editMemory = 2 * time.Minute
 
 func newServiceStore() *serviceStore {
-	return &serviceStore{services: map[string]Service{}, wrote: map[string]time.Time{}}
+	return &serviceStore{services: map[string]Service{}, edits: map[string][]edit{}}
 }
 
-// put stores a read unless it is older than what is stored or than the service's last write.
+// put stores a read, with the edits made since it started replayed over it, unless it is older than the stored one.
 func (s *serviceStore) put(svc Service) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w, ok := s.wrote[svc.Name]; ok && !svc.ReadAt.After(w) {
-		return false
-	}
 	if old, ok := s.services[svc.Name]; ok && svc.ReadAt.Before(old.ReadAt) {
 		return false
+	}
+	replayed := false
+	for _, e := range s.edits[svc.Name] {
+		if !e.at.Before(svc.ReadAt) {
+			if svc.Tags == nil {
+				svc.Tags = map[string]string{}
+			}
+			e.fn(&svc)
+			replayed = true
+		}
+	}
+	if replayed {
+		svc.Durable, svc.TagErrors = ParseDurable(svc.Tags)
 	}
 	s.services[svc.Name] = svc
 	return true
@@ -54,8 +74,9 @@ func (s *serviceStore) all() map[string]Service {
 	return out
 }
 
-// write records a change fastscaler made to a service at now, applied to the stored state by edit.
-func (s *serviceStore) write(name string, now time.Time, edit func(*Service)) {
+// write records a change fastscaler made to a service at now, applying fn to the stored state and to every read
+// that started before now and arrives later.
+func (s *serviceStore) write(name string, now time.Time, fn func(*Service)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	svc, ok := s.services[name]
@@ -66,10 +87,16 @@ func (s *serviceStore) write(name string, now time.Time, edit func(*Service)) {
 	if svc.Tags == nil {
 		svc.Tags = map[string]string{}
 	}
-	edit(&svc)
+	fn(&svc)
 	svc.Durable, svc.TagErrors = ParseDurable(svc.Tags)
 	s.services[name] = svc
-	s.wrote[name] = maxTime(s.wrote[name], now)
+	kept := s.edits[name][:0]
+	for _, e := range s.edits[name] {
+		if now.Sub(e.at) < editMemory {
+			kept = append(kept, e)
+		}
+	}
+	s.edits[name] = append(kept, edit{at: now, fn: fn})
 }
 
 // targetStore holds the scalable targets as last looked up, with what lanes learnt since.

@@ -286,3 +286,30 @@ func TestBlindDaemonTurnsUnhealthy(t *testing.T) {
 		t.Errorf("Healthy = %v, %q with every router down past BlindLimit", ok, why)
 	}
 }
+
+// Finding 3, continued: deleted while ECS reads fail, the canary is first decided from a read taken before; the
+// refused UpdateService takes it out of the decision at once, instead of a refused call every tick.
+func TestServiceDeletedUnseenLeavesOnTheRefusedUpdate(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.run(1000, 6*time.Minute)
+	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled })
+	r.cloud.Delete("api-canary")
+	for i := 1; i <= 30; i++ {
+		r.step(rampAt(1000, i))
+	}
+	var refused int
+	for _, c := range r.cloud.Calls(fake.OpSetDesired) {
+		if c.Service == "api-canary" {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d UpdateService calls on the deleted canary, want the one that found it gone", refused)
+	}
+	if st := r.d.Status().Services["api-canary"]; st.Gone == "" {
+		t.Errorf("canary not shown gone after ECS refused its update: %+v", st)
+	}
+	if got := r.cloud.Desired("api"); got <= 4 {
+		t.Errorf("api at %d, want scaled out beside the deleted canary", got)
+	}
+}

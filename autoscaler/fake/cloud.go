@@ -285,9 +285,9 @@ func (c *Cloud) SetDesired(ctx context.Context, name string, desired int) (autos
 	switch {
 	case err != nil:
 	case !ok:
-		err = fmt.Errorf("ServiceNotFoundException: %s", name)
+		err = fmt.Errorf("ServiceNotFoundException: %s: %w", name, autoscaler.ErrServiceGone)
 	case s.inactive:
-		err = fmt.Errorf("ServiceNotActiveException: %s", name)
+		err = fmt.Errorf("ServiceNotActiveException: %s: %w", name, autoscaler.ErrServiceGone)
 	default:
 		s.desired, s.running = desired, desired
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -80,7 +81,10 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	deps := autoscaler.Deps{ECS: ecs.NewFromConfig(awsCfg), Log: log}
+	// Writes get the standard retryer: the adaptive one rate-limits every call of a client once any is throttled,
+	// and a throttled read must not delay a scale-out.
+	writes := ecs.NewFromConfig(awsCfg, func(o *ecs.Options) { o.Retryer = retry.NewStandard() })
+	deps := autoscaler.Deps{ECS: ecs.NewFromConfig(awsCfg), ECSWrites: writes, Log: log}
 	if cfg.AASMode == "auto" {
 		deps.AAS = applicationautoscaling.NewFromConfig(awsCfg)
 	}
