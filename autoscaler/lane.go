@@ -18,7 +18,7 @@ import (
 const (
 	// rereadTimeout bounds the re-read of a service just before its UpdateService. When it fails, a scale-out
 	// goes ahead from a read no older than policy.MaxScaleOutReadAge; a scale-in waits.
-	rereadTimeout = 2 * time.Second
+	rereadTimeout = time.Second
 	// jobTimeout bounds one lane job (re-read, UpdateService, MinCapacity move, tags), which finishes even when
 	// shutting down.
 	jobTimeout = 30 * time.Second
