@@ -100,8 +100,11 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("listening on %s (FASTSCALER_LISTEN): %w", cfg.Listen, err)
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- autoscaler.Serve(ctx, l, d.Handler()) }()
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	go func() { serveErr <- autoscaler.Serve(serveCtx, l, d.Handler()) }()
 	runErr := d.Run(ctx)
+	stopServing() // Run returns at shutdown, or at once on a configuration error found against AWS
 	var cfgErr autoscaler.ConfigError
 	if errors.As(runErr, &cfgErr) {
 		runErr = usageError{fmt.Errorf("invalid configuration:\n%w", cfgErr)}
