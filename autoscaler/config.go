@@ -284,6 +284,9 @@ func (c Config) Policy() policy.Config {
 	p.ScaleInStep = c.ScaleInStep
 	p.ScaleInInterval = c.ScaleInInterval
 	p.MinCoverage = c.MinCoverage
+	if _, scaled := c.Capacity[c.RouterService]; scaled {
+		p.Router = c.RouterService
+	}
 	return p
 }
 

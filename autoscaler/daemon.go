@@ -377,6 +377,7 @@ func LoadOf(snap nginxstat.Snapshot, routerRunning int) policy.Load {
 		Reporting:      snap.Reporting,
 		Known:          max(snap.Known, routerRunning),
 		Serving:        snap.Serving(),
+		DroppedPerSec:  snap.DroppedPerSec,
 	}
 }
 

@@ -61,12 +61,13 @@ func (s Snapshot) Screen(perTaskCapacity float64) Snapshot {
 	if !changed {
 		return s
 	}
-	out.Reporting, out.RequestsPerSec, out.AcceptsPerSec = 0, 0, 0
+	out.Reporting, out.RequestsPerSec, out.AcceptsPerSec, out.DroppedPerSec = 0, 0, 0, 0
 	for _, t := range out.Targets {
 		if t.Status == StatusOK {
 			out.Reporting++
 			out.RequestsPerSec += t.Rates.RequestsPerSec
 			out.AcceptsPerSec += t.Rates.AcceptsPerSec
+			out.DroppedPerSec += t.Rates.DroppedPerSec
 		}
 	}
 	return out

@@ -29,6 +29,7 @@ type Rates struct {
 	Active         int64   // open connections, minus the poll's own
 	Waiting        int64   // idle keep-alive connections
 	Dropped        int64   // accepts−handled since nginx started: connections nginx could not handle
+	DroppedPerSec  float64 // Δ(accepts−handled)/Δt: connections nginx could not handle, per second (at its ceiling)
 }
 
 // TargetState is one target's part of a Snapshot.
@@ -53,6 +54,7 @@ type Snapshot struct {
 	// Reporting < Known; see Coverage.
 	RequestsPerSec float64
 	AcceptsPerSec  float64
+	DroppedPerSec  float64
 	InFlight       int64
 	Active         int64
 	Waiting        int64
@@ -116,6 +118,7 @@ func (t *Tracker) Observe(at time.Time, samples []Sample) Snapshot {
 			snap.Reporting++
 			snap.RequestsPerSec += st.Rates.RequestsPerSec
 			snap.AcceptsPerSec += st.Rates.AcceptsPerSec
+			snap.DroppedPerSec += st.Rates.DroppedPerSec
 		}
 	}
 	for id := range t.prev {
@@ -167,6 +170,7 @@ func Derive(prev Sample, hadPrev bool, cur Sample, staleAfter time.Duration) Tar
 	// The poll that read cur is itself one request, counted between the two samples.
 	st.Rates.RequestsPerSec = float64(max(0, c.Requests-p.Requests-1)) / dt
 	st.Rates.AcceptsPerSec = float64(c.Accepts-p.Accepts) / dt
+	st.Rates.DroppedPerSec = float64(max(0, (c.Accepts-c.Handled)-(p.Accepts-p.Handled))) / dt
 	st.Status = StatusOK
 	return st
 }

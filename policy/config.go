@@ -28,6 +28,21 @@ const (
 	DefaultMinCoverage     = 0.9
 )
 
+// Censored demand: routers at their ceiling serve less than is asked of them, so the rate they report is a lower
+// bound of the demand, not the demand.
+const (
+	// CeilingFactor is a router task's saturation relative to its capacity: capacity is defined at the target
+	// utilisation (70% CPU), so a task saturates at capacity × 100/70.
+	CeilingFactor = 100.0 / 70
+	// CeilingNear: the routers are at their ceiling when they serve, per task, at least this fraction of their
+	// saturation (or when nginx drops connections).
+	CeilingNear = 0.95
+	// CensoredGrowth: while the routers are at their ceiling, the demand is taken to be this multiple of what they
+	// serve (Knative's panic mode doubles), or the surge's own projection if larger. Each step is bounded: the
+	// served rate grows only when new routers serve, so the estimate doubles once per router start, not per tick.
+	CensoredGrowth = 2.0
+)
+
 // MaxScaleOutReadAge is how old a service's read from ECS may be for a scale-out decided from it: when the re-read
 // just before UpdateService fails (ECS throttling or slow), the scale-out goes ahead from a read no older than
 // this. A count someone else changed within that window could be overwritten upward or downward by at most one
@@ -45,6 +60,8 @@ type ServiceConfig struct {
 // Config holds every tunable of Decide.
 type Config struct {
 	Services map[string]ServiceConfig
+	// Router names the router service in Services, whose saturation censors the measured load ("": not scaled).
+	Router string
 
 	SurgeRatio     float64       // short-window rate ≥ SurgeRatio × baseline starts a surge ...
 	SurgeMinRPS    float64       // ... if the short-window rate is also at least this many requests/s

@@ -75,6 +75,13 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 		sizeLoad = d.Projected
 	}
 
+	if why := censored(cfg, in.Load, d.Load, valid); why != "" {
+		// The routers serve what they can, not what is asked: size for more, while the ceiling holds.
+		d.Censored = why
+		sizeLoad = max(sizeLoad, CensoredGrowth*max(d.Load, d.Short))
+		d.Projected = max(d.Projected, sizeLoad)
+	}
+
 	anyCooldown := false
 	for _, name := range cfg.ServiceNames() {
 		sc := cfg.Services[name]
@@ -112,10 +119,30 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 		d.Mode = ModeSteady
 		d.Reason = fmt.Sprintf("steady: %.0f rps (%s mean)", d.Steady, cfg.SteadyWindow)
 	}
+	if d.Censored != "" {
+		d.Reason += fmt.Sprintf("; %s: demand is at least what they serve, sized for %g× = %.0f rps", d.Censored, CensoredGrowth, d.Projected)
+	}
 	if valid && in.Load.Reporting < in.Load.Serving {
 		d.Reason += fmt.Sprintf("; extrapolated from %d of %d serving router tasks", in.Load.Reporting, in.Load.Serving)
 	}
 	return d, st
+}
+
+// censored says why the routers are at their ceiling, so that load is a lower bound of the demand ("": they are not).
+func censored(cfg Config, l Load, load float64, valid bool) string {
+	rc, ok := cfg.Services[cfg.Router]
+	if !valid || !ok {
+		return ""
+	}
+	serving := max(l.Serving, l.Reporting)
+	perTask, ceiling := load/float64(serving), rc.Capacity*CeilingFactor
+	switch {
+	case l.DroppedPerSec > 0:
+		return fmt.Sprintf("routers at their ceiling: nginx drops %.0f connections/s", l.DroppedPerSec)
+	case perTask >= CeilingNear*ceiling:
+		return fmt.Sprintf("routers at their ceiling: %.0f rps per task, ≥ %.0f%% of the %.0f they saturate at", perTask, 100*CeilingNear, ceiling)
+	}
+	return ""
 }
 
 // decideService decides one service and records its recommendation in st. It reports whether the service is in

@@ -30,6 +30,9 @@ type Load struct {
 	Reporting      int     // router tasks with a valid rate this tick
 	Known          int     // router tasks that should report (coverage is Reporting/Known)
 	Serving        int     // router tasks known to carry traffic: Known minus tasks that never reported yet
+	// DroppedPerSec is the rate of connections the reporting routers accepted but could not handle (nginx at its
+	// worker_connections): a router at its ceiling.
+	DroppedPerSec float64
 }
 
 // Coverage is the fraction of known router tasks that reported.
@@ -133,8 +136,10 @@ type Decision struct {
 	Baseline  float64 // mean over the baseline window (0 until it spans MinBaseline)
 	Slope     float64 // requests/s per second over the slope window
 	Projected float64 // load sized for in surge mode (0 otherwise)
-	Coverage  float64 // fraction of router tasks reporting
-	Services  map[string]ServiceDecision
+	// Censored says why the load is a lower bound of the demand (the routers at their ceiling); empty otherwise.
+	Censored string
+	Coverage float64 // fraction of router tasks reporting
+	Services map[string]ServiceDecision
 }
 
 // Changed reports whether any service's desired count changes.

@@ -1,0 +1,77 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// saturated is n routers serving perTask each (1,428: their saturation, 1,000 rps of capacity × 100/70).
+func saturated(perTask float64, n int) Load {
+	return Load{RequestsPerSec: perTask * float64(n), Reporting: n, Known: n, Serving: n}
+}
+
+func TestCensoredDemandDoublesPerRouterStart(t *testing.T) {
+	cfg := testConfig()
+	cfg.Router = "router"
+	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+	tl.steady(1000, 6*time.Minute, time.Second) // 1,000 rps over 2 routers
+	// The routers saturate: they serve 2 × 1,428 whatever the demand is.
+	var d Decision
+	for range 5 {
+		d = tl.tick(saturated(1428, 2), time.Second)
+	}
+	if d.Censored == "" || !strings.Contains(d.Reason, "ceiling") {
+		t.Fatalf("no censoring at saturation: %q", d.Reason)
+	}
+	// 2 × 2,856 rps: 6 routers, ⌈5,712 × 0.9 / 250⌉ = 21 api tasks.
+	if got := tl.desired("router"); got != 6 {
+		t.Errorf("router desired %d at the ceiling, want 6 (twice what 2 saturated routers serve)", got)
+	}
+	if got := tl.desired("api"); got != 21 {
+		t.Errorf("api desired %d, want 21", got)
+	}
+	// The new routers are not serving yet: the estimate does not grow tick after tick.
+	for range 60 {
+		tl.tick(saturated(1428, 2), time.Second)
+	}
+	if got := tl.desired("router"); got != 6 {
+		t.Errorf("router desired %d after a minute at the same ceiling, want 6 still (one doubling per router start)", got)
+	}
+	// Six routers serve, still at their ceiling: the next doubling.
+	tl.tick(Load{RequestsPerSec: 6 * 1428, Reporting: 6, Known: 6, Serving: 6}, time.Second)
+	tl.tick(Load{RequestsPerSec: 6 * 1428, Reporting: 6, Known: 6, Serving: 6}, time.Second)
+	if got := tl.desired("router"); got != 18 {
+		t.Errorf("router desired %d with 6 routers saturated, want 18", got)
+	}
+}
+
+func TestDroppedConnectionsMeanCeiling(t *testing.T) {
+	cfg := testConfig()
+	cfg.Router = "router"
+	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+	tl.steady(1000, 6*time.Minute, time.Second)
+	l := saturated(600, 2)
+	l.DroppedPerSec = 40
+	d := tl.tick(l, time.Second)
+	if !strings.Contains(d.Censored, "drops 40 connections/s") {
+		t.Errorf("censored %q with nginx dropping connections, want it said", d.Censored)
+	}
+}
+
+func TestBelowTheCeilingIsNotCensored(t *testing.T) {
+	cfg := testConfig()
+	cfg.Router = "router"
+	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+	tl.steady(1000, 6*time.Minute, time.Second)
+	for range 10 {
+		if d := tl.tick(saturated(1300, 2), time.Second); d.Censored != "" {
+			t.Fatalf("censored at 91%% of saturation: %q", d.Censored)
+		}
+	}
+	cfg.Router = ""
+	tl = newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+	if d := tl.tick(saturated(1428, 2), time.Second); d.Censored != "" {
+		t.Errorf("censored without a router service configured: %q", d.Censored)
+	}
+}
