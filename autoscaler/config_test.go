@@ -43,9 +43,13 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if diff := cmp.Diff(policy.ServiceConfig{Capacity: 250, Weight: 100, Min: 1, Max: 100}, p.Services["api"]); diff != "" {
 		t.Errorf("api policy config (-want +got):\n%s", diff)
 	}
-	// The env defaults must be the policy package's defaults, apart from the short window derived from polling.
+	if p.Router != "router" {
+		t.Errorf("policy router %q, want the scaled router service", p.Router)
+	}
+	// The env defaults must be the policy package's defaults, apart from the short window derived from polling and
+	// the router named by FASTSCALER_ROUTER_SERVICE.
 	d := policy.DefaultConfig()
-	d.Services, p.Services = nil, nil
+	d.Services, p.Services, p.Router = nil, nil, ""
 	if diff := cmp.Diff(d, p); diff != "" {
 		t.Errorf("policy defaults drifted from env defaults (-policy +env):\n%s", diff)
 	}
