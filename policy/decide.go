@@ -46,6 +46,14 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 	d.Slope = slope(st.History, now.Add(-cfg.SlopeWindow), now, noise)
 
 	surgeCond := valid && baselineReady && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
+	if valid && !baselineReady && n > 0 {
+		// Surge-ready from the start (after a restart without recorded history): a rise above the rates seen so far
+		// counts as a surge when every poll of the short window shows it, not only their mean.
+		young := minOver(st.History, now.Add(-cfg.ShortWindow), now) >= cfg.SurgeRatio*baseline
+		if young && d.Short >= cfg.SurgeRatio*baseline && d.Short >= cfg.SurgeMinRPS {
+			surgeCond, d.Baseline = true, baseline
+		}
+	}
 	if surgeCond {
 		if !now.Before(st.SurgeUntil) {
 			st.SurgeSince, st.SurgeBase = now, d.Baseline
@@ -306,6 +314,37 @@ func meanOver(ps []Point, from, to time.Time) (float64, int) {
 		return 0, 0
 	}
 	return sum / float64(n), n
+}
+
+// minOver is the lowest rate of points with from < At ≤ to (0 with none).
+func minOver(ps []Point, from, to time.Time) float64 {
+	lo, seen := 0.0, false
+	for _, p := range ps {
+		if p.At.After(from) && !p.At.After(to) && (!seen || p.RPS < lo) {
+			lo, seen = p.RPS, true
+		}
+	}
+	return lo
+}
+
+// Seed returns st with recorded load points (e.g. what the daemon published to CloudWatch before a restart) put
+// in its history ahead of its own: surge detection then has a baseline from the first ticks. Only the history is
+// seeded: scale-in still waits for the windows to fill with the daemon's own data.
+func Seed(cfg Config, st State, recorded []Point, now time.Time) State {
+	out := st.clone()
+	first := now
+	if len(out.History) > 0 {
+		first = out.History[0].At
+	}
+	var seeded []Point
+	for _, p := range recorded {
+		if p.At.Before(first) && p.At.After(now.Add(-cfg.historySpan())) && p.RPS >= 0 && !math.IsInf(p.RPS, 0) && !math.IsNaN(p.RPS) {
+			seeded = append(seeded, p)
+		}
+	}
+	slices.SortFunc(seeded, func(a, b Point) int { return a.At.Compare(b.At) })
+	out.History = append(seeded, out.History...)
+	return out
 }
 
 // firstAfter returns the time of the first point after from (from itself when there is none).
