@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/nginxstat"
+	"github.com/fastscaler/fastscaler/policy"
 )
 
 // Cloud is what the daemon needs of ECS, in its own terms: services with their desired counts and durable-state
@@ -43,7 +44,13 @@ type Routers interface {
 	CloseIdle()
 }
 
+// History reads back the load fastscaler recorded before a restart; *Metrics implements it over CloudWatch.
+type History interface {
+	RequestRate(ctx context.Context, from, to time.Time) ([]policy.Point, error)
+}
+
 var (
+	_ History = (*Metrics)(nil)
 	_ Cloud   = (*ECS)(nil)
 	_ Scaling = (*AAS)(nil)
 	_ Routers = (*nginxstat.Poller)(nil)

@@ -26,6 +26,7 @@ const (
 	refreshTimeout   = 25 * time.Second
 	discoveryTimeout = 30 * time.Second
 	lookupTimeout    = 10 * time.Second
+	warmTimeout      = 10 * time.Second
 	// refreshBackoffMax and discoveryBackoffMax are the longest waits between failing reads. A refresh is retried
 	// well within policy.MaxScaleOutReadAge, so a scale-out does not wait for a read it could have had. Failed
 	// scalable-target lookups are retried every discovery interval.
@@ -60,6 +61,7 @@ type Deps struct {
 	Scaling   Scaling     // overrides AAS
 	Routers   Routers     // nil: nginxstat's HTTP poller
 	Metrics   MetricsAPI  // nil: no metrics
+	History   History     // the warm start\'s recorded load; nil: the published metrics, if any
 	Clock     clock.Clock // nil: the wall clock
 	Log       *zap.Logger
 	// PollTimeout overrides FASTSCALER_POLL_TIMEOUT; tests on a fake clock use it so that a slow CI machine does
@@ -85,6 +87,7 @@ type Daemon struct {
 	refresh   *reader[struct{}]
 	discovery *reader[[]nginxstat.Target]
 	lookup    *reader[struct{}]
+	warm      *reader[[]policy.Point] // nil without History
 	collector *collector
 	lanes     map[string]*lane
 	metrics   *Metrics
@@ -97,6 +100,7 @@ type Daemon struct {
 	dryDesired    map[string]dryCount // dry run: the counts we would have set
 	started       time.Time
 	lastReporting time.Time
+	seeded        bool // the warm start is done (or given up)
 	flushing      sync.WaitGroup
 	flushDone     chan struct{}
 	lastFlush     time.Time
@@ -151,6 +155,16 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		maxBackoff: cfg.DiscoveryInterval, read: d.lookupTargets, bg: &d.bg}
 	if deps.Metrics != nil && cfg.MetricsNamespace != "" {
 		d.metrics = NewMetrics(deps.Metrics, cfg.MetricsNamespace, cfg.Cluster)
+		if deps.History == nil {
+			deps.History = d.metrics
+		}
+	}
+	if deps.History != nil {
+		h := deps.History
+		d.warm = &reader[[]policy.Point]{name: "warm-start", every: 24 * time.Hour, timeout: warmTimeout, maxBackoff: 10 * time.Second,
+			read: func(ctx context.Context, now time.Time) ([]policy.Point, error) {
+				return h.RequestRate(ctx, now.Add(-cfg.BaselineWindow-cfg.PollInterval), now)
+			}, bg: &d.bg}
 	}
 	return d, nil
 }
@@ -217,6 +231,7 @@ func (d *Daemon) Tick(ctx context.Context) {
 		d.started = now
 	}
 	d.kickReads(ctx, now)
+	d.warmStart(ctx, now)
 	disc := d.discovery.Latest()
 	d.collector.discovered(disc.Value, disc.At, now)
 	snap, ok := d.collector.collect(ctx, now)
@@ -245,6 +260,33 @@ func (d *Daemon) kickReads(ctx context.Context, now time.Time) {
 	if d.scaling != nil {
 		d.lookup.Kick(ctx, now)
 	}
+}
+
+// warmStart seeds the policy's history, once, with the RequestRate the daemon published before it (re)started, so
+// that surge detection has its baseline from the first ticks. Without it (first start, no cloudwatch:GetMetricData,
+// CloudWatch down) the policy starts surge-ready on its own first polls; the attempt ends when a baseline window
+// of its own data has passed.
+func (d *Daemon) warmStart(ctx context.Context, now time.Time) {
+	if d.warm == nil || d.seeded {
+		return
+	}
+	if now.Sub(d.started) > d.cfg.BaselineWindow {
+		d.seeded = true
+		return
+	}
+	w := d.warm.Latest()
+	if w.At.IsZero() {
+		if w.Err != nil {
+			d.warn.warn("warm-start", now, "reading the recorded request rate from CloudWatch failed; surge detection starts from its own polls "+
+				"(grant cloudwatch:GetMetricData for a warm start)", zap.Error(w.Err))
+		}
+		d.warm.Kick(ctx, now)
+		return
+	}
+	d.seeded = true
+	d.state = policy.Seed(d.pcfg, d.state, w.Value, now)
+	d.log.Info("warm start: surge baseline seeded from the recorded request rate", zap.Int("points", len(w.Value)),
+		zap.Int("seeded", len(d.state.History)))
 }
 
 // readServices refreshes every scaled service and the router (DescribeServices), storing what it read even when

@@ -340,3 +340,21 @@ func TestRunStopsOnCancelAndFlushes(t *testing.T) {
 		t.Errorf("%d datums after shutdown, %d before: the last cycles' metrics were not flushed at shutdown", got, flushed)
 	}
 }
+
+// TestWarmStartSeedsTheBaselineFromCloudWatch: a daemon restarted after minutes of steady load reads back the
+// RequestRate its predecessor published (through the real SDK, from the CloudWatch fake) and has its surge baseline
+// on its first valid tick, instead of MinBaseline later.
+func TestWarmStartSeedsTheBaselineFromCloudWatch(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{})
+	u.Run(1000, 6*time.Minute)
+	u.Restart()
+	for range 4 {
+		u.Step(1000)
+	}
+	if n := u.Logs.FilterMessageSnippet("warm start: surge baseline seeded").Len(); n != 1 {
+		t.Fatalf("%d warm-start log lines, want 1", n)
+	}
+	if b := u.D.Status().BaseRPS; b < 900 || b > 1100 {
+		t.Errorf("baseline %v rps 4 s after the restart, want the recorded ~1000", b)
+	}
+}

@@ -9,11 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/fastscaler/fastscaler/policy"
 )
 
 // MetricsAPI is the part of the CloudWatch API fastscaler uses; *cloudwatch.Client satisfies it.
 type MetricsAPI interface {
 	PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error)
+	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
 }
 
 var _ MetricsAPI = (*cloudwatch.Client)(nil)
@@ -122,3 +125,38 @@ func (m *Metrics) Flush(ctx context.Context) (dropped int, err error) {
 
 // clusterName returns the name part of a cluster ARN (or the name itself).
 func clusterName(c string) string { return taskID(c) }
+
+// RequestRate reads back the RequestRate fastscaler published (1-second resolution) with from < t ≤ to, oldest
+// first: the history a restarted daemon seeds its surge baseline with.
+func (m *Metrics) RequestRate(ctx context.Context, from, to time.Time) ([]policy.Point, error) {
+	in := &cloudwatch.GetMetricDataInput{
+		StartTime: aws.Time(from), EndTime: aws.Time(to), ScanBy: types.ScanByTimestampAscending,
+		MetricDataQueries: []types.MetricDataQuery{{
+			Id: aws.String("rate"),
+			MetricStat: &types.MetricStat{
+				Metric: &types.Metric{
+					Namespace: aws.String(m.namespace), MetricName: aws.String(MetricRequestRate),
+					Dimensions: []types.Dimension{{Name: aws.String("Cluster"), Value: aws.String(clusterName(m.cluster))}},
+				},
+				Period: aws.Int32(1),
+				Stat:   aws.String("Average"),
+			},
+		}},
+	}
+	var out []policy.Point
+	p := cloudwatch.NewGetMetricDataPaginator(m.api, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s/%s from CloudWatch: %w", m.namespace, MetricRequestRate, err)
+		}
+		for _, r := range page.MetricDataResults {
+			for i := range min(len(r.Timestamps), len(r.Values)) {
+				if r.Timestamps[i].After(from) && !r.Timestamps[i].After(to) {
+					out = append(out, policy.Point{At: r.Timestamps[i], RPS: r.Values[i]})
+				}
+			}
+		}
+	}
+	return out, nil
+}
