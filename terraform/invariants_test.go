@@ -313,7 +313,10 @@ func TestPlanInvariants(t *testing.T) {
 					t.Errorf("%s opens the stub_status port %d to CIDR %s: only fastscaler's security group may reach it", r.Source, statusPort, c)
 				}
 			}
-			if len(r.CIDRs) == 0 && r.FromGroup {
+			if r.PrefixList {
+				t.Errorf("%s opens the stub_status port %d to a prefix list: only fastscaler's security group may reach it", r.Source, statusPort)
+			}
+			if len(r.CIDRs) == 0 && !r.PrefixList && r.Group {
 				fromGroups++
 			}
 		}
@@ -324,6 +327,85 @@ func TestPlanInvariants(t *testing.T) {
 			if (rc.Type == "aws_lb_listener" || rc.Type == "aws_lb_target_group") && number(rc.Change.After["port"]) == float64(statusPort) {
 				t.Errorf("%s exposes the status port %d through the load balancer", rc.Address, statusPort)
 			}
+		}
+	})
+
+	t.Run("vpc_endpoints: the tasks reach the AWS APIs through the endpoints only, never 0.0.0.0/0", func(t *testing.T) {
+		interfaces, gateways := vpcEndpoints(p)
+		if len(interfaces)+len(gateways) == 0 {
+			t.Fatalf("%s creates no VPC endpoint: it must enable vpc_endpoints", exampleDir)
+		}
+		wantInterfaces := []string{"ecr.api", "ecr.dkr", "logs", "ecs"}
+		if fsEnv["FASTSCALER_METRICS_NAMESPACE"] != "" {
+			wantInterfaces = append(wantInterfaces, "monitoring")
+		}
+		if fsEnv["FASTSCALER_AAS_MODE"] == "auto" {
+			wantInterfaces = append(wantInterfaces, "application-autoscaling")
+		}
+		for _, svc := range wantInterfaces {
+			rc := interfaces[svc]
+			if rc == nil {
+				t.Errorf("no interface VPC endpoint for %s (have %v): the tasks call it", svc, sortedKeys(interfaces))
+				continue
+			}
+			if rc.Change.After["private_dns_enabled"] != true {
+				t.Errorf("%s: private_dns_enabled is not true, so the SDKs' default endpoint would not resolve to it", rc.Address)
+			}
+			if listLen(rc, "security_group_ids") == 0 {
+				t.Errorf("%s has no security group", rc.Address)
+			}
+		}
+		for _, svc := range []string{"s3"} { // ECR image layers
+			rc := gateways[svc]
+			if rc == nil {
+				t.Errorf("no gateway VPC endpoint for %s (have %v): ECR image layers come from S3", svc, sortedKeys(gateways))
+				continue
+			}
+			if listLen(rc, "route_table_ids") == 0 {
+				t.Errorf("%s is on no route table", rc.Address)
+			}
+		}
+
+		// Stronger than "no task security group": no egress rule of the plan reaches a CIDR at all; every one names
+		// a security group (the endpoints', or the next hop of the request path) or a gateway endpoint's prefix list.
+		for _, r := range egressRules(p) {
+			for _, c := range r.CIDRs {
+				if c == "0.0.0.0/0" || c == "::/0" {
+					t.Errorf("%s allows egress to %s although vpc_endpoints is on", r.Source, c)
+				} else {
+					t.Errorf("%s allows egress to CIDR %s: with vpc_endpoints the example needs none", r.Source, c)
+				}
+			}
+			if len(r.CIDRs) == 0 && !r.Group && !r.PrefixList {
+				t.Errorf("%s names no destination", r.Source)
+			}
+		}
+
+		// Every task security group needs its way to the endpoints: one rule to the endpoints' group and one per
+		// gateway endpoint's prefix list, on 443; and the endpoints' group admits each task group on 443.
+		groups := taskSecurityGroups(t, p)
+		var toGroup, toPrefixList, fromGroup int
+		for _, r := range egressRules(p) {
+			if r.covers(443) && r.Group {
+				toGroup++
+			}
+			if r.covers(443) && r.PrefixList {
+				toPrefixList++
+			}
+		}
+		for _, r := range ingressRules(p) {
+			if r.covers(443) && r.Group {
+				fromGroup++
+			}
+		}
+		if toGroup != len(groups) {
+			t.Errorf("%d egress rules open 443 to a security group, want one per task security group %v", toGroup, groups)
+		}
+		if want := len(groups) * len(gateways); toPrefixList != want {
+			t.Errorf("%d egress rules open 443 to a prefix list, want %d (task security groups %v x gateway endpoints %v)", toPrefixList, want, groups, sortedKeys(gateways))
+		}
+		if fromGroup != len(groups) {
+			t.Errorf("%d ingress rules admit a security group on 443, want one per task security group %v (the endpoints' group)", fromGroup, groups)
 		}
 	})
 

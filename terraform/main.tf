@@ -1,6 +1,7 @@
 # The module is split by concern:
 #   main.tf         names, ARNs and the environment of every container (this file)
 #   network.tf      security groups and their rules
+#   endpoints.tf    the optional VPC endpoints of the AWS APIs the tasks call, and the tasks' egress to them
 #   nlb.tf          the Network Load Balancer, its listeners and the router target group
 #   ecs.tf          the cluster, the Service Connect namespace and the log groups
 #   services.tf     task definitions and ECS services of router, api and api-canary

@@ -4,6 +4,9 @@
 #   fastscaler --(fastscaler_status_port)--> router          (stub_status: nothing else may reach it)
 #   router, api, fastscaler --(443)--> AWS APIs             (ECR, CloudWatch Logs, ECS, CloudWatch)
 #
+# The AWS APIs are reached either through https_egress_cidrs (by default 0.0.0.0/0, through a NAT gateway) or, with
+# vpc_endpoints enabled, through the VPC endpoints only (endpoints.tf): https_egress_cidrs is then empty by default.
+#
 # Nothing opens the status port or the daemon's listen port to a CIDR. The Amazon-provided DNS resolver is not
 # filtered by security groups, so no DNS rule is needed.
 
@@ -27,6 +30,11 @@ resource "aws_security_group" "router" {
 
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      condition     = local.create_interface_endpoints || length(local.https_egress_cidrs) > 0
+      error_message = "The tasks need a way to the AWS APIs (ECR, CloudWatch Logs, ECS): enable vpc_endpoints, or set https_egress_cidrs (to the VPC CIDR when the VPC has its own interface endpoints and vpc_endpoints.create_interface_endpoints is false)."
+    }
   }
 }
 
@@ -57,6 +65,9 @@ locals {
     var.nlb_tcp_listener_port == null ? "" : tostring(var.nlb_tcp_listener_port),
     var.nlb_tls_certificate_arn == null ? "" : tostring(var.nlb_tls_listener_port),
   ])
+  # Null: 0.0.0.0/0 without VPC endpoints (the AWS APIs' addresses are not fixed), nothing with them.
+  https_egress_cidrs = var.https_egress_cidrs != null ? var.https_egress_cidrs : (var.vpc_endpoints.enabled ? [] : ["0.0.0.0/0"])
+
   nlb_ingress = {
     for pair in setproduct(local.nlb_listener_ports, var.nlb_ingress_cidrs) :
     "${pair[0]}-${pair[1]}" => { port = tonumber(pair[0]), cidr = pair[1] }
@@ -120,7 +131,7 @@ resource "aws_vpc_security_group_egress_rule" "router_to_api" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "router_https" {
-  for_each = toset(var.https_egress_cidrs)
+  for_each = toset(local.https_egress_cidrs)
 
   security_group_id = aws_security_group.router.id
   description       = "AWS APIs: ECR, CloudWatch Logs, ECS (Service Connect agent)"
@@ -144,7 +155,7 @@ resource "aws_vpc_security_group_ingress_rule" "api_from_router" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "api_https" {
-  for_each = toset(var.https_egress_cidrs)
+  for_each = toset(local.https_egress_cidrs)
 
   security_group_id = aws_security_group.api.id
   description       = "AWS APIs: ECR, CloudWatch Logs, ECS (Service Connect agent)"
@@ -168,7 +179,7 @@ resource "aws_vpc_security_group_egress_rule" "fastscaler_to_router_status" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "fastscaler_https" {
-  for_each = toset(var.https_egress_cidrs)
+  for_each = toset(local.https_egress_cidrs)
 
   security_group_id = aws_security_group.fastscaler.id
   description       = "AWS APIs: ECS, CloudWatch, ECR, CloudWatch Logs"

@@ -5,8 +5,12 @@
 resource "aws_lb" "this" {
   name               = var.name
   load_balancer_type = "network"
-  internal           = var.nlb_internal
   subnets            = var.public_subnet_ids
+  # Internet-facing unless nlb_internal is true, on purpose: the NLB is the entry point of a public streaming API,
+  # and its security group admits only the listener ports, from nlb_ingress_cidrs. Trivy's AWS-0053 (load balancer
+  # exposed to the internet) is that decision; set nlb_internal = true for a private API.
+  #trivy:ignore:AWS-0053
+  internal = var.nlb_internal
   # An NLB created without security groups can never get one later, so it always has one.
   security_groups = [aws_security_group.nlb.id]
 

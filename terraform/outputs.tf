@@ -61,6 +61,16 @@ output "security_group_ids" {
   }
 }
 
+output "vpc_endpoints" {
+  description = "The VPC endpoints the module created (null when vpc_endpoints is off): security_group_id of the interface endpoints (add ingress rules for other clients of the VPC here; null when the module creates none), interface and gateway endpoint IDs by service, and the gateway prefix list IDs the tasks' egress names."
+  value = local.vpc_endpoints_enabled ? {
+    security_group_id = one(aws_security_group.vpc_endpoints[*].id)
+    interface         = { for svc, e in aws_vpc_endpoint.interface : svc => e.id }
+    gateway           = { for svc, e in aws_vpc_endpoint.gateway : svc => e.id }
+    prefix_list_ids   = local.vpc_gateway_prefix_list_ids
+  } : null
+}
+
 output "execution_role_arn" {
   description = "ARN of the task execution role shared by the four task definitions."
   value       = aws_iam_role.execution.arn

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,28 @@ import (
 
 type plan struct {
 	ResourceChanges []*resourceChange `json:"resource_changes"`
+	Configuration   struct {
+		RootModule *configModule `json:"root_module"`
+	} `json:"configuration"`
+}
+
+// configModule is the part of a module's configuration in the plan JSON that the tests read: which resources an
+// ECS service's network_configuration.security_groups refers to.
+type configModule struct {
+	Resources []struct {
+		Type        string `json:"type"`
+		Mode        string `json:"mode"`
+		Expressions struct {
+			NetworkConfiguration []struct {
+				SecurityGroups struct {
+					References []string `json:"references"`
+				} `json:"security_groups"`
+			} `json:"network_configuration"`
+		} `json:"expressions"`
+	} `json:"resources"`
+	ModuleCalls map[string]struct {
+		Module *configModule `json:"module"`
+	} `json:"module_calls"`
 }
 
 type resourceChange struct {
@@ -259,16 +282,18 @@ func managedPolicyARNs(p *plan) []string {
 // Security groups
 // ---------------------------------------------------------------------------------------------------------------
 
-type ingressRule struct {
-	Source    string
-	Protocol  string
-	From, To  float64
-	CIDRs     []string // IPv4 and IPv6 CIDRs and prefix lists: address-based sources
-	FromGroup bool     // the source is a security group
+// sgRule is one security group rule, ingress or egress, in whichever of the three ways it is written.
+type sgRule struct {
+	Source     string
+	Protocol   string
+	From, To   float64
+	CIDRs      []string // IPv4 and IPv6 CIDRs: address-based peers
+	PrefixList bool     // the peer is a prefix list (its ID may be known only after apply)
+	Group      bool     // the peer is a security group
 }
 
 // covers reports whether the rule admits TCP traffic to port.
-func (r ingressRule) covers(port int) bool {
+func (r sgRule) covers(port int) bool {
 	switch r.Protocol {
 	case "-1", "all":
 		return true
@@ -278,41 +303,116 @@ func (r ingressRule) covers(port int) bool {
 	return false
 }
 
-// ingressRules returns every ingress rule of the plan, in whichever of the three ways it is written.
-func ingressRules(p *plan) []ingressRule {
-	var out []ingressRule
-	for _, rc := range p.managed("aws_vpc_security_group_ingress_rule") {
+// ingressRules returns every ingress rule of the plan.
+func ingressRules(p *plan) []sgRule { return sgRules(p, "ingress") }
+
+// egressRules returns every egress rule of the plan.
+func egressRules(p *plan) []sgRule { return sgRules(p, "egress") }
+
+// known reports whether attribute k of the planned resource is set, or will be once applied.
+func known(rc *resourceChange, k string) bool {
+	v := rc.Change.After[k]
+	return (v != nil && v != "") || rc.Change.AfterUnknown[k] == true
+}
+
+// listLen returns the number of elements of list attribute k of the planned resource, known or not.
+func listLen(rc *resourceChange, k string) int {
+	after, _ := rc.Change.After[k].([]any)
+	unknown, _ := rc.Change.AfterUnknown[k].([]any)
+	return max(len(after), len(unknown))
+}
+
+func sgRules(p *plan, direction string) []sgRule {
+	var out []sgRule
+	for _, rc := range p.managed("aws_vpc_security_group_" + direction + "_rule") {
 		a := rc.Change.After
-		r := ingressRule{Source: rc.Address, Protocol: str(a["ip_protocol"]), From: number(a["from_port"]), To: number(a["to_port"])}
-		for _, k := range []string{"cidr_ipv4", "cidr_ipv6", "prefix_list_id"} {
+		r := sgRule{Source: rc.Address, Protocol: str(a["ip_protocol"]), From: number(a["from_port"]), To: number(a["to_port"])}
+		for _, k := range []string{"cidr_ipv4", "cidr_ipv6"} {
 			if s := str(a[k]); s != "" {
 				r.CIDRs = append(r.CIDRs, s)
 			}
 		}
-		r.FromGroup = a["referenced_security_group_id"] != nil || rc.Change.AfterUnknown["referenced_security_group_id"] == true
+		r.PrefixList = known(rc, "prefix_list_id")
+		r.Group = known(rc, "referenced_security_group_id")
 		out = append(out, r)
 	}
 	for _, rc := range p.managed("aws_security_group_rule") {
 		a := rc.Change.After
-		if str(a["type"]) != "ingress" {
+		if str(a["type"]) != direction {
 			continue
 		}
-		r := ingressRule{Source: rc.Address, Protocol: str(a["protocol"]), From: number(a["from_port"]), To: number(a["to_port"])}
-		r.CIDRs = append(append(strs(a["cidr_blocks"]), strs(a["ipv6_cidr_blocks"])...), strs(a["prefix_list_ids"])...)
-		r.FromGroup = a["source_security_group_id"] != nil || rc.Change.AfterUnknown["source_security_group_id"] == true || a["self"] == true
+		r := sgRule{Source: rc.Address, Protocol: str(a["protocol"]), From: number(a["from_port"]), To: number(a["to_port"])}
+		r.CIDRs = append(strs(a["cidr_blocks"]), strs(a["ipv6_cidr_blocks"])...)
+		r.PrefixList = len(strs(a["prefix_list_ids"])) > 0 || rc.Change.AfterUnknown["prefix_list_ids"] != nil
+		r.Group = known(rc, "source_security_group_id") || a["self"] == true
 		out = append(out, r)
 	}
 	for _, rc := range p.managed("aws_security_group") {
-		inline, _ := rc.Change.After["ingress"].([]any)
+		inline, _ := rc.Change.After[direction].([]any)
 		for i, x := range inline {
 			a, _ := x.(map[string]any)
-			r := ingressRule{Source: fmt.Sprintf("%s.ingress[%d]", rc.Address, i), Protocol: str(a["protocol"]), From: number(a["from_port"]), To: number(a["to_port"])}
-			r.CIDRs = append(append(strs(a["cidr_blocks"]), strs(a["ipv6_cidr_blocks"])...), strs(a["prefix_list_ids"])...)
-			r.FromGroup = len(strs(a["security_groups"])) > 0 || a["self"] == true
+			r := sgRule{Source: fmt.Sprintf("%s.%s[%d]", rc.Address, direction, i), Protocol: str(a["protocol"]), From: number(a["from_port"]), To: number(a["to_port"])}
+			r.CIDRs = append(strs(a["cidr_blocks"]), strs(a["ipv6_cidr_blocks"])...)
+			r.PrefixList = len(strs(a["prefix_list_ids"])) > 0
+			r.Group = len(strs(a["security_groups"])) > 0 || a["self"] == true
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// vpcEndpoints returns the plan's interface and gateway VPC endpoints by service (the part of the service name after
+// com.amazonaws.REGION.).
+func vpcEndpoints(p *plan) (interfaces, gateways map[string]*resourceChange) {
+	interfaces, gateways = map[string]*resourceChange{}, map[string]*resourceChange{}
+	name := regexp.MustCompile(`^com\.amazonaws\.[a-z0-9-]+\.(.+)$`)
+	for _, rc := range p.managed("aws_vpc_endpoint") {
+		m := name.FindStringSubmatch(str(rc.Change.After["service_name"]))
+		if m == nil {
+			continue
+		}
+		switch str(rc.Change.After["vpc_endpoint_type"]) {
+		case "Interface":
+			interfaces[m[1]] = rc
+		case "Gateway":
+			gateways[m[1]] = rc
+		}
+	}
+	return interfaces, gateways
+}
+
+// taskSecurityGroups returns the names of the module's aws_security_group resources that the plan's ECS services
+// attach to their tasks, read from the configuration (the IDs themselves are known only after apply).
+func taskSecurityGroups(t *testing.T, p *plan) []string {
+	t.Helper()
+	ref := regexp.MustCompile(`^aws_security_group\.([A-Za-z0-9_-]+)$`)
+	groups := map[string]bool{}
+	var walk func(m *configModule)
+	walk = func(m *configModule) {
+		if m == nil {
+			return
+		}
+		for _, r := range m.Resources {
+			if r.Mode != "managed" || r.Type != "aws_ecs_service" {
+				continue
+			}
+			for _, nc := range r.Expressions.NetworkConfiguration {
+				for _, x := range nc.SecurityGroups.References {
+					if m := ref.FindStringSubmatch(x); m != nil {
+						groups[m[1]] = true
+					}
+				}
+			}
+		}
+		for _, call := range m.ModuleCalls {
+			walk(call.Module)
+		}
+	}
+	walk(p.Configuration.RootModule)
+	if len(groups) == 0 {
+		t.Fatal("no ECS service of the configuration attaches a security group of the module to its tasks")
+	}
+	return sortedKeys(groups)
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ variable "public_subnet_ids" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnets of the ECS tasks (router, api, api-canary, fastscaler). They need a route to the AWS APIs (NAT gateway or VPC endpoints for ECS, ECR, CloudWatch, CloudWatch Logs and S3)."
+  description = "Private subnets of the ECS tasks (router, api, api-canary, fastscaler). They need a way to the AWS APIs: a NAT gateway, or VPC endpoints (see vpc_endpoints)."
   type        = list(string)
 
   validation {
@@ -75,13 +75,43 @@ variable "status_allow_cidrs" {
 }
 
 variable "https_egress_cidrs" {
-  description = "IPv4 CIDRs the tasks may reach on TCP 443: the AWS APIs (ECS, ECR, CloudWatch, CloudWatch Logs, S3 for image layers). The default allows them through a NAT gateway; with VPC endpoints for all of them, narrow it to the VPC CIDR."
+  description = "IPv4 CIDRs the tasks may reach on TCP 443. Null (the default) means 0.0.0.0/0 without vpc_endpoints, so that the tasks reach the AWS APIs (ECS, ECR, CloudWatch, CloudWatch Logs, S3 for image layers) through a NAT gateway, and nothing with vpc_endpoints enabled (the tasks then reach only the endpoints). Set it to allow more, e.g. the VPC CIDR when the VPC has its own interface endpoints (vpc_endpoints.create_interface_endpoints = false)."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+  default     = null
 
   validation {
-    condition     = length(var.https_egress_cidrs) >= 1 && alltrue([for c in var.https_egress_cidrs : can(cidrhost(c, 0))])
-    error_message = "https_egress_cidrs must hold at least one valid IPv4 CIDR."
+    condition     = var.https_egress_cidrs == null ? true : alltrue([for c in var.https_egress_cidrs : can(cidrhost(c, 0))])
+    error_message = "https_egress_cidrs must be null or a list of valid IPv4 CIDRs."
+  }
+}
+
+variable "vpc_endpoints" {
+  description = "Create VPC endpoints for the AWS APIs the tasks call (interface endpoints with private DNS for ECR api and dkr, CloudWatch Logs, ECS, plus CloudWatch with fastscaler's metrics, Application Auto Scaling with cpu_target_tracking and ssmmessages with ECS Exec; the S3 gateway endpoint for ECR image layers) and restrict the tasks' HTTPS egress to them. create_interface_endpoints = false: the VPC already has interface endpoints with private DNS for these services; the module creates none and the tasks reach them through https_egress_cidrs (e.g. the VPC CIDR). subnet_ids: the interface endpoints' subnets, at most one per AZ (null: private_subnet_ids). route_table_ids: the tasks' route tables, for the S3 gateway endpoint; empty when the VPC already has one there (the tasks' egress is still opened to the S3 prefix list). additional_interface_services: more interface endpoints by service suffix, e.g. ecs-agent and ecs-telemetry. client_cidrs: other clients admitted to the endpoints (private DNS sends the whole VPC's calls to them)."
+  type = object({
+    enabled                       = optional(bool, false)
+    create_interface_endpoints    = optional(bool, true)
+    subnet_ids                    = optional(list(string))
+    route_table_ids               = optional(list(string), [])
+    additional_interface_services = optional(list(string), [])
+    client_cidrs                  = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition     = var.vpc_endpoints.subnet_ids == null ? true : length(var.vpc_endpoints.subnet_ids) >= 1 && alltrue([for s in var.vpc_endpoints.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "vpc_endpoints.subnet_ids must be null or hold at least one subnet ID (subnet-...)."
+  }
+  validation {
+    condition     = alltrue([for r in var.vpc_endpoints.route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", r))])
+    error_message = "vpc_endpoints.route_table_ids must hold route table IDs (rtb-...)."
+  }
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoints.additional_interface_services : can(regex("^[a-z0-9][a-z0-9.-]*$", s))])
+    error_message = "vpc_endpoints.additional_interface_services must hold service suffixes such as ecs-agent (com.amazonaws.REGION. is added)."
+  }
+  validation {
+    condition     = alltrue([for c in var.vpc_endpoints.client_cidrs : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    error_message = "vpc_endpoints.client_cidrs must be valid IPv4 CIDRs other than 0.0.0.0/0."
   }
 }
 

@@ -5,6 +5,8 @@ vpc_id             = "vpc-0123456789abcdef0"
 public_subnet_ids  = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2", "subnet-0aaaaaaaaaaaaaaa3"]
 private_subnet_ids = ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0bbbbbbbbbbbbbbb3"]
 
+private_route_table_ids = ["rtb-0ccccccccccccccc1", "rtb-0ccccccccccccccc2", "rtb-0ccccccccccccccc3"]
+
 service_connect_namespace = "dev2a"
 
 router_image     = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/fastscaler-router:1.0.0"

@@ -22,6 +22,13 @@ module "fastscaler" {
   private_subnet_ids        = var.private_subnet_ids
   service_connect_namespace = var.service_connect_namespace
 
+  # The tasks reach the AWS APIs through VPC endpoints only (no 0.0.0.0/0 egress): interface endpoints with private
+  # DNS in the private subnets, and the S3 gateway endpoint (ECR image layers) on their route tables.
+  vpc_endpoints = {
+    enabled         = true
+    route_table_ids = var.private_route_table_ids
+  }
+
   router_image     = var.router_image
   api_image        = var.api_image
   api_canary_image = var.api_canary_image

@@ -21,8 +21,14 @@ variable "public_subnet_ids" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnets of the tasks (with a NAT gateway or VPC endpoints)."
+  description = "Private subnets of the tasks; the module puts the interface VPC endpoints in them (one subnet per AZ)."
   type        = list(string)
+}
+
+variable "private_route_table_ids" {
+  description = "Route tables of the private subnets, for the S3 gateway endpoint. Empty if the VPC already has one on them."
+  type        = list(string)
+  default     = []
 }
 
 variable "service_connect_namespace" {

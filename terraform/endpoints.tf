@@ -1,0 +1,152 @@
+# VPC endpoints (optional, var.vpc_endpoints): the AWS APIs the tasks call, served inside the VPC, so that the tasks'
+# HTTPS egress can be narrowed from 0.0.0.0/0 (through a NAT gateway) to the endpoints' security group and the gateway
+# endpoints' prefix lists.
+#
+#   router, api, fastscaler --(443)--> endpoints' security group      (interface endpoints, private DNS)
+#   router, api, fastscaler --(443)--> S3 prefix list                 (gateway endpoint: ECR image layers)
+#
+# What calls what:
+#   ecr.api, ecr.dkr, s3     image pulls (Fargate platform 1.4 pulls through the task's own network interface)
+#   logs                     the awslogs driver of every container (and the Service Connect proxies' logs)
+#   ecs                      fastscaler: DescribeServices, UpdateService, ListTasks, DescribeTasks, tags
+#   monitoring               fastscaler: PutMetricData (only when fastscaler_metrics_namespace is set)
+#   application-autoscaling  fastscaler in AAS mode (only with cpu_target_tracking)
+#   ssmmessages              ECS Exec (only with enable_execute_command)
+# The ECS guide says Fargate tasks need no ECS endpoint of their own (ecs, ecs-agent, ecs-telemetry serve the agent
+# on EC2 instances); ecs is here for fastscaler's API calls. Add ecs-agent and ecs-telemetry with
+# additional_interface_services where AWS asks for all three (Regions launched since December 2023).
+
+locals {
+  vpc_endpoints_enabled = var.vpc_endpoints.enabled
+  # false: the VPC already has interface endpoints (with private DNS) for these services; the tasks reach them
+  # through https_egress_cidrs (e.g. the VPC CIDR) and the module creates none.
+  create_interface_endpoints = local.vpc_endpoints_enabled && var.vpc_endpoints.create_interface_endpoints
+
+  # The security groups of the module's tasks, by workload. Keys are static so that for_each works at plan time.
+  task_security_groups = {
+    router     = aws_security_group.router.id
+    api        = aws_security_group.api.id
+    fastscaler = aws_security_group.fastscaler.id
+  }
+
+  vpc_endpoint_service_prefix = "com.amazonaws.${local.region}"
+
+  vpc_interface_services = local.create_interface_endpoints ? toset(concat(
+    ["ecr.api", "ecr.dkr", "logs", "ecs"],
+    local.publish_metrics ? ["monitoring"] : [],
+    var.cpu_target_tracking.enabled ? ["application-autoscaling"] : [],
+    var.enable_execute_command ? ["ssmmessages"] : [],
+    var.vpc_endpoints.additional_interface_services,
+  )) : toset([])
+
+  # Gateway endpoints: free, a route in each of the tasks' route tables, and an AWS-managed prefix list the tasks'
+  # egress rules name. A DynamoDB endpoint (for the standby state) is one more entry here, "dynamodb": the
+  # endpoint, the lookup and the egress rules below all follow this list.
+  vpc_gateway_services = local.vpc_endpoints_enabled ? toset(["s3"]) : toset([])
+
+  # With no route tables given, the VPC already routes these services through its own gateway endpoints: the module
+  # then creates none and only opens the tasks' egress to the services' prefix lists.
+  create_gateway_endpoints = length(var.vpc_endpoints.route_table_ids) > 0
+
+  vpc_gateway_prefix_list_ids = {
+    for svc in local.vpc_gateway_services : svc => (
+      local.create_gateway_endpoints ? aws_vpc_endpoint.gateway[svc].prefix_list_id : data.aws_prefix_list.gateway[svc].id
+    )
+  }
+}
+
+resource "aws_security_group" "vpc_endpoints" {
+  count = local.create_interface_endpoints ? 1 : 0
+
+  name_prefix = "${var.name}-vpce-"
+  description = "fastscaler ${var.name}: interface VPC endpoints of the AWS APIs the tasks call"
+  vpc_id      = var.vpc_id
+  tags        = merge(local.tags, { Name = "${var.name}-vpce" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_tasks" {
+  for_each = local.create_interface_endpoints ? local.task_security_groups : {}
+
+  security_group_id            = aws_security_group.vpc_endpoints[0].id
+  description                  = "HTTPS from the ${each.key} tasks"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = each.value
+  tags                         = local.tags
+}
+
+# Private DNS points the whole VPC at these endpoints: other workloads of the VPC that call the same services need
+# to be admitted here too (vpc_endpoints.client_cidrs, or rules of your own on the vpc_endpoints output's group).
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_clients" {
+  for_each = local.create_interface_endpoints ? toset(var.vpc_endpoints.client_cidrs) : toset([])
+
+  security_group_id = aws_security_group.vpc_endpoints[0].id
+  description       = "HTTPS from other clients of the VPC endpoints"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = each.value
+  tags              = local.tags
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.vpc_interface_services
+
+  vpc_id              = var.vpc_id
+  service_name        = "${local.vpc_endpoint_service_prefix}.${each.value}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = var.vpc_endpoints.subnet_ids != null ? var.vpc_endpoints.subnet_ids : var.private_subnet_ids
+  security_group_ids  = [aws_security_group.vpc_endpoints[0].id]
+  private_dns_enabled = true
+  tags                = merge(local.tags, { Name = "${var.name}-${each.value}" })
+}
+
+resource "aws_vpc_endpoint" "gateway" {
+  for_each = local.create_gateway_endpoints ? local.vpc_gateway_services : toset([])
+
+  vpc_id            = var.vpc_id
+  service_name      = "${local.vpc_endpoint_service_prefix}.${each.value}"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = var.vpc_endpoints.route_table_ids
+  tags              = merge(local.tags, { Name = "${var.name}-${each.value}" })
+}
+
+data "aws_prefix_list" "gateway" {
+  for_each = local.create_gateway_endpoints ? toset([]) : local.vpc_gateway_services
+
+  name = "${local.vpc_endpoint_service_prefix}.${each.value}"
+}
+
+# --- the tasks' egress to the endpoints ------------------------------------------------------------------------------
+
+resource "aws_vpc_security_group_egress_rule" "tasks_to_vpc_endpoints" {
+  for_each = local.create_interface_endpoints ? local.task_security_groups : {}
+
+  security_group_id            = each.value
+  description                  = "AWS APIs through the interface VPC endpoints"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
+  tags                         = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_to_gateway_endpoints" {
+  for_each = {
+    for pair in setproduct(sort(keys(local.task_security_groups)), sort(local.vpc_gateway_services)) :
+    "${pair[0]}-${pair[1]}" => { group = pair[0], service = pair[1] }
+  }
+
+  security_group_id = local.task_security_groups[each.value.group]
+  description       = "${each.value.service} through its gateway VPC endpoint (prefix list)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = local.vpc_gateway_prefix_list_ids[each.value.service]
+  tags              = local.tags
+}
