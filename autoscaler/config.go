@@ -60,6 +60,7 @@ type Config struct {
 	SlopeWindow     time.Duration `env:"FASTSCALER_SLOPE_WINDOW" envDefault:"10s"`
 	BaselineWindow  time.Duration `env:"FASTSCALER_BASELINE_WINDOW" envDefault:"5m"`
 	SurgeHold       time.Duration `env:"FASTSCALER_SURGE_HOLD" envDefault:"60s"`
+	ConfirmWindow   time.Duration `env:"FASTSCALER_CONFIRM_WINDOW" envDefault:"3s"`
 	Tolerance       float64       `env:"FASTSCALER_TOLERANCE" envDefault:"0.1"`
 	Stabilization   time.Duration `env:"FASTSCALER_STABILIZATION_WINDOW" envDefault:"5m"`
 	ScaleInStep     float64       `env:"FASTSCALER_SCALE_IN_STEP" envDefault:"0.2"`
@@ -278,6 +279,7 @@ func (c Config) Policy() policy.Config {
 	p.BaselineWindow = c.BaselineWindow
 	p.MinBaseline = min(policy.DefaultMinBaseline, c.BaselineWindow/2)
 	p.SurgeHold = c.SurgeHold
+	p.Confirm = c.ConfirmWindow
 	p.Tolerance = c.Tolerance
 	p.ScaleInCooldown = c.ScaleInCooldown
 	p.Stabilization = c.Stabilization

@@ -33,7 +33,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		SurgeRatio: 1.5, LeadTime: 90 * time.Second, ScaleInCooldown: 10 * time.Minute, Listen: ":9090",
 		LogLevel: "info", MetricsNamespace: "Fastscaler", SurgeMinRPS: 50, MaxProjection: 4, MaxSurgeFactor: 10,
 		SteadyWindow: 10 * time.Second, SlopeWindow: 10 * time.Second, BaselineWindow: 5 * time.Minute,
-		SurgeHold: time.Minute, Tolerance: 0.1, Stabilization: 5 * time.Minute, ScaleInStep: 0.2,
+		SurgeHold: time.Minute, ConfirmWindow: 3 * time.Second, Tolerance: 0.1, Stabilization: 5 * time.Minute, ScaleInStep: 0.2,
 		ScaleInInterval: time.Minute, MinCoverage: 0.9, DiscoveryInterval: 10 * time.Second, ECSRate: 5, AASMode: "auto",
 	}
 	if diff := cmp.Diff(want, c); diff != "" {

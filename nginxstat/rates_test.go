@@ -33,6 +33,7 @@ func TestDerive(t *testing.T) {
 			cur:     sample("a", 2*time.Second, 1201, 110, 108, 3, 8, 21, 9),
 			want: TargetState{Status: StatusOK, Rates: Rates{
 				RequestsPerSec: 100, AcceptsPerSec: 5, InFlight: 10, Active: 20, Waiting: 9, Dropped: 2,
+				DroppedPerSec: 1, // accepts−handled went 0 → 2 in 2 s
 			}},
 		},
 		{

@@ -51,10 +51,10 @@ func TestDroppedConnectionsMeanCeiling(t *testing.T) {
 	cfg.Router = "router"
 	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
 	tl.steady(1000, 6*time.Minute, time.Second)
-	l := saturated(600, 2)
-	l.DroppedPerSec = 40
+	l := saturated(1300, 2) // 91% of saturation: below the rate rule's 95%
+	l.DroppedPerSec = 200  // over 5% of the 2,600 rps served
 	d := tl.tick(l, time.Second)
-	if !strings.Contains(d.Censored, "drops 40 connections/s") {
+	if !strings.Contains(d.Censored, "drops 200 connections/s") {
 		t.Errorf("censored %q with nginx dropping connections, want it said", d.Censored)
 	}
 }
@@ -73,5 +73,20 @@ func TestBelowTheCeilingIsNotCensored(t *testing.T) {
 	tl = newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
 	if d := tl.tick(saturated(1428, 2), time.Second); d.Censored != "" {
 		t.Errorf("censored without a router service configured: %q", d.Censored)
+	}
+}
+
+func TestFewDroppedConnectionsAreNoCeiling(t *testing.T) {
+	cfg := testConfig()
+	cfg.Router = "router"
+	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+	tl.steady(1000, 6*time.Minute, time.Second)
+	for _, l := range []Load{
+		{RequestsPerSec: 1200, Reporting: 2, Known: 2, Serving: 2, DroppedPerSec: 500}, // far below the ceiling
+		{RequestsPerSec: 2600, Reporting: 2, Known: 2, Serving: 2, DroppedPerSec: 20},  // a trickle of drops
+	} {
+		if d := tl.tick(l, time.Second); d.Censored != "" {
+			t.Errorf("censored with %+v: %q", l, d.Censored)
+		}
 	}
 }

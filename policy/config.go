@@ -20,6 +20,7 @@ const (
 	DefaultBaselineWindow  = 5 * time.Minute
 	DefaultMinBaseline     = 30 * time.Second
 	DefaultSurgeHold       = 60 * time.Second
+	DefaultConfirm         = 3 * time.Second // ignores the noisy scenario's 5-second 2x blip; chosen with the simulator (README)
 	DefaultTolerance       = 0.1
 	DefaultScaleInCooldown = 10 * time.Minute
 	DefaultStabilization   = 5 * time.Minute
@@ -74,6 +75,7 @@ type Config struct {
 	BaselineWindow time.Duration // baseline: mean rate over this window, before the short window
 	MinBaseline    time.Duration // no surge detection until the baseline spans this long
 	SurgeHold      time.Duration // surge mode lasts this long after its condition last held
+	Confirm        time.Duration // a new surge, or a load over capacity outside one, must hold this long to count
 
 	Tolerance       float64       // no scale-out while load is within this fraction of capacity
 	ScaleInCooldown time.Duration // no scale-in until this long after the last scale-out or floor end
@@ -98,6 +100,7 @@ func DefaultConfig() Config {
 		BaselineWindow:  DefaultBaselineWindow,
 		MinBaseline:     DefaultMinBaseline,
 		SurgeHold:       DefaultSurgeHold,
+		Confirm:         DefaultConfirm,
 		Tolerance:       DefaultTolerance,
 		ScaleInCooldown: DefaultScaleInCooldown,
 		Stabilization:   DefaultStabilization,
@@ -159,6 +162,7 @@ func (c Config) Validate() error {
 	}{
 		{"lead time", c.LeadTime}, {"scale-in cooldown", c.ScaleInCooldown}, {"stabilization window", c.Stabilization},
 		{"scale-in interval", c.ScaleInInterval}, {"surge hold", c.SurgeHold}, {"min baseline", c.MinBaseline},
+		{"confirm window", c.Confirm},
 	} {
 		if d.v < 0 {
 			bad("%s %v must be ≥ 0", d.name, d.v)

@@ -47,12 +47,26 @@ func Decide(cfg Config, in Input, prev State, now time.Time) (Decision, State) {
 
 	surgeCond := valid && baselineReady && d.Short >= cfg.SurgeRatio*d.Baseline && d.Short >= cfg.SurgeMinRPS
 	if valid && !baselineReady && n > 0 {
-		// Surge-ready from the start (after a restart without recorded history): a rise above the rates seen so far
-		// counts as a surge when every poll of the short window shows it, not only their mean.
-		young := minOver(st.History, now.Add(-cfg.ShortWindow), now) >= cfg.SurgeRatio*baseline
-		if young && d.Short >= cfg.SurgeRatio*baseline && d.Short >= cfg.SurgeMinRPS {
-			surgeCond, d.Baseline = true, baseline
+		// Surge-ready from the start (after a restart without recorded history): a rise above the first rates
+		// observed counts as a surge when every poll of the short window shows it, not only their mean.
+		first, _ := meanOver(st.History, st.History[0].At.Add(-time.Nanosecond), minTime(st.History[0].At.Add(cfg.ShortWindow), now.Add(-cfg.ShortWindow)))
+		young := minOver(st.History, now.Add(-cfg.ShortWindow), now) >= cfg.SurgeRatio*first
+		if young && d.Short >= cfg.SurgeRatio*first && d.Short >= cfg.SurgeMinRPS {
+			surgeCond, d.Baseline = true, first
 		}
+	}
+	if !surgeCond {
+		st.RiseSince = time.Time{}
+	} else if st.RiseSince.IsZero() {
+		st.RiseSince = now
+	}
+	if surgeCond && !now.Before(st.SurgeUntil) && now.Sub(st.RiseSince) < cfg.Confirm && d.Slope <= 0 && d.Short < 2*cfg.SurgeRatio*d.Baseline {
+		// A new surge must hold for Confirm before it counts, so a blip shorter than that adds no task; unless the
+		// load grows in both halves of the slope window (a ramp is no blip), or jumped beyond twice the surge ratio
+		// (missing that costs more than a few tasks for a blip).
+		d.Pending = fmt.Sprintf("a rise to %.0f rps (%.1f× the baseline) must hold %s before it counts as a surge; %s so far",
+			d.Short, d.Short/max(d.Baseline, 1), cfg.Confirm, now.Sub(st.RiseSince))
+		surgeCond = false
 	}
 	if surgeCond {
 		if !now.Before(st.SurgeUntil) {
@@ -145,7 +159,7 @@ func censored(cfg Config, l Load, load float64, valid bool) string {
 	serving := max(l.Serving, l.Reporting)
 	perTask, ceiling := load/float64(serving), rc.Capacity*CeilingFactor
 	switch {
-	case l.DroppedPerSec > 0:
+	case l.DroppedPerSec > 0.05*load && perTask >= 0.9*ceiling:
 		return fmt.Sprintf("routers at their ceiling: nginx drops %.0f connections/s", l.DroppedPerSec)
 	case perTask >= CeilingNear*ceiling:
 		return fmt.Sprintf("routers at their ceiling: %.0f rps per task, ≥ %.0f%% of the %.0f they saturate at", perTask, 100*CeilingNear, ceiling)
@@ -214,13 +228,29 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		return sd, inCooldown
 	}
 
-	// Scale-out: at once, in any mode, on any data.
+	// Scale-out: at once, in any mode, on any data (a rise outside a surge once it held for Confirm).
 	up, why := lo, floorNote
+	confirming := ""
 	if why == "" && lo > cur {
 		why = fmt.Sprintf("min tasks %d", lo)
 	}
 	if valid && sd.Recommended > cur {
-		over := serviceLoad > float64(cur)*sc.Capacity*(1+cfg.Tolerance)
+		limit := float64(cur) * sc.Capacity * (1 + cfg.Tolerance)
+		over := serviceLoad > limit
+		// Persistence is judged on the load now (the short window), not on the steady mean, which remembers a blip
+		// for a whole window after it ended.
+		if overNow := over && d.Short*sc.Weight/100 > limit; !overNow {
+			delete(st.OverSince, name)
+		} else if _, ok := st.OverSince[name]; !ok {
+			st.OverSince = setTime(st.OverSince, name, now)
+		}
+		jump := d.Short*sc.Weight/100 >= 2*cfg.SurgeRatio*float64(cur)*sc.Capacity // no blip to wait out
+		if since, ok := st.OverSince[name]; over && !surge && !jump && cur > 0 && (!ok || now.Sub(since) < cfg.Confirm) && cfg.Confirm > 0 {
+			// Outside a surge, a load over capacity must hold for Confirm too, so a blip adds no task.
+			over = false
+			confirming = fmt.Sprintf("hold: %d tasks recommended; the load must stay over capacity for %s before a scale-out",
+				sd.Recommended, cfg.Confirm)
+		}
 		if (surge || over || cur == 0) && sd.Recommended > up {
 			up = sd.Recommended
 			how := "load"
@@ -251,6 +281,8 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 	switch {
 	case !valid:
 		sd.Reason = "hold: no valid data; never scale in on missing data"
+	case confirming != "":
+		sd.Reason = confirming
 	case target >= cur && stable >= cur && sd.Recommended < cur:
 		sd.Reason = fmt.Sprintf("hold: highest recommendation over %s is %d", cfg.Stabilization, stable)
 	case target >= cur && stable < cur:
@@ -478,6 +510,13 @@ func setTime(m map[string]time.Time, name string, t time.Time) map[string]time.T
 	return m
 }
 
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -504,6 +543,7 @@ func (st State) clone() State {
 	}
 	c.LastScaleOut = cloneTimes(st.LastScaleOut)
 	c.LastScaleIn = cloneTimes(st.LastScaleIn)
+	c.OverSince = cloneTimes(st.OverSince)
 	return c
 }
 

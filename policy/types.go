@@ -115,6 +115,8 @@ type State struct {
 	SurgeSince   time.Time            // start of the current surge (zero: none)
 	SurgeBase    float64              // the baseline when the current surge started
 	SurgeUntil   time.Time            // surge mode lasts until this time
+	RiseSince    time.Time            // first tick of the current unbroken run of the surge condition (zero: none)
+	OverSince    map[string]time.Time // per service: first tick of the current run of load over capacity
 }
 
 // ServiceDecision is the decision for one service.
@@ -138,6 +140,8 @@ type Decision struct {
 	Projected float64 // load sized for in surge mode (0 otherwise)
 	// Censored says why the load is a lower bound of the demand (the routers at their ceiling); empty otherwise.
 	Censored string
+	// Pending says what rise is waiting for its confirmation (see Config.Confirm); empty otherwise.
+	Pending  string
 	Coverage float64 // fraction of router tasks reporting
 	Services map[string]ServiceDecision
 }

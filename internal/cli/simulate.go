@@ -43,10 +43,12 @@ func init() {
 		usage: `Usage: fastscaler simulate [--scenario NAME | --trace FILE.csv] [--chart FILE.png] [--json] [flags]
 
 Replays a traffic curve against simulated Fargate services, scaled by fastscaler's own decision code (fed through
-its real stub_status rate code) and, on the same traffic and simulated fleet, by AWS target tracking on CPU, AWS
-step scaling, pahud's fast autoscaler, a static fleet sized for the peak, and an oracle that knows the future (the
-cost floor). Prints unserved requests, seconds with 503s, the time to the first scale-out, task-minutes and their
-ratio to the oracle, and writes a chart. Needs no AWS and no network.
+its real stub_status rate code) and, on the same traffic and simulated fleet, by AWS target tracking on 1-minute
+CPU and on 20-second high-resolution CPU, AWS step scaling, pahud's fast autoscaler, a static fleet sized for the
+peak, and an oracle that knows the future (the cost floor). Each policy's services launch tasks through Fargate's
+task launch rate limit (a token bucket per account and Region). Prints unserved requests, seconds with 503s, the
+time to the first scale-out, task-minutes and their ratio to the oracle, and writes a chart. Needs no AWS and no
+network.
 
 Scenarios: ` + strings.Join(sim.ScenarioNames(), ", ") + ` (default ` + sim.DefaultScenario + `; --list describes them).
 --trace reads CSV rows of seconds,rps or RFC3339,rps (header optional), e.g. the history 'fastscaler calibrate'
@@ -67,7 +69,14 @@ Flags:
   --jitter D           ... plus a uniform random extra up to this (default 15s)
   --nlb-delay D        router tasks also wait this long for NLB registration (default 30s)
   --metric-delay D     a CloudWatch datapoint is usable this long after its minute (default 60s)
+  --hr-metric-delay D  a 20-second high-resolution datapoint is usable this long after its period (default 20s)
   --target-cpu PCT     CPU % at which a task serves its capacity; it saturates at 100% (default 70)
+  --launch-burst N     Fargate task launch token bucket: N launches at once (default 100) ...
+  --launch-rate N      ... refilled at N a second (default 20; 0: no limit)
+  --worker-connections N  connections one router task's nginx holds; a saturated router queues up to it, then
+                       drops (default 4096)
+  --restart-at D       restart the fastscaler daemon D after the trace's start (repeatable): its in-memory policy
+                       state and stub_status rates are lost, its ECS tags (last scale-out, floors) are not
   --list               list the scenarios and exit
   --capacity, --weights, --min-tasks, --max-tasks, --router-service, --poll-interval, --poll-timeout,
   --surge-ratio, --surge-min-rps, --lead-time, --max-projection, --max-surge-factor, --scale-in-cooldown,
@@ -93,7 +102,20 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	jitter := fs.Duration("jitter", sim.DefaultJitter, "jitter")
 	nlbDelay := fs.Duration("nlb-delay", sim.DefaultNLBDelay, "NLB delay")
 	metricDelay := fs.Duration("metric-delay", sim.DefaultMetricDelay, "metric delay")
+	hrMetricDelay := fs.Duration("hr-metric-delay", sim.DefaultHRMetricDelay, "high-resolution metric delay")
 	targetCPU := fs.Float64("target-cpu", sim.DefaultTargetCPU, "target CPU")
+	launchBurst := fs.Float64("launch-burst", sim.DefaultLaunchBurst, "Fargate launch burst")
+	launchRate := fs.Float64("launch-rate", sim.DefaultLaunchRate, "Fargate launch rate")
+	workerConns := fs.Int("worker-connections", sim.DefaultWorkerConnections, "router worker connections")
+	var restartAt []time.Duration
+	fs.Func("restart-at", "restart the daemon at this offset (repeatable)", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		restartAt = append(restartAt, d)
+		return nil
+	})
 	list := fs.Bool("list", false, "list scenarios")
 	knobs := knobFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -125,7 +147,11 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 		return usageError{fmt.Errorf("invalid configuration (flags and FASTSCALER_* variables):\n%w", err)}
 	}
 	cfg := sim.Config{Scaler: scaler, StartDelay: *startDelay, Jitter: *jitter, NLBDelay: *nlbDelay,
-		MetricDelay: *metricDelay, TargetCPU: *targetCPU, Seed: *seed}
+		MetricDelay: *metricDelay, TargetCPU: *targetCPU, Seed: *seed, HRMetricDelay: *hrMetricDelay,
+		LaunchBurst: *launchBurst, LaunchRate: *launchRate, WorkerConnections: *workerConns, RestartAt: restartAt}
+	if *workerConns < 1 {
+		return usagef("--worker-connections %d must be ≥ 1", *workerConns)
+	}
 	if *policies != "" {
 		for _, p := range strings.Split(*policies, ",") {
 			cfg.Policies = append(cfg.Policies, strings.TrimSpace(p))
@@ -245,16 +271,41 @@ func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results [
 	tw.Flush()
 	fmt.Fprintln(w, "\nFIRST SCALE-OUT is measured from when the load first exceeded the starting capacity (negative: before it).")
 	fmt.Fprintln(w, "A FALSE SCALE-OUT added tasks no second needed while they could serve (e.g. for a blip over before they started).")
+	for _, r := range results {
+		if l := r.Launch; l.Delayed > 0 {
+			fmt.Fprintf(w, "Fargate launch rate limit (%s tasks at once, %s a second) delayed %s task launches by up to %s (policy %s).\n",
+				thousands(cfg.LaunchBurst), strconv.FormatFloat(cfg.LaunchRate, 'f', -1, 64), thousands(float64(l.Delayed)),
+				fmtSeconds(l.MaxDelay), r.Summary.Policy)
+		}
+	}
+	for _, r := range results {
+		if len(r.Restarts) > 0 {
+			at := make([]string, len(r.Restarts))
+			for i, d := range r.Restarts {
+				at[i] = d.String()
+			}
+			fmt.Fprintf(w, "The %s daemon restarted at %s: its policy state and stub_status rates were lost; its ECS tags (last scale-out, floors) were not.\n",
+				r.Summary.Policy, strings.Join(at, ", "))
+		}
+	}
 }
+
+// fmtSeconds formats a delay to a tenth of a second.
+func fmtSeconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s" }
 
 func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results []sim.Result, chart string) error {
 	type platform struct {
-		StartDelay  string  `json:"start_delay"`
-		Jitter      string  `json:"jitter"`
-		NLBDelay    string  `json:"nlb_delay"`
-		MetricDelay string  `json:"metric_delay"`
-		TargetCPU   float64 `json:"target_cpu"`
-		Seed        uint64  `json:"seed"`
+		StartDelay  string   `json:"start_delay"`
+		Jitter      string   `json:"jitter"`
+		NLBDelay    string   `json:"nlb_delay"`
+		MetricDelay string   `json:"metric_delay"`
+		TargetCPU   float64  `json:"target_cpu"`
+		Seed        uint64   `json:"seed"`
+		HRDelay     string   `json:"hr_metric_delay"`
+		LaunchBurst float64  `json:"launch_burst"`
+		LaunchRate  float64  `json:"launch_rate"`
+		WorkerConns int      `json:"worker_connections"`
+		RestartAt   []string `json:"restart_at,omitempty"`
 	}
 	out := struct {
 		Trace    string        `json:"trace"`
@@ -265,7 +316,11 @@ func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, resul
 		Results  []sim.Summary `json:"results"`
 	}{
 		Trace: tr.Name, About: about, Seconds: len(tr.RPS), Chart: chart,
-		Platform: platform{cfg.StartDelay.String(), cfg.Jitter.String(), cfg.NLBDelay.String(), cfg.MetricDelay.String(), cfg.TargetCPU, cfg.Seed},
+		Platform: platform{cfg.StartDelay.String(), cfg.Jitter.String(), cfg.NLBDelay.String(), cfg.MetricDelay.String(), cfg.TargetCPU, cfg.Seed,
+			cfg.HRMetricDelay.String(), cfg.LaunchBurst, cfg.LaunchRate, cfg.WorkerConnections, nil},
+	}
+	for _, d := range cfg.RestartAt {
+		out.Platform.RestartAt = append(out.Platform.RestartAt, d.String())
 	}
 	for _, r := range results {
 		out.Results = append(out.Results, r.Summary)

@@ -194,6 +194,8 @@ func New(t *testing.T, o Options) *Unit {
 		"FASTSCALER_POLL_TIMEOUT=500ms",
 		fmt.Sprintf("FASTSCALER_STATUS_PORT=%d", port),
 		"FASTSCALER_ECS_RATE=1000",
+		// The router never outgrows the stubs prepared for its tasks.
+		fmt.Sprintf("FASTSCALER_MAX_TASKS=router:%d,api:100,api-canary:100", max(o.Routers, 2)),
 	}, o.Env...)
 	u.Cfg, err = autoscaler.LoadConfig(environ)
 	if err != nil {

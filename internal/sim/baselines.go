@@ -19,6 +19,21 @@ import (
 //     with the documented example's steps (+10%, +20%, +30% for 0–10, 10–20 and 20+ points above the threshold)
 //     on a 1-of-1 one-minute alarm at the CPU target, a 60 s cooldown, and a scale-in alarm of 15 datapoints below
 //     40% removing 10% (at least one task) with a 300 s cooldown.
+//   - Target tracking on high-resolution CPU (target-tracking-hr), available since June 2026:
+//     https://docs.aws.amazon.com/AmazonECS/latest/developerguide/target-tracking-faster-auto-scaling.html
+//     ("By default, Amazon ECS publishes CPUUtilization and MemoryUtilization metrics at 60-second resolution. You
+//     can configure 20-second resolution"; predefined metric ECSServiceAverageCPUUtilizationHighResolution, "Average
+//     CPU utilization at 20-second resolution"), https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html
+//     ("uses 20-second CloudWatch metrics. Use this metric for target tracking scaling policies that evaluate
+//     metrics every 20 seconds"), and https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_MetricConfiguration.html
+//     (resolutionSeconds 20 or 60). The service publishes one CPU datapoint per 20 s, the average over those 20 s,
+//     and the alarms evaluate every 20 s. AWS's benchmark (https://aws.amazon.com/blogs/aws/amazon-ecs-introduces-new-high-resolution-metrics-for-faster-service-auto-scaling/,
+//     June 2026): the scale-out is triggered after 86 s instead of 363 s.
+//     The documentation is silent on the alarms' datapoint counts and on the metric's delay; assumed here: the same
+//     alarm shapes as the one-minute policy, 3 of 3 datapoints above the target and 15 of 15 below 90% of it, now
+//     20 s each (so 60 s of breach to scale out, 5 minutes to scale in), the same 300 s cooldowns and cooldown rule,
+//     and a datapoint usable one period (HRMetricDelay, 20 s) after it ends: a step of load then triggers the
+//     scale-out 80 to 100 s after it starts, which brackets AWS's 86 s.
 const (
 	aasCooldown      = 300 * time.Second
 	ttOutDatapoints  = 3
@@ -29,6 +44,9 @@ const (
 	stepInDatapoints = 15
 	stepInAdjustment = 0.10
 	minuteSeconds    = 60
+	hrPeriod         = 20 * time.Second // the high-resolution metric's period
+	hrOutDatapoints  = 3                // assumed: as the one-minute alarm (see above)
+	hrInDatapoints   = 15               // assumed: likewise
 	neverDuration    = time.Duration(math.MinInt64 / 2)
 )
 
@@ -43,7 +61,14 @@ func newAAS() *aasState { return &aasState{lastOut: neverDuration, lastIn: never
 // datapoints returns the latest n usable one-minute CPU datapoints of a service at now, oldest first, or nil if
 // fewer exist.
 func (w *world) datapoints(name string, now time.Duration, n int) []float64 {
-	usable := int((now-w.cfg.MetricDelay)/time.Second) / minuteSeconds // complete minutes whose datapoint is out
+	return w.datapointsOf(name, now, n, time.Minute, w.cfg.MetricDelay)
+}
+
+// datapointsOf returns the latest n usable CPU datapoints of a service at now, each the average over one period
+// (a whole number of seconds) and usable delay after its period ends, oldest first, or nil if fewer exist.
+func (w *world) datapointsOf(name string, now time.Duration, n int, period, delay time.Duration) []float64 {
+	secs := int(period / time.Second)
+	usable := int((now-delay)/time.Second) / secs // complete periods whose datapoint is out
 	if usable < n {
 		return nil
 	}
@@ -51,10 +76,10 @@ func (w *world) datapoints(name string, now time.Duration, n int) []float64 {
 	out := make([]float64, 0, n)
 	for m := usable - n; m < usable; m++ {
 		sum := 0.0
-		for _, v := range cpu[m*minuteSeconds : (m+1)*minuteSeconds] {
+		for _, v := range cpu[m*secs : (m+1)*secs] {
 			sum += v
 		}
-		out = append(out, sum/minuteSeconds)
+		out = append(out, sum/float64(secs))
 	}
 	return out
 }
@@ -77,15 +102,36 @@ func allBelow(ds []float64, v float64) bool {
 	return len(ds) > 0
 }
 
-// targetTracking models an Application Auto Scaling target tracking policy on ECS average CPU.
-type targetTracking struct{ svc map[string]*aasState }
+// targetTracking models an Application Auto Scaling target tracking policy on ECS average CPU, at one-minute or
+// (hr) 20-second resolution.
+type targetTracking struct {
+	svc     map[string]*aasState
+	period  time.Duration // of the metric; the alarms evaluate once a period
+	outN    int           // datapoints of the high alarm
+	inN     int           // datapoints of the low alarm
+	hr      bool          // high resolution: the datapoints are usable HRMetricDelay after their period
+	periodS int
+}
+
+func newTargetTracking(hr bool) *targetTracking {
+	if hr {
+		return &targetTracking{svc: map[string]*aasState{}, period: hrPeriod, outN: hrOutDatapoints, inN: hrInDatapoints, hr: true,
+			periodS: int(hrPeriod / time.Second)}
+	}
+	return &targetTracking{svc: map[string]*aasState{}, period: time.Minute, outN: ttOutDatapoints, inN: ttInDatapoints,
+		periodS: minuteSeconds}
+}
 
 func (p *targetTracking) init(*world) {}
 
 func (p *targetTracking) step(w *world, sec int) {
 	now := time.Duration(sec+1) * time.Second
-	if (sec+1)%minuteSeconds != 0 {
-		return // alarms evaluate once a minute
+	if (sec+1)%p.periodS != 0 {
+		return // alarms evaluate once a period
+	}
+	delay := w.cfg.MetricDelay
+	if p.hr {
+		delay = w.cfg.HRMetricDelay
 	}
 	target := w.cfg.TargetCPU
 	for _, name := range w.names {
@@ -96,7 +142,7 @@ func (p *targetTracking) step(w *world, sec int) {
 		}
 		f := w.fleets[name]
 		cur := f.desired()
-		if ds := w.datapoints(name, now, ttOutDatapoints); allAbove(ds, target) {
+		if ds := w.datapointsOf(name, now, p.outN, p.period, delay); allAbove(ds, target) {
 			latest := ds[len(ds)-1]
 			base := cur
 			inCooldown := now-st.lastOut < aasCooldown
@@ -112,7 +158,7 @@ func (p *targetTracking) step(w *world, sec int) {
 			}
 			continue
 		}
-		if ds := w.datapoints(name, now, ttInDatapoints); allBelow(ds, ttInFraction*target) &&
+		if ds := w.datapointsOf(name, now, p.inN, p.period, delay); allBelow(ds, ttInFraction*target) &&
 			now-st.lastIn >= aasCooldown && now-st.lastOut >= aasCooldown {
 			if want := int(math.Ceil(float64(cur) * ds[len(ds)-1] / target)); want < cur {
 				st.lastIn = now

@@ -20,6 +20,11 @@ func Run(cfg Config, tr Trace) ([]Result, error) {
 			return nil, fmt.Errorf("trace %s: floor on %q, which is not in FASTSCALER_CAPACITY", tr.Name, fl.Service)
 		}
 	}
+	for _, at := range cfg.RestartAt {
+		if at >= tr.Duration() {
+			return nil, fmt.Errorf("--restart-at %v is not within the trace's %v", at, tr.Duration())
+		}
+	}
 	results := make([]Result, 0, len(cfg.Policies))
 	for _, name := range cfg.Policies {
 		results = append(results, runOne(&cfg, &tr, name))
@@ -53,7 +58,14 @@ func runOne(cfg *Config, tr *Trace, name string) Result {
 		r.Tasks = append(r.Tasks, w.tasks[n])
 		r.Ready = append(r.Ready, w.readyLog[n])
 	}
+	if w.launch != nil {
+		r.Launch = LaunchStats{Delayed: w.launch.delayed, MaxDelay: w.launch.maxDelay}
+	}
+	if fs, ok := ctrl.(*fastscaler); ok {
+		r.Restarts = fs.restarted
+	}
 	r.Summary = summarise(name, w, points)
+	r.Summary.LaunchesDelayed, r.Summary.MaxLaunchDelaySecs = r.Launch.Delayed, r.Launch.MaxDelay.Seconds()
 	return r
 }
 

@@ -26,6 +26,9 @@ type Point struct {
 	Load     float64 // offered requests/s
 	Capacity float64 // requests/s the ready fleet could serve end to end (router and backends) at 100% CPU
 	Unserved float64 // requests/s answered 503 (or dropped)
+	// RouterServed is the requests/s the routers served, what their stub_status request counters count: Load
+	// (the true demand) until they saturate, then their capacity at 100% CPU.
+	RouterServed float64
 }
 
 // Summary is one policy's outcome over a trace.
@@ -41,13 +44,18 @@ type Summary struct {
 	CostVsOracle      float64  `json:"cost_vs_oracle"` // task-minutes ÷ the oracle's; 0 when no oracle ran
 	ScalingActions    int      `json:"scaling_actions"`
 	FalseScaleOuts    int      `json:"false_scale_outs"` // scale-outs not needed within the following lead time
+	// LaunchesDelayed task launches waited for Fargate's launch rate limit, the longest MaxLaunchDelaySecs.
+	LaunchesDelayed    int     `json:"launches_delayed"`
+	MaxLaunchDelaySecs float64 `json:"max_launch_delay_s"`
 }
 
 // Result is one policy's run.
 type Result struct {
 	Summary  Summary
-	Points   []Point   // one per second of the trace
-	Services []string  // the scaled services, sorted
-	Tasks    [][]int32 // per service (as Services), per second: tasks launched (running or starting), what is billed
-	Ready    [][]int32 // per service, per second: tasks serving
+	Points   []Point         // one per second of the trace
+	Services []string        // the scaled services, sorted
+	Tasks    [][]int32       // per service (as Services), per second: tasks launched (running or starting), what is billed
+	Ready    [][]int32       // per service, per second: tasks serving
+	Launch   LaunchStats     // what Fargate's launch rate limit did to this policy's launches
+	Restarts []time.Duration // when the fastscaler daemon restarted (Config.RestartAt), from the trace's start
 }
