@@ -31,9 +31,8 @@ func TestScreen(t *testing.T) {
 		{"a counter jump of 10⁹ is missing data", []float64{900, 1e9, 950}, []string{"b"}, 2, 1850},
 		{"above 10 × capacity alone", []float64{10001}, []string{"a"}, 0, 0},
 		{"old routers far above new ones after a scale-out are real", []float64{1400, 1400, 50, 50, 50}, nil, 5, 2950},
-		{"above saturation and 10 × the others' median", []float64{5000, 300, 320, 310}, []string{"a"}, 3, 930},
-		{"above saturation but near the median", []float64{2000, 1800, 1900}, nil, 3, 5700},
-		{"median rule needs 3 reporting", []float64{5000, 100}, nil, 2, 5100},
+		{"old routers above saturation beside new ones seeing only health checks are real", []float64{1500, 1500, 1500, 1, 1, 1, 1, 1, 1, 1, 1, 1}, nil, 12, 4509},
+		{"up to 10 × capacity is plausible", []float64{10000, 300}, nil, 2, 10300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var ts []TargetState
