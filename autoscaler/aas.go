@@ -41,11 +41,23 @@ type AAS struct {
 	api     AASAPI
 	cluster string
 	limiter *rate.Limiter
+	writes  AASAPI        // RegisterScalableTarget; api unless WithWriter
+	wlimit  *rate.Limiter // the writes' own rate limit
 }
 
 // NewAAS returns an AAS for cluster's services, allowing callsPerSec calls per second.
 func NewAAS(api AASAPI, cluster string, callsPerSec float64) *AAS {
-	return &AAS{api: api, cluster: clusterName(cluster), limiter: rate.NewLimiter(rate.Limit(callsPerSec), 5)}
+	l := rate.NewLimiter(rate.Limit(callsPerSec), 5)
+	return &AAS{api: api, cluster: clusterName(cluster), limiter: l, writes: api, wlimit: l}
+}
+
+// WithWriter sends RegisterScalableTarget through its own client and rate limit, as ECS.WithWriter does for ECS:
+// throttled lookups must not slow a MinCapacity raise. A nil w keeps one client.
+func (a *AAS) WithWriter(w AASAPI) *AAS {
+	if w != nil {
+		a.writes, a.wlimit = w, rate.NewLimiter(a.limiter.Limit(), 5)
+	}
+	return a
 }
 
 func (a *AAS) resourceID(service string) string { return "service/" + a.cluster + "/" + service }
@@ -86,10 +98,10 @@ func (a *AAS) Targets(ctx context.Context, services []string) (map[string]Scalab
 
 // SetMin sets a service's scalable target MinCapacity, keeping its MaxCapacity.
 func (a *AAS) SetMin(ctx context.Context, service string, minCapacity int) error {
-	if err := a.limiter.Wait(ctx); err != nil {
+	if err := a.wlimit.Wait(ctx); err != nil {
 		return err
 	}
-	_, err := a.api.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+	_, err := a.writes.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
 		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
 		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
 		ResourceId:        aws.String(a.resourceID(service)),
@@ -239,9 +251,12 @@ func moveMin(ctx context.Context, sc Scaling, tg Tagger, s *Service, want int, r
 	if want != owner {
 		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: fmt.Sprintf("%d:%d", t.Min, want)}
 		if err := tg.Tag(ctx, s.ARN, tags); err != nil {
-			if memo == nil || want < t.Min {
+			if memo == nil {
 				return r, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
 			}
+			// The daemon keeps the owner's minimum in memory: move all the same, up (so AAS cannot cut a scale-out)
+			// and down (so MinCapacity follows a scale-in instead of AAS pushing the count back up). A restart
+			// before the tags land takes the MinCapacity it finds for the owner's: too many tasks, never too few.
 			unrecorded = fmt.Errorf("%w (%d): %w", errUnrecorded, owner, err)
 		} else {
 			maps.Copy(s.Tags, tags)

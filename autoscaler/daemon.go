@@ -19,7 +19,8 @@ import (
 const (
 	warnEvery       = 30 * time.Second // at most one warning per key per this long
 	tagWriteEvery   = 10 * time.Second // durable-state tags are written at most this often per service
-	shutdownTimeout = 5 * time.Second  // for the final tag and metric writes
+	shutdownTimeout = 4 * time.Second  // for the final tag and metric writes
+	shutdownWait    = 8 * time.Second  // for the ECS calls in flight; with shutdownTimeout, within ECS's 15 s stopTimeout
 	callTimeout     = 10 * time.Second // for a metrics flush
 	// refreshTimeout and discoveryTimeout bound one service refresh (DescribeServices) and one router discovery
 	// (ListTasks + DescribeTasks). They run in the background, so they can wait out a slow ECS (seconds per call).
@@ -30,7 +31,7 @@ const (
 	// refreshBackoffMax and discoveryBackoffMax are the longest waits between failing reads. A refresh is retried
 	// well within policy.MaxScaleOutReadAge, so a scale-out does not wait for a read it could have had. Failed
 	// scalable-target lookups are retried every discovery interval.
-	refreshBackoffMax   = 20 * time.Second
+	refreshBackoffMax   = 10 * time.Second
 	discoveryBackoffMax = 30 * time.Second
 	// aasStaleAfter is how many discovery intervals without a successful lookup make the scalable targets unknown,
 	// and with them every scale-in hold.
@@ -57,6 +58,7 @@ type Deps struct {
 	// ECSWrites, if set, carries the writes (UpdateService, tags), with a retryer that read throttling cannot slow.
 	ECSWrites ECSAPI
 	AAS       AASAPI      // wrapped in the AAS adapter unless Scaling is set; both nil: no Application Auto Scaling mode
+	AASWrites AASAPI      // if set, carries RegisterScalableTarget, with a retryer that lookup throttling cannot slow
 	Cloud     Cloud       // overrides ECS (the unit tests' in-memory fake)
 	Scaling   Scaling     // overrides AAS
 	Routers   Routers     // nil: nginxstat's HTTP poller
@@ -129,7 +131,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		deps.Cloud = NewECS(deps.ECS, cfg.Cluster, cfg.ECSRate).WithWriter(deps.ECSWrites)
 	}
 	if deps.Scaling == nil && deps.AAS != nil {
-		deps.Scaling = NewAAS(deps.AAS, cfg.Cluster, cfg.ECSRate)
+		deps.Scaling = NewAAS(deps.AAS, cfg.Cluster, cfg.ECSRate).WithWriter(deps.AASWrites)
 	}
 	if deps.Routers == nil {
 		deps.Routers = nginxstat.NewPoller(cfg.StatusPath, cmp.Or(deps.PollTimeout, cfg.PollTimeout), nginxstat.DefaultConcurrency, deps.Clock.Now)
@@ -148,11 +150,11 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		d.lanes[name] = &lane{name: name, env: env}
 	}
 	d.refresh = &reader[struct{}]{name: "refresh", every: DefaultServiceRefresh, timeout: refreshTimeout,
-		maxBackoff: refreshBackoffMax, read: d.readServices, bg: &d.bg}
+		maxBackoff: refreshBackoffMax, read: d.readServices, bg: &d.bg, clock: d.clock.Now}
 	d.discovery = &reader[[]nginxstat.Target]{name: "discovery", every: cfg.DiscoveryInterval, timeout: discoveryTimeout,
-		maxBackoff: discoveryBackoffMax, read: d.discover, bg: &d.bg}
+		maxBackoff: discoveryBackoffMax, read: d.discover, bg: &d.bg, clock: d.clock.Now}
 	d.lookup = &reader[struct{}]{name: "aas-lookup", every: cfg.DiscoveryInterval, timeout: lookupTimeout,
-		maxBackoff: cfg.DiscoveryInterval, read: d.lookupTargets, bg: &d.bg}
+		maxBackoff: cfg.DiscoveryInterval, read: d.lookupTargets, bg: &d.bg, clock: d.clock.Now}
 	if deps.Metrics != nil && cfg.MetricsNamespace != "" {
 		d.metrics = NewMetrics(deps.Metrics, cfg.MetricsNamespace, cfg.Cluster)
 		if deps.History == nil {
@@ -164,7 +166,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		d.warm = &reader[[]policy.Point]{name: "warm-start", every: 24 * time.Hour, timeout: warmTimeout, maxBackoff: 10 * time.Second,
 			read: func(ctx context.Context, now time.Time) ([]policy.Point, error) {
 				return h.RequestRate(ctx, now.Add(-cfg.BaselineWindow-cfg.PollInterval), now)
-			}, bg: &d.bg}
+			}, bg: &d.bg, clock: d.clock.Now}
 	}
 	return d, nil
 }
@@ -211,7 +213,15 @@ func (d *Daemon) CheckRouter(ctx context.Context) error {
 }
 
 func (d *Daemon) shutdown() {
-	d.bg.Wait() // lane jobs finish their calls; reads end with the cancelled context
+	// Lane jobs finish their calls (reads end with the cancelled context), but within ECS's stop timeout: the final
+	// tag flush must still fit before SIGKILL.
+	done := make(chan struct{})
+	go func() { d.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownWait):
+		d.log.Warn("shutting down with ECS calls still in flight", zap.Duration("waited", shutdownWait))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	now := d.clock.Now()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +57,18 @@ type lane struct {
 	tagErr       string
 	move         *aasMove   // a MinCapacity move that failed, retried with backoff
 	memo         *OwnerMemo // the owner's minimum while fastscaler holds MinCapacity above it
+	lastSet      int        // the desired count this lane last set ...
+	lastSetAt    time.Time  // ... and when
+}
+
+// ownLast returns the count this lane set within editMemory of now (0: none).
+func (l *lane) ownLast(now time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSetAt) > editMemory {
+		return 0
+	}
+	return l.lastSet
 }
 
 // aasMove is a MinCapacity move: a raise, or (exact) a move to the count fastscaler set, in either direction.
@@ -163,13 +174,25 @@ func (l *lane) forgetStale(ctx context.Context, now time.Time) {
 		return
 	}
 	e := l.env
-	t, _, _ := e.targets.get(l.name)
+	// Only a fresh read of the target may decide that the record is stale: a lookup that raced with a raise shows
+	// the MinCapacity from before it.
+	got, err := e.scaling.Targets(ctx, []string{l.name})
+	if err != nil {
+		e.warn.warn("aas-forget:"+l.name, now, "reading the scalable target failed; stale MinCapacity tags stay for now", zap.String("service", l.name), zap.Error(err))
+		return
+	}
+	t, ok := got[l.name]
+	e.targets.set(l.name, t, ok, e.clock.Now())
 	s, _ := e.store.get(l.name)
+	if !ok {
+		return
+	}
+	before := maps.Clone(s.Tags)
 	if err := Forget(ctx, e.cloud, &s, t); err != nil {
 		e.warn.warn("aas-forget:"+l.name, now, "stale MinCapacity tags could not be removed", zap.String("service", l.name), zap.Error(err))
 		return
 	}
-	e.store.write(l.name, now, setTags(s.Tags))
+	e.store.write(l.name, e.clock.Now(), tagEdit(before, s.Tags))
 }
 
 // apply re-reads the service and, unless it changed in a way that makes the change wrong, sets its desired count.
@@ -177,7 +200,7 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 	e := l.env
 	cached, _ := e.store.get(l.name)
 	rctx, cancel := context.WithTimeout(ctx, rereadTimeout)
-	got, err := e.cloud.Services(rctx, []string{l.name}, now)
+	got, err := e.cloud.Services(rctx, []string{l.name}, e.clock.Now())
 	cancel()
 	fresh, ok := got[l.name]
 	switch {
@@ -187,7 +210,9 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 		e.warn.error("reread:"+l.name, now, "scale-in skipped: re-reading the service failed, and a scale-in needs a fresh read",
 			zap.String("service", l.name), zap.Error(err))
 		return
-	case now.Sub(cached.ReadAt) > policy.MaxScaleOutReadAge:
+	case now.Sub(cached.ReadAt) > policy.MaxScaleOutReadAge || c.to < l.ownLast(now):
+		// Too old; or below the count this lane itself set moments ago, which a read that raced with that write
+		// may not show yet: a cached read must never lower what fastscaler just raised.
 		e.warn.error("reread:"+l.name, now, "scale-out skipped: re-reading the service failed and the last read is too old",
 			zap.String("service", l.name), zap.Duration("read_age", now.Sub(cached.ReadAt)), zap.Error(err))
 		return
@@ -210,7 +235,7 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 	}
 	updated, err := e.cloud.SetDesired(ctx, l.name, c.to)
 	if errors.Is(err, ErrServiceGone) {
-		e.store.write(l.name, now, func(s *Service) { s.Gone = GoneInactive })
+		e.store.write(l.name, e.clock.Now(), func(s *Service) { s.Gone = GoneInactive })
 		e.warn.error("gone:"+l.name, now, "scaling failed: ECS says the service is gone; leaving it out until it is ACTIVE again",
 			zap.String("service", l.name), zap.Error(err))
 		return
@@ -220,9 +245,13 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 			zap.Int("from", c.from), zap.Int("desired", c.to), zap.Error(err))
 		return
 	}
-	e.store.write(l.name, now, func(s *Service) {
-		s.Desired, s.Running, s.Pending, s.ReadAt = updated.Desired, updated.Running, updated.Pending, now
+	done := e.clock.Now()
+	e.store.write(l.name, done, func(s *Service) {
+		s.Desired, s.Running, s.Pending, s.ReadAt = updated.Desired, updated.Running, updated.Pending, maxTime(s.ReadAt, done)
 	})
+	l.mu.Lock()
+	l.lastSet, l.lastSetAt = c.to, done
+	l.mu.Unlock()
 	e.log.Info("service updated", zap.String("service", l.name), zap.Int("from", c.from), zap.Int("desired", c.to),
 		zap.String("direction", string(c.direction)))
 	tags := map[string]string{
@@ -265,17 +294,18 @@ func (l *lane) checkScaleIn(ctx context.Context, c *change, s Service, now time.
 		return false
 	}
 	t, ok := got[l.name]
-	e.targets.set(l.name, t, ok, now)
+	e.targets.set(l.name, t, ok, e.clock.Now())
 	if !ok {
 		l.mu.Lock()
 		l.move, l.memo = nil, nil
 		l.mu.Unlock()
 		return true
 	}
+	before := maps.Clone(s.Tags)
 	if err := Forget(ctx, e.cloud, &s, t); err != nil {
 		e.warn.warn("aas-forget:"+l.name, now, "stale MinCapacity tags could not be removed", zap.String("service", l.name), zap.Error(err))
 	} else {
-		e.store.write(l.name, now, setTags(s.Tags))
+		e.store.write(l.name, e.clock.Now(), tagEdit(before, s.Tags))
 	}
 	memo := l.view().Memo
 	if claimed := Claimed(t, s); s.Desired > claimed {
@@ -345,15 +375,17 @@ func (l *lane) syncMin(ctx context.Context, now time.Time) {
 func (l *lane) moveMin(ctx context.Context, m aasMove, reason string, now time.Time) {
 	e := l.env
 	s, _ := e.store.get(l.name)
+	tagsBefore := maps.Clone(s.Tags)
 	before, _, _ := e.targets.get(l.name)
 	memo := l.view().Memo
 	if memo == nil {
-		memo = &OwnerMemo{Owner: -1, Set: -1} // allows an unrecorded raise; matches no MinCapacity
+		memo = &OwnerMemo{Owner: -1, Set: -1} // allows an unrecorded move; matches no MinCapacity
 	}
 	r, err := moveMin(ctx, e.scaling, e.cloud, &s, m.want, !m.exact, memo)
-	e.store.write(l.name, now, setTags(s.Tags))
+	done := e.clock.Now()
+	e.store.write(l.name, done, tagEdit(tagsBefore, s.Tags))
 	if r.OK || err == nil {
-		e.targets.set(l.name, r.Target, r.OK, now)
+		e.targets.set(l.name, r.Target, r.OK, done)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -437,7 +469,7 @@ func (l *lane) flushTags(ctx context.Context, now time.Time, final bool) {
 	}
 	l.tagFailures, l.tagErr, l.tagNext, l.lastTagWrite = 0, "", time.Time{}, now
 	l.mu.Unlock()
-	e.store.write(l.name, now, func(x *Service) { maps.Copy(x.Tags, tags) })
+	e.store.write(l.name, e.clock.Now(), func(x *Service) { maps.Copy(x.Tags, tags) })
 }
 
 // stale says why a change decided from the cached read must not be applied to the fresh read (empty: apply).
@@ -497,16 +529,25 @@ func (w *limiter) error(key string, now time.Time, msg string, fields ...zap.Fie
 	}
 }
 
-// setTags returns an edit that makes a service's fastscaler tags what tags says: keys of fastscaler's own set or
-// removed, others (the owner's) left as they are.
-func setTags(tags map[string]string) func(*Service) {
-	tags = maps.Clone(tags)
-	return func(s *Service) {
-		for k := range s.Tags {
-			if _, ok := tags[k]; !ok && strings.HasPrefix(k, "fastscaler:") {
-				delete(s.Tags, k)
-			}
+// tagEdit returns an edit that makes the changes from before to after, and only those: keys set or changed, keys
+// removed. Tags anyone else changed meanwhile (a pause, a floor) are left as they are.
+func tagEdit(before, after map[string]string) func(*Service) {
+	set := map[string]string{}
+	var removed []string
+	for k, v := range after {
+		if old, ok := before[k]; !ok || old != v {
+			set[k] = v
 		}
-		maps.Copy(s.Tags, tags)
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			removed = append(removed, k)
+		}
+	}
+	return func(s *Service) {
+		for _, k := range removed {
+			delete(s.Tags, k)
+		}
+		maps.Copy(s.Tags, set)
 	}
 }

@@ -17,6 +17,7 @@ type reader[T any] struct {
 	maxBackoff time.Duration // longest wait after failures
 	read       func(ctx context.Context, now time.Time) (T, error)
 	bg         *sync.WaitGroup
+	clock      func() time.Time // stamps a read when it starts and when it ends
 
 	mu      sync.Mutex
 	state   readState[T]
@@ -50,27 +51,31 @@ func (r *reader[T]) Kick(ctx context.Context, now time.Time) {
 	go func() {
 		defer r.bg.Done()
 		rctx, cancel := context.WithTimeout(ctx, r.timeout)
-		v, err := r.read(rctx, now)
+		start := r.clock() // what the read shows is at least this recent
+		v, err := r.read(rctx, start)
 		cancel()
+		end := r.clock()
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.running = false
 		if err != nil {
 			r.state.Err = err
 			r.state.Failures++
-			r.next = now.Add(backoff(r.every, r.maxBackoff, r.state.Failures))
+			// Backoff counts from the end of the failed read: a read that timed out is not retried at once.
+			r.next = end.Add(backoff(r.every, r.maxBackoff, r.state.Failures))
 		} else {
-			r.state = readState[T]{Value: v, At: now, LastAttempt: now}
-			r.next = now.Add(r.every)
+			r.state = readState[T]{Value: v, At: start, LastAttempt: now}
+			r.next = start.Add(r.every)
 		}
 		r.state.Next = r.next
 	}()
 }
 
-// Force makes the next Kick start a read even if none is due (a running read is not interrupted).
+// Force makes the next Kick start a read even if none is due (a running read is not interrupted); a reader backing
+// off after failures is not forced.
 func (r *reader[T]) Force() {
 	r.mu.Lock()
-	r.forced = true
+	r.forced = r.state.Failures == 0
 	r.mu.Unlock()
 }
 

@@ -36,6 +36,7 @@ func (s *serviceStore) put(svc Service) bool {
 	if old, ok := s.services[svc.Name]; ok && svc.ReadAt.Before(old.ReadAt) {
 		return false
 	}
+	svc.Tags = maps.Clone(svc.Tags) // the caller keeps its own copy
 	replayed := false
 	for _, e := range s.edits[svc.Name] {
 		if !e.at.Before(svc.ReadAt) {
@@ -74,9 +75,11 @@ func (s *serviceStore) all() map[string]Service {
 	return out
 }
 
-// write records a change fastscaler made to a service at now, applying fn to the stored state and to every read
-// that started before now and arrives later.
-func (s *serviceStore) write(name string, now time.Time, fn func(*Service)) {
+// write records a change fastscaler made to a service, which took effect at `at` (the time its call returned),
+// applying fn to the stored state and to every read that started before then and arrives later. fn must change
+// only what the write changed, and never move ReadAt backwards.
+func (s *serviceStore) write(name string, at time.Time, fn func(*Service)) {
+	now := at
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	svc, ok := s.services[name]

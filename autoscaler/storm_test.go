@@ -7,6 +7,7 @@ package autoscaler_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -311,5 +312,64 @@ func TestServiceDeletedUnseenLeavesOnTheRefusedUpdate(t *testing.T) {
 	}
 	if got := r.cloud.Desired("api"); got <= 4 {
 		t.Errorf("api at %d, want scaled out beside the deleted canary", got)
+	}
+}
+
+// waitUntil spins (no sleep) until cond holds, failing after a generous real-time limit: for steps that happen in
+// background goroutines the test has released.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// Review finding: a refresh that started while fastscaler's own UpdateService was in flight, and answered after it
+// landed, overwrote the new count with the old one; with the next re-read failing, the daemon "scaled out" from
+// that read to less than it had just set.
+func TestARefreshRacingOurUpdateDoesNotUndoIt(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.run(1000, 6*time.Minute)
+	releaseSet := r.cloud.Gate(fake.OpSetDesired)
+	releaseTag := r.cloud.Gate(fake.OpTag) // lets the test see when the lane has recorded its update
+	defer releaseSet()
+	defer releaseTag()
+	i := 0
+	for ; r.cloud.Waiting(fake.OpSetDesired) == 0; i++ {
+		if i > 60 {
+			t.Fatal("no scale-out decided in a minute of surge")
+		}
+		r.load(rampAt(1000, i))
+		r.d.Tick(context.Background())
+		waitUntil(t, "the tick's reads", func() bool { return r.cloud.Waiting(fake.OpSetDesired) > 0 || r.d.Status().Time.Equal(r.clock.Now()) })
+	}
+	// UpdateService is in flight; the next refresh reads ECS now (the old count) and is slow to answer.
+	releaseServices := r.cloud.Gate(fake.OpServices)
+	defer releaseServices()
+	for k := 0; r.cloud.Waiting(fake.OpServices) == 0; k++ {
+		if k > 30 {
+			t.Fatal("no refresh started in 30 s")
+		}
+		i++
+		r.load(rampAt(1000, i))
+		r.d.Tick(context.Background())
+	}
+	releaseSet()
+	waitUntil(t, "the lane to record its update", func() bool { return r.cloud.Waiting(fake.OpTag) > 0 })
+	set := r.cloud.Desired("api")
+	releaseServices() // the refresh that started before the update landed answers now, with the old count
+	releaseTag()
+	r.d.Quiesce()
+	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled }) // re-reads fail from now on
+	for range 5 {
+		i++
+		r.step(rampAt(1000, i))
+	}
+	for _, c := range r.updates("api") {
+		if c.Count < set {
+			t.Errorf("api set to %d after fastscaler itself set %d: its own update was undone", c.Count, set)
+		}
 	}
 }

@@ -46,9 +46,10 @@ const (
 
 // MaxScaleOutReadAge is how old a service's read from ECS may be for a scale-out decided from it: when the re-read
 // just before UpdateService fails (ECS throttling or slow), the scale-out goes ahead from a read no older than
-// this. A count someone else changed within that window could be overwritten upward or downward by at most one
-// scale-out step; older reads are not trusted. Scale-in always needs a fresh read.
-const MaxScaleOutReadAge = 30 * time.Second
+// this (3 refresh intervals). The risk it takes, and documents: a count someone else raised within that window,
+// while ECS answered no read, is set to the scale-out's count, which may be lower. fastscaler's own raises are
+// never undone this way (the lanes remember them). Scale-in always needs a fresh read.
+const MaxScaleOutReadAge = 15 * time.Second
 
 // ServiceConfig says how one ECS service is sized from the router's request rate.
 type ServiceConfig struct {

@@ -41,23 +41,28 @@ type Call struct {
 
 // faults holds the injected errors and gates shared by Cloud and Scaling.
 type faults struct {
-	mu     sync.Mutex
-	queued map[string][]error
-	always map[string]func(n int) error // n counts the op's calls from 1
-	counts map[string]int
-	gates  map[string]chan struct{}
-	delays map[string]time.Duration
-	calls  []Call
+	mu      sync.Mutex
+	queued  map[string][]error
+	always  map[string]func(n int) error // n counts the op's calls from 1
+	counts  map[string]int
+	gates   map[string]chan struct{}
+	delays  map[string]time.Duration
+	waiting map[string]int
+	calls   []Call
 }
 
 func newFaults() faults {
-	return faults{queued: map[string][]error{}, always: map[string]func(int) error{}, counts: map[string]int{}, gates: map[string]chan struct{}{}, delays: map[string]time.Duration{}}
+	return faults{queued: map[string][]error{}, always: map[string]func(int) error{}, counts: map[string]int{}, gates: map[string]chan struct{}{}, delays: map[string]time.Duration{}, waiting: map[string]int{}}
 }
 
 // enter counts a call of op, waits at its gate (if any) and returns the error to answer, if any.
 func (f *faults) enter(ctx context.Context, op string) error {
 	f.mu.Lock()
 	gate, delay := f.gates[op], f.delays[op]
+	if gate != nil {
+		f.waiting[op]++
+		defer func() { f.mu.Lock(); f.waiting[op]--; f.mu.Unlock() }()
+	}
 	f.mu.Unlock()
 	if delay > 0 {
 		t := time.NewTimer(delay)
@@ -140,6 +145,13 @@ func (f *faults) Gate(op string) (release func()) {
 			close(ch)
 		})
 	}
+}
+
+// Waiting returns how many calls of op are held at its gate now.
+func (f *faults) Waiting(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waiting[op]
 }
 
 // Calls returns the recorded calls of the given ops (none given: every call).
@@ -250,13 +262,19 @@ func (c *Cloud) SetRouters(targets []nginxstat.Target) {
 	c.routers = slices.Clone(targets)
 }
 
-// Services implements autoscaler.Cloud.
+// Services implements autoscaler.Cloud. The answer is what ECS holds when the call arrives; a gate or a delay holds
+// it back, as a slow ECS does.
 func (c *Cloud) Services(ctx context.Context, names []string, now time.Time) (map[string]autoscaler.Service, error) {
+	out := c.describe(names, now)
 	err := c.enter(ctx, OpServices)
 	c.record(Call{Op: OpServices, Services: slices.Clone(names), Err: err})
 	if err != nil {
 		return map[string]autoscaler.Service{}, fmt.Errorf("describing services: %w", err)
 	}
+	return out, nil
+}
+
+func (c *Cloud) describe(names []string, now time.Time) map[string]autoscaler.Service {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string]autoscaler.Service{}
@@ -274,7 +292,7 @@ func (c *Cloud) Services(ctx context.Context, names []string, now time.Time) (ma
 				Durable: d, TagErrors: errs, ReadAt: now}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // SetDesired implements autoscaler.Cloud.

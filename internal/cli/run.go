@@ -87,6 +87,7 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	deps := autoscaler.Deps{ECS: ecs.NewFromConfig(awsCfg), ECSWrites: writes, Log: log}
 	if cfg.AASMode == "auto" {
 		deps.AAS = applicationautoscaling.NewFromConfig(awsCfg)
+		deps.AASWrites = applicationautoscaling.NewFromConfig(awsCfg, func(o *applicationautoscaling.Options) { o.Retryer = retry.NewStandard() })
 	}
 	if cfg.MetricsNamespace != "" {
 		deps.Metrics = cloudwatch.NewFromConfig(awsCfg)
