@@ -337,30 +337,39 @@ func TestARefreshRacingOurUpdateDoesNotUndoIt(t *testing.T) {
 	defer releaseSet()
 	defer releaseTag()
 	i := 0
+	var quiet chan struct{}
 	for ; r.cloud.Waiting(fake.OpSetDesired) == 0; i++ {
 		if i > 60 {
 			t.Fatal("no scale-out decided in a minute of surge")
 		}
 		r.load(rampAt(1000, i))
 		r.d.Tick(context.Background())
-		waitUntil(t, "the tick's reads", func() bool { return r.cloud.Waiting(fake.OpSetDesired) > 0 || r.d.Status().Time.Equal(r.clock.Now()) })
+		quiet = make(chan struct{})
+		go func() { r.d.Quiesce(); close(quiet) }() // returns once the held UpdateService is released
+		waitUntil(t, "the tick's background work", func() bool {
+			select {
+			case <-quiet:
+				return true
+			default:
+				return r.cloud.Waiting(fake.OpSetDesired) > 0
+			}
+		})
 	}
 	// UpdateService is in flight; the next refresh reads ECS now (the old count) and is slow to answer.
 	releaseServices := r.cloud.Gate(fake.OpServices)
 	defer releaseServices()
-	for k := 0; r.cloud.Waiting(fake.OpServices) == 0; k++ {
-		if k > 30 {
-			t.Fatal("no refresh started in 30 s")
-		}
+	for range 6 { // a refresh falls due every 5 s
 		i++
 		r.load(rampAt(1000, i))
 		r.d.Tick(context.Background())
 	}
+	waitUntil(t, "a refresh to start", func() bool { return r.cloud.Waiting(fake.OpServices) > 0 })
 	releaseSet()
 	waitUntil(t, "the lane to record its update", func() bool { return r.cloud.Waiting(fake.OpTag) > 0 })
 	set := r.cloud.Desired("api")
 	releaseServices() // the refresh that started before the update landed answers now, with the old count
 	releaseTag()
+	<-quiet
 	r.d.Quiesce()
 	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled }) // re-reads fail from now on
 	for range 5 {

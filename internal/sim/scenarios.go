@@ -34,6 +34,14 @@ var scenarios = map[string]scenario{
 			})
 		},
 	},
+	"step": {
+		about: "10 min at 1,000 rps, then 8x within 10 seconds, held for 20 minutes: the starting routers saturate and hide the demand",
+		build: func(rng *rand.Rand) Trace {
+			return curve(rng, 30*time.Minute, 0.03, func(t float64) float64 {
+				return piecewise(t, [][2]float64{{0, 1000}, {10, 1000}, {10 + 10.0/60, 8000}, {30, 8000}})
+			})
+		},
+	},
 	"big-broadcast": {
 		about: "a known big broadcast: the SRE pre-scales at minute 5 until minute 50, then 5x over 2 minutes at minute 20",
 		build: func(rng *rand.Rand) Trace {

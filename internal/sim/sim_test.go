@@ -237,3 +237,40 @@ func TestBroadcastEndClaims(t *testing.T) {
 			fs.UnservedPct, tt.UnservedPct, fs.CostVsOracle)
 	}
 }
+
+// TestPolicyV2Claims checks the README's claims of the policy's second version, each on one simulate run with the
+// example configuration and every default: saturated routers no longer hide the demand of a step, a 5-second blip
+// adds no task, a restart as a broadcast ends costs (almost) nothing, and broadcast-end keeps its figures.
+func TestPolicyV2Claims(t *testing.T) {
+	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
+		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(scenario string, restartAt ...time.Duration) Summary {
+		t.Helper()
+		tr, _ := Scenario(scenario, DefaultSeed)
+		cfg := NewConfig(sc)
+		cfg.Policies = []string{PolicyFastscaler, PolicyOracle}
+		cfg.RestartAt = restartAt
+		results, err := Run(cfg, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results[0].Summary
+	}
+	if s := run("step"); s.UnservedPct > 6 || s.CostVsOracle > 1.4 {
+		t.Errorf("step: %.2f%% unserved at %.2fx the oracle; want ≤ 6%% at ≤ 1.4x", s.UnservedPct, s.CostVsOracle)
+	}
+	be := run("broadcast-end")
+	if be.UnservedPct > 0.905 || be.CostVsOracle > 1.1 {
+		t.Errorf("broadcast-end: %.3f%% unserved at %.2fx the oracle; want ≤ 0.90%% at ≤ 1.1x", be.UnservedPct, be.CostVsOracle)
+	}
+	if s := run("noisy"); s.FalseScaleOuts != 0 {
+		t.Errorf("noisy: %d false scale-outs, want none for the 5-second blip", s.FalseScaleOuts)
+	}
+	if s := run("broadcast-end", 10*time.Minute); s.UnservedPct > be.UnservedPct+0.5 {
+		t.Errorf("broadcast-end restarted as the ramp starts: %.2f%% unserved, want ≤ %.2f%% + 0.5", s.UnservedPct, be.UnservedPct)
+	}
+}
