@@ -64,6 +64,8 @@ locals {
   #     instance, and users report it denied on container-instance ARNs (awsdocs/amazon-ecs-developer-guide#211;
   #     AWS CDK grants it the same way). The condition is what keeps it to this cluster;
   #   - PutMetricData, which has no resource-level permissions: confined to its namespace by cloudwatch:namespace;
+  #   - GetMetricData, to read back its own RequestRate at start (the warm start of its surge baseline): it has no
+  #     resource-level permissions nor a namespace condition key, and reads metric values only;
   #   - with the AAS safety net only (AAS mode): DescribeScalableTargets, which has no resource-level permissions,
   #     and RegisterScalableTarget on the module's scalable targets only (by their tag), to move their MinCapacity.
   fastscaler_policy = jsonencode({
@@ -95,6 +97,11 @@ locals {
         Action    = ["cloudwatch:PutMetricData"]
         Resource  = "*"
         Condition = { StringEquals = { "cloudwatch:namespace" = var.fastscaler_metrics_namespace } }
+        }, {
+        Sid      = "ReadBackItsRequestRate"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:GetMetricData"]
+        Resource = "*"
       }] : statement if local.publish_metrics],
       [for statement in [{
         Sid      = "FindScalableTargets"

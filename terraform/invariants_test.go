@@ -48,6 +48,7 @@ var scaledServiceActions = []string{
 var noResourceLevelActions = map[string]bool{
 	"ecr:GetAuthorizationToken":                       true,
 	"cloudwatch:PutMetricData":                        true,
+	"cloudwatch:GetMetricData":                        true, // the warm start reads back fastscaler's RequestRate
 	"application-autoscaling:DescribeScalableTargets": true,
 	"ssmmessages:CreateControlChannel":                true,
 	"ssmmessages:CreateDataChannel":                   true,
