@@ -218,35 +218,26 @@ func (e *ECS) Services(ctx context.Context, names []string, now time.Time) (map[
 	return out, nil
 }
 
-// DescribeServices reads services (≤10 per call; more are batched) with their tags. Services ECS does not know
-// are returned in the error, wrapping ErrServiceNotFound, alongside the ones it knows.
+// DescribeServices reads services as Services does, for the CLI: services ECS does not know, or does not report
+// ACTIVE, are returned in the error, wrapping ErrServiceNotFound, alongside the ones it knows.
 func (e *ECS) DescribeServices(ctx context.Context, names []string, now time.Time) (map[string]Service, error) {
-	out := make(map[string]Service, len(names))
+	got, err := e.Services(ctx, names, now)
+	out := make(map[string]Service, len(got))
 	var missing []string
-	for start := 0; start < len(names); start += 10 {
-		batch := names[start:min(start+10, len(names))]
-		if err := e.wait(ctx); err != nil {
-			return out, err
+	for _, name := range names {
+		s, ok := got[name]
+		switch {
+		case !ok:
+		case s.Gone == GoneMissing:
+			missing = append(missing, name+" (MISSING)")
+		case s.Gone != "":
+			missing = append(missing, fmt.Sprintf("%s (%s)", name, s.Gone))
+		default:
+			out[name] = s
 		}
-		resp, err := e.api.DescribeServices(ctx, &ecs.DescribeServicesInput{
-			Cluster:  aws.String(e.cluster),
-			Services: batch,
-			Include:  []types.ServiceField{types.ServiceFieldTags},
-		})
-		if err != nil {
-			return out, fmt.Errorf("describing services %s in cluster %s: %w", strings.Join(batch, ", "), e.cluster, err)
-		}
-		for _, s := range resp.Services {
-			svc := serviceFromECS(s, now)
-			if aws.ToString(s.Status) != "ACTIVE" {
-				missing = append(missing, fmt.Sprintf("%s (status %s)", svc.Name, aws.ToString(s.Status)))
-				continue
-			}
-			out[svc.Name] = svc
-		}
-		for _, f := range resp.Failures {
-			missing = append(missing, fmt.Sprintf("%s (%s)", taskID(aws.ToString(f.Arn)), aws.ToString(f.Reason)))
-		}
+	}
+	if err != nil {
+		return out, err
 	}
 	if len(missing) > 0 {
 		return out, fmt.Errorf("%w in cluster %s: %s", ErrServiceNotFound, e.cluster, strings.Join(missing, ", "))
