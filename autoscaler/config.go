@@ -12,6 +12,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/fastscaler/fastscaler/autoscaler/lease"
 	"github.com/fastscaler/fastscaler/policy"
 )
 
@@ -72,6 +73,9 @@ type Config struct {
 	ECSRate           float64       `env:"FASTSCALER_ECS_RATE" envDefault:"5"`
 	StatusURL         string        `env:"FASTSCALER_STATUS_URL"`
 	AASMode           string        `env:"FASTSCALER_AAS_MODE" envDefault:"auto"`
+	LeaseTable        string        `env:"FASTSCALER_LEASE_TABLE"`
+	LeaseDuration     time.Duration `env:"FASTSCALER_LEASE_DURATION" envDefault:"10s"`
+	LeaseRenew        time.Duration `env:"FASTSCALER_LEASE_RENEW" envDefault:"2s"`
 }
 
 // LoadConfig reads the configuration from environ (as from os.Environ) and validates it, reporting every bad
@@ -176,6 +180,13 @@ func (c Config) validateDaemon(errs *[]error) {
 	bad := func(name, format string, a ...any) { addErr(errs, name, format, a...) }
 	if strings.TrimSpace(c.RouterService) == "" {
 		bad("FASTSCALER_ROUTER_SERVICE", "required (the ECS service of the Nginx router tasks)")
+	}
+	if c.LeaseTable != "" {
+		if err := lease.CheckTimings(c.LeaseDuration, c.LeaseRenew); err != nil {
+			bad("FASTSCALER_LEASE_DURATION", "%v and FASTSCALER_LEASE_RENEW %v: %v", c.LeaseDuration, c.LeaseRenew, err)
+		} else if c.LeaseDuration < 2*LeaseMargin {
+			bad("FASTSCALER_LEASE_DURATION", "%v must be at least %v (twice the margin a leader keeps before each write)", c.LeaseDuration, 2*LeaseMargin)
+		}
 	}
 	if _, scaled := c.Capacity[c.RouterService]; scaled && c.minTasks(c.RouterService) < 1 {
 		// With no router task there is no stub_status to read, so no load, so nothing would ever scale it out again.

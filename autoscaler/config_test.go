@@ -35,6 +35,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		SteadyWindow: 10 * time.Second, SlopeWindow: 10 * time.Second, BaselineWindow: 5 * time.Minute,
 		SurgeHold: time.Minute, ConfirmWindow: 3 * time.Second, Tolerance: 0.1, Stabilization: 5 * time.Minute, ScaleInStep: 0.2,
 		ScaleInInterval: time.Minute, MinCoverage: 0.9, DiscoveryInterval: 10 * time.Second, ECSRate: 5, AASMode: "auto",
+		LeaseDuration: 10 * time.Second, LeaseRenew: 2 * time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("LoadConfig() (-want +got):\n%s", diff)

@@ -63,7 +63,8 @@ type Deps struct {
 	Scaling   Scaling     // overrides AAS
 	Routers   Routers     // nil: nginxstat's HTTP poller
 	Metrics   MetricsAPI  // nil: no metrics
-	History   History     // the warm start\'s recorded load; nil: the published metrics, if any
+	History   History     // the warm start's recorded load; nil: the published metrics, if any
+	Leader    Leader      // a leader lease (hot standby); nil: this daemon is the only one and always writes
 	Clock     clock.Clock // nil: the wall clock
 	Log       *zap.Logger
 	// PollTimeout overrides FASTSCALER_POLL_TIMEOUT; tests on a fake clock use it so that a slow CI machine does
@@ -90,6 +91,9 @@ type Daemon struct {
 	discovery *reader[[]nginxstat.Target]
 	lookup    *reader[struct{}]
 	warm      *reader[[]policy.Point] // nil without History
+	leader    Leader                  // nil without a lease
+	leasing   *reader[struct{}]       // renews or acquires the lease; nil without one
+	role      string                  // "leader" or "standby" with a lease, as of the last tick
 	collector *collector
 	lanes     map[string]*lane
 	metrics   *Metrics
@@ -146,6 +150,18 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	}
 	env := &laneEnv{cloud: d.cloud, scaling: d.scaling, store: d.store, targets: d.targets, log: d.log, warn: warn,
 		clock: d.clock, bg: &d.bg, dryRun: cfg.DryRun, retryMax: cfg.DiscoveryInterval}
+	if deps.Leader != nil {
+		d.leader = deps.Leader
+		gate := leaderGate{leader: deps.Leader, now: d.clock.Now}
+		env.cloud = leaderCloud{Cloud: d.cloud, gate: gate}
+		if d.scaling != nil {
+			env.scaling = leaderScaling{Scaling: d.scaling, gate: gate}
+		}
+		every := max(cfg.LeaseRenew/2, 500*time.Millisecond)
+		d.leasing = &reader[struct{}]{name: "lease", every: every, timeout: LeaseCallTimeout, maxBackoff: every,
+			read: func(ctx context.Context, _ time.Time) (struct{}, error) { return struct{}{}, deps.Leader.Tick(ctx) },
+			bg:   &d.bg, clock: d.clock.Now}
+	}
 	for _, name := range cfg.Services() {
 		d.lanes[name] = &lane{name: name, env: env}
 	}
@@ -230,6 +246,14 @@ func (d *Daemon) shutdown() {
 	}
 	d.flushing.Wait()
 	d.flushMetrics(ctx)
+	if d.leader != nil {
+		// After the last write: the standby takes over at its next lease tick, not a lease duration later.
+		if err := d.leader.Release(ctx); err != nil {
+			d.log.Warn("releasing the leader lease failed; the standby takes over when it expires", zap.Error(err))
+		} else {
+			d.log.Info("leader lease released")
+		}
+	}
 	d.log.Info("fastscaler stopped")
 }
 
@@ -239,6 +263,9 @@ func (d *Daemon) Tick(ctx context.Context) {
 	now := d.clock.Now()
 	if d.started.IsZero() {
 		d.started = now
+	}
+	if d.leasing != nil {
+		d.leasing.Kick(ctx, now)
 	}
 	d.kickReads(ctx, now)
 	d.warmStart(ctx, now)
@@ -385,6 +412,7 @@ func (d *Daemon) input(snap nginxstat.Snapshot, now time.Time) policy.Input {
 			Desired: d.desiredOf(s), Running: s.Running, Pending: s.Pending,
 			Paused:       s.Durable.PausedAt(now),
 			LastScaleOut: s.Durable.LastScaleOut,
+			LastScaleIn:  s.Durable.LastScaleIn,
 			ReadAge:      now.Sub(s.ReadAt),
 			Stale:        now.Sub(s.ReadAt) > 3*DefaultServiceRefresh,
 			Gone:         s.Gone,
@@ -446,9 +474,37 @@ func (d *Daemon) desiredOf(s Service) int {
 	return s.Desired
 }
 
-// act hands each service's change to its lane (a dry run only logs it), and starts due background work (tags,
-// MinCapacity retries and floors) on idle lanes. It never waits for them.
+// acting says whether this daemon writes now: it has no lease, or holds it for LeaseMargin more. It logs a change of
+// role once.
+func (d *Daemon) acting(now time.Time) bool {
+	if d.leader == nil {
+		return true
+	}
+	role := "standby"
+	if d.leader.Held(now, LeaseMargin) {
+		role = "leader"
+	}
+	if role != d.role {
+		st := d.leader.Status()
+		d.log.Info("lease role", zap.String("role", role), zap.String("was", d.role), zap.String("holder", st.Holder),
+			zap.String("lease_error", st.LastError))
+		d.role = role
+	}
+	return role == "leader"
+}
+
+// act hands each service's change to its lane (a dry run only logs it; so does a standby), and starts due
+// background work (tags, MinCapacity retries and floors) on idle lanes. It never waits for them.
 func (d *Daemon) act(ctx context.Context, dec policy.Decision, now time.Time) {
+	if !d.acting(now) {
+		for _, name := range d.pcfg.ServiceNames() {
+			if sd, ok := dec.Services[name]; ok && sd.Direction != policy.Hold && sd.Desired != sd.Current {
+				d.log.Info("standby: the leader would update service", zap.String("service", name), zap.Int("from", sd.Current),
+					zap.Int("desired", sd.Desired), zap.String("direction", string(sd.Direction)))
+			}
+		}
+		return
+	}
 	aasKnown := d.aasKnown(now)
 	for _, name := range d.pcfg.ServiceNames() {
 		l := d.lanes[name]
@@ -570,7 +626,7 @@ func (d *Daemon) logDecision(dec policy.Decision, in policy.Input) {
 		zap.Float64("steady_rps", round1(dec.Steady)), zap.Float64("baseline_rps", round1(dec.Baseline)),
 		zap.Float64("slope_rps_per_s", round1(dec.Slope)), zap.Float64("projected_rps", round1(dec.Projected)),
 		zap.Int("reporting", in.Load.Reporting), zap.Int("known", in.Load.Known),
-		zap.Array("services", serviceLogs(services)), zap.Bool("dry_run", d.cfg.DryRun),
+		zap.Array("services", serviceLogs(services)), zap.Bool("dry_run", d.cfg.DryRun), zap.String("role", d.role),
 	)
 }
 

@@ -258,8 +258,11 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 		TagLastAction: SanitizeTagValue(fmt.Sprintf("%s %d to %d at %s", c.direction, c.from, c.to, FormatTagTime(now))),
 		TagLastReason: SanitizeTagValue(c.reason),
 	}
-	if c.direction == policy.Up {
+	switch c.direction {
+	case policy.Up:
 		tags[TagLastScaleOut] = FormatTagTime(now)
+	case policy.Down:
+		tags[TagLastScaleIn] = FormatTagTime(now)
 	}
 	l.queueTags(tags)
 	if e.scaling == nil {

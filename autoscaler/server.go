@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/fastscaler/fastscaler/autoscaler/lease"
 	"github.com/fastscaler/fastscaler/nginxstat"
 	"github.com/fastscaler/fastscaler/policy"
 )
@@ -40,6 +41,9 @@ type Status struct {
 	Reads map[string]ReadStatus `json:"reads"`
 	// Blind says why the daemon cannot see the routers (empty: it can); past BlindLimit /healthz answers 503.
 	Blind string `json:"blind,omitempty"`
+	// Role is "leader" or "standby" with a lease (FASTSCALER_LEASE_TABLE), empty without one; Lease is its state.
+	Role  string        `json:"role,omitempty"`
+	Lease *lease.Status `json:"lease,omitempty"`
 }
 
 // TargetsStatus summarises the router targets.
@@ -139,6 +143,10 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 	if d.scaling != nil {
 		st.Reads["aas_targets"] = readStatus(d.lookup.Latest())
 		st.AAS = d.aasStatus(now)
+	}
+	if d.leader != nil {
+		ls := d.leader.Status()
+		st.Role, st.Lease = d.role, &ls
 	}
 	for _, t := range snap.Targets {
 		if t.Status != nginxstat.StatusOK {

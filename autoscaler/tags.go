@@ -15,6 +15,7 @@ const (
 	TagPaused       = "fastscaler:paused"         // "indefinite" or the RFC 3339 end of the pause
 	TagPauseReason  = "fastscaler:pause-reason"   // why (free text, sanitised)
 	TagLastScaleOut = "fastscaler:last-scale-out" // RFC 3339 time of the daemon's last scale-out
+	TagLastScaleIn  = "fastscaler:last-scale-in"  // RFC 3339 time of its last scale-in step: paces a new leader
 	TagLastAction   = "fastscaler:last-action"    // the daemon's last change, e.g. "up 4 to 16"
 	TagLastReason   = "fastscaler:last-reason"    // its reason (sanitised)
 
@@ -37,6 +38,7 @@ type Durable struct {
 	PauseUntil   time.Time // zero for an indefinite pause
 	PauseReason  string
 	LastScaleOut time.Time
+	LastScaleIn  time.Time
 	LastAction   string
 	LastReason   string
 }
@@ -81,6 +83,11 @@ func ParseDurable(tags map[string]string) (Durable, []error) {
 		errs = append(errs, err)
 	} else {
 		d.LastScaleOut = t
+	}
+	if t, err := parseTagTime(tags, TagLastScaleIn); err != nil {
+		errs = append(errs, err)
+	} else {
+		d.LastScaleIn = t
 	}
 	d.LastAction = tags[TagLastAction]
 	d.LastReason = tags[TagLastReason]

@@ -90,3 +90,20 @@ func TestFewDroppedConnectionsAreNoCeiling(t *testing.T) {
 		}
 	}
 }
+
+// A new leader paces its scale-in by the last step recorded in the tags, not only by its own memory: a takeover
+// never doubles the pace.
+func TestRecordedScaleInPacesTheNextStep(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScaleInCooldown = 0
+	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 20, "api-canary": 1})
+	tl.steady(100, 6*time.Minute, time.Second)
+	s := tl.services["api"]
+	s.Desired, s.LastScaleIn = 20, tl.now.Add(-30*time.Second)
+	tl.services["api"] = s
+	tl.state.LastScaleIn = nil // a new leader's memory
+	d := tl.tick(full(100), time.Second)
+	if d.Services["api"].Direction == Down || !strings.Contains(d.Services["api"].Reason, "next scale-in step in") {
+		t.Errorf("api %s (%s) 30 s after a recorded scale-in step, want the interval held", d.Services["api"].Direction, d.Services["api"].Reason)
+	}
+}

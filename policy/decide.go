@@ -274,7 +274,8 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		return sd, inCooldown
 	}
 
-	// Scale-in: only with full confidence.
+	// Scale-in: only with full confidence, and paced by the last step, this daemon's or (from the tags) another's.
+	lastIn := maxTime(st.LastScaleIn[name], ss.LastScaleIn)
 	stable := maxRec(st.Recs[name])
 	target := min(max(stable, keep), hi)
 	windows := max(cfg.Stabilization, cfg.SteadyWindow)
@@ -305,8 +306,8 @@ func decideService(cfg Config, name string, sc ServiceConfig, ss ServiceState, s
 		sd.Reason = fmt.Sprintf("hold: data had a gap at %s; scale-in needs %s of full coverage", st.LastGap.UTC().Format(time.RFC3339), windows)
 	case inCooldown:
 		sd.Reason = fmt.Sprintf("hold: scale-in cooldown, %s left", cooldownLeft.Round(time.Second))
-	case !st.LastScaleIn[name].IsZero() && now.Sub(st.LastScaleIn[name]) < cfg.ScaleInInterval:
-		sd.Reason = fmt.Sprintf("hold: next scale-in step in %s", (cfg.ScaleInInterval - now.Sub(st.LastScaleIn[name])).Round(time.Second))
+	case !lastIn.IsZero() && now.Sub(lastIn) < cfg.ScaleInInterval:
+		sd.Reason = fmt.Sprintf("hold: next scale-in step in %s", (cfg.ScaleInInterval - now.Sub(lastIn)).Round(time.Second))
 	default:
 		step := max(1, int(math.Floor(float64(cur)*cfg.ScaleInStep)))
 		next := max(target, cur-step)

@@ -60,6 +60,7 @@ type ServiceState struct {
 	Floor        Floor     // pre-scale floor (zero: none)
 	Paused       bool      // automatic changes are paused
 	LastScaleOut time.Time // the durable record of the last scale-out (zero: none)
+	LastScaleIn  time.Time // the durable record of the last scale-in step (zero: none): paces a new leader
 	Stale        bool      // this state could not be refreshed recently: never scale in from it
 	// ReadAge is how old the read of this service from ECS is: a scale-out needs one within MaxScaleOutReadAge.
 	ReadAge time.Duration

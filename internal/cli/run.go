@@ -2,20 +2,24 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/lease"
 )
 
 func init() {
@@ -91,6 +95,11 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	}
 	if cfg.MetricsNamespace != "" {
 		deps.Metrics = cloudwatch.NewFromConfig(awsCfg)
+	}
+	if cfg.LeaseTable != "" {
+		deps.Leader = lease.New(
+			lease.NewDynamoDB(dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.Retryer = retry.NewStandard() }), cfg.LeaseTable),
+			cfg.Cluster+"/"+cfg.RouterService, leaseOwner(), cfg.LeaseDuration, cfg.LeaseRenew, time.Now)
 	}
 	d, err := autoscaler.New(cfg, deps)
 	if err != nil {
@@ -171,4 +180,15 @@ func lookupEnv(environ []string, key, def string) string {
 		}
 	}
 	return def
+}
+
+// leaseOwner names this process in the leader lease: its host (the task's) and a random suffix, unique per process.
+func leaseOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "fastscaler"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%x", host, b)
 }
