@@ -41,8 +41,8 @@ type Status struct {
 	Reads map[string]ReadStatus `json:"reads"`
 	// Blind says why the daemon cannot see the routers (empty: it can); past BlindLimit /healthz answers 503.
 	Blind string `json:"blind,omitempty"`
-	// Role is "leader" or "standby" with a lease (FASTSCALER_LEASE_TABLE), empty without one; Lease is its state.
-	Role  string        `json:"role,omitempty"`
+	// Role is "leader" or "standby" with a lease (FASTSCALER_LEASE_TABLE), "single" without one; Lease is its state.
+	Role  string        `json:"role"`
 	Lease *lease.Status `json:"lease,omitempty"`
 }
 
@@ -144,6 +144,7 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		st.Reads["aas_targets"] = readStatus(d.lookup.Latest())
 		st.AAS = d.aasStatus(now)
 	}
+	st.Role = "single"
 	if d.leader != nil {
 		ls := d.leader.Status()
 		st.Role, st.Lease = d.role, &ls

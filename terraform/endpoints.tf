@@ -4,6 +4,7 @@
 #
 #   router, api, fastscaler --(443)--> endpoints' security group      (interface endpoints, private DNS)
 #   router, api, fastscaler --(443)--> S3 prefix list                 (gateway endpoint: ECR image layers)
+#   fastscaler              --(443)--> DynamoDB prefix list           (gateway endpoint: the leader lease, standby only)
 #
 # What calls what:
 #   ecr.api, ecr.dkr, s3     image pulls (Fargate platform 1.4 pulls through the task's own network interface)
@@ -12,6 +13,7 @@
 #   monitoring               fastscaler: PutMetricData (only when fastscaler_metrics_namespace is set)
 #   application-autoscaling  fastscaler in AAS mode (only with cpu_target_tracking)
 #   ssmmessages              ECS Exec (only with enable_execute_command)
+#   dynamodb                 fastscaler's leader lease (only with fastscaler_standby), a gateway endpoint
 # The ECS guide says Fargate tasks need no ECS endpoint of their own (ecs, ecs-agent, ecs-telemetry serve the agent
 # on EC2 instances); ecs is here for fastscaler's API calls. Add ecs-agent and ecs-telemetry with
 # additional_interface_services where AWS asks for all three (Regions launched since December 2023).
@@ -39,10 +41,14 @@ locals {
     var.vpc_endpoints.additional_interface_services,
   )) : toset([])
 
-  # Gateway endpoints: free, a route in each of the tasks' route tables, and an AWS-managed prefix list the tasks'
-  # egress rules name. A DynamoDB endpoint (for the standby state) is one more entry here, "dynamodb": the
-  # endpoint, the lookup and the egress rules below all follow this list.
-  vpc_gateway_services = local.vpc_endpoints_enabled ? toset(["s3"]) : toset([])
+  # Gateway endpoints: free, a route in each of the tasks' route tables, and an AWS-managed prefix list the egress rules
+  # of the tasks that call the service name. By service: the task security groups (keys of task_security_groups) that
+  # call it. The endpoints, the lookups and the egress rules below all follow this map.
+  vpc_gateway_clients = merge(
+    { s3 = keys(local.task_security_groups) }, # ECR image layers: every task
+    var.fastscaler_standby ? { dynamodb = ["fastscaler"] } : {},
+  )
+  vpc_gateway_services = local.vpc_endpoints_enabled ? toset(keys(local.vpc_gateway_clients)) : toset([])
 
   # With no route tables given, the VPC already routes these services through its own gateway endpoints: the module
   # then creates none and only opens the tasks' egress to the services' prefix lists.
@@ -136,11 +142,13 @@ resource "aws_vpc_security_group_egress_rule" "tasks_to_vpc_endpoints" {
   tags                         = local.tags
 }
 
+# Only the tasks that call a gateway service reach its prefix list: every task S3, fastscaler alone DynamoDB.
 resource "aws_vpc_security_group_egress_rule" "tasks_to_gateway_endpoints" {
-  for_each = {
-    for pair in setproduct(sort(keys(local.task_security_groups)), sort(local.vpc_gateway_services)) :
-    "${pair[0]}-${pair[1]}" => { group = pair[0], service = pair[1] }
-  }
+  for_each = merge([
+    for svc in sort(local.vpc_gateway_services) : {
+      for group in sort(local.vpc_gateway_clients[svc]) : "${group}-${svc}" => { group = group, service = svc }
+    }
+  ]...)
 
   security_group_id = local.task_security_groups[each.value.group]
   description       = "${each.value.service} through its gateway VPC endpoint (prefix list)"

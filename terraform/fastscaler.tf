@@ -1,5 +1,6 @@
-# The autoscaler itself: one task that polls every router's stub_status and raises the desired counts of the
-# services in FASTSCALER_CAPACITY. It is not scaled, so Terraform keeps its desired count at exactly 1.
+# The autoscaler itself: the task that polls every router's stub_status and raises the desired counts of the
+# services in FASTSCALER_CAPACITY. It is not scaled, so Terraform keeps its desired count fixed: 2 with the hot standby
+# (fastscaler_standby, standby.tf: both decide, only the lease holder writes), 1 without.
 
 resource "aws_ecs_task_definition" "fastscaler" {
   family                   = "${var.name}-fastscaler"
@@ -45,6 +46,13 @@ resource "aws_ecs_task_definition" "fastscaler" {
   }])
 
   tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = !var.fastscaler_standby || local.lease_renew_ms * 2 <= local.lease_duration_ms
+      error_message = "fastscaler_lease_renew must be at most half fastscaler_lease_duration: the daemon refuses to start otherwise (a leader must renew at least twice per lease)."
+    }
+  }
 }
 
 resource "aws_ecs_service" "fastscaler" {
@@ -52,12 +60,20 @@ resource "aws_ecs_service" "fastscaler" {
   cluster         = aws_ecs_cluster.this.id
   task_definition = aws_ecs_task_definition.fastscaler.arn
   launch_type     = "FARGATE"
-  desired_count   = 1
+  # With the standby: two tasks. ECS spreads a Fargate service's tasks across the Availability Zones of its subnets
+  # (private_subnet_ids), so with subnets in two or more AZs the leader and the standby run in different AZs, and an
+  # AZ outage leaves a warm standby that takes the lease within FASTSCALER_LEASE_DURATION. (New services also get ECS
+  # AZ rebalancing by default, which moves a task back once the AZ recovers.) Give private_subnet_ids at least two AZs.
+  desired_count = var.fastscaler_standby ? 2 : 1
 
-  # Never two daemons at once, not even during a deployment: two deciders would race on UpdateService and on the
-  # state tags. The price is a gap of about a minute without automatic scaling while the new task starts.
-  deployment_minimum_healthy_percent = 0
-  deployment_maximum_percent         = 100
+  # With the standby (a lease): a rolling deploy, 100 % minimum healthy / 200 % maximum. The new tasks start beside
+  # the old ones and poll as standbys; ECS then stops the old ones, and the leader, on SIGTERM, releases the lease after
+  # its last write, so a new task takes over within seconds. However many tasks run, only the lease holder writes.
+  # Without the standby (no lease): never two daemons at once, not even during a deployment: two deciders would race
+  # on UpdateService and on the state tags. The price is a gap of about a minute without automatic scaling while the
+  # new task starts.
+  deployment_minimum_healthy_percent = var.fastscaler_standby ? 100 : 0
+  deployment_maximum_percent         = var.fastscaler_standby ? 200 : 100
   enable_execute_command             = var.enable_execute_command
   enable_ecs_managed_tags            = true
   propagate_tags                     = "TASK_DEFINITION"

@@ -67,7 +67,9 @@ locals {
   #   - GetMetricData, to read back its own RequestRate at start (the warm start of its surge baseline): it has no
   #     resource-level permissions nor a namespace condition key, and reads metric values only;
   #   - with the AAS safety net only (AAS mode): DescribeScalableTargets, which has no resource-level permissions,
-  #     and RegisterScalableTarget on the module's scalable targets only (by their tag), to move their MinCapacity.
+  #     and RegisterScalableTarget on the module's scalable targets only (by their tag), to move their MinCapacity;
+  #   - with the hot standby only (fastscaler_standby): GetItem, PutItem and UpdateItem on the lease table's ARN
+  #     (built from its name, so known at plan time), for the leader lease.
   fastscaler_policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat([
@@ -92,6 +94,13 @@ locals {
         Condition = { ArnEquals = { "ecs:cluster" = local.cluster_arn } }
       },
       ], [for statement in [{
+        # The leader lease (standby.tf): read, take and renew/release the lease item, on the lease table only.
+        Sid      = "HoldTheLeaderLease"
+        Effect   = "Allow"
+        Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+        Resource = local.lease_table_arn
+      }] : statement if var.fastscaler_standby],
+      [for statement in [{
         Sid       = "PublishMetricsToItsNamespace"
         Effect    = "Allow"
         Action    = ["cloudwatch:PutMetricData"]

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +30,13 @@ var interfaceDefaults = map[string]string{
 	"FASTSCALER_LISTEN":            ":9090",
 	"FASTSCALER_LOG_LEVEL":         "info",
 	"FASTSCALER_METRICS_NAMESPACE": "Fastscaler",
+	// The hot standby's lease timings (the example keeps fastscaler_standby on).
+	"FASTSCALER_LEASE_DURATION": "10s",
+	"FASTSCALER_LEASE_RENEW":    "2s",
 }
+
+// leaseActions are the DynamoDB actions the daemon needs on its lease table, and must have on nothing else.
+var leaseActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 
 // interfaceRequired are the daemon's other variables: the module builds them from its inputs.
 var interfaceRequired = []string{
@@ -356,10 +363,14 @@ func TestPlanInvariants(t *testing.T) {
 				t.Errorf("%s has no security group", rc.Address)
 			}
 		}
-		for _, svc := range []string{"s3"} { // ECR image layers
+		wantGateways := []string{"s3"} // ECR image layers
+		if fsEnv["FASTSCALER_LEASE_TABLE"] != "" {
+			wantGateways = append(wantGateways, "dynamodb") // the leader lease
+		}
+		for _, svc := range wantGateways {
 			rc := gateways[svc]
 			if rc == nil {
-				t.Errorf("no gateway VPC endpoint for %s (have %v): ECR image layers come from S3", svc, sortedKeys(gateways))
+				t.Errorf("no gateway VPC endpoint for %s (have %v): the tasks call it", svc, sortedKeys(gateways))
 				continue
 			}
 			if listLen(rc, "route_table_ids") == 0 {
@@ -382,8 +393,9 @@ func TestPlanInvariants(t *testing.T) {
 			}
 		}
 
-		// Every task security group needs its way to the endpoints: one rule to the endpoints' group and one per
-		// gateway endpoint's prefix list, on 443; and the endpoints' group admits each task group on 443.
+		// Every task security group needs its way to the endpoints: one rule to the endpoints' group and one to the S3
+		// prefix list, on 443; fastscaler alone one more to the DynamoDB prefix list (the lease); and the endpoints'
+		// group admits each task group on 443.
 		groups := taskSecurityGroups(t, p)
 		var toGroup, toPrefixList, fromGroup int
 		for _, r := range egressRules(p) {
@@ -402,11 +414,112 @@ func TestPlanInvariants(t *testing.T) {
 		if toGroup != len(groups) {
 			t.Errorf("%d egress rules open 443 to a security group, want one per task security group %v", toGroup, groups)
 		}
-		if want := len(groups) * len(gateways); toPrefixList != want {
-			t.Errorf("%d egress rules open 443 to a prefix list, want %d (task security groups %v x gateway endpoints %v)", toPrefixList, want, groups, sortedKeys(gateways))
+		wantPrefixList := 0
+		for svc := range gateways {
+			if svc == "dynamodb" {
+				wantPrefixList++ // fastscaler's only: no other task calls DynamoDB
+			} else {
+				wantPrefixList += len(groups)
+			}
+		}
+		if toPrefixList != wantPrefixList {
+			t.Errorf("%d egress rules open 443 to a prefix list, want %d (task security groups %v to each gateway endpoint %v, only fastscaler to dynamodb)", toPrefixList, wantPrefixList, groups, sortedKeys(gateways))
 		}
 		if fromGroup != len(groups) {
 			t.Errorf("%d ingress rules admit a security group on 443, want one per task security group %v (the endpoints' group)", fromGroup, groups)
+		}
+	})
+
+	t.Run("hot standby: lease table, lease IAM, two daemons and rolling deploys", func(t *testing.T) {
+		table := fsEnv["FASTSCALER_LEASE_TABLE"]
+		if table == "" {
+			t.Fatalf("FASTSCALER_LEASE_TABLE is not in the fastscaler container's environment: %s must keep fastscaler_standby on", exampleDir)
+		}
+
+		// The table the daemon is told to use is one the plan creates, shaped as the daemon expects.
+		var lease *resourceChange
+		for _, rc := range p.managed("aws_dynamodb_table") {
+			if str(rc.Change.After["name"]) == table {
+				lease = rc
+			}
+		}
+		if lease == nil {
+			t.Fatalf("FASTSCALER_LEASE_TABLE=%q, but the plan creates no DynamoDB table of that name", table)
+		}
+		a := lease.Change.After
+		if got := str(a["billing_mode"]); got != "PAY_PER_REQUEST" {
+			t.Errorf("%s: billing_mode = %q, want PAY_PER_REQUEST (on-demand)", lease.Address, got)
+		}
+		if got := str(a["hash_key"]); got != "id" || str(a["range_key"]) != "" {
+			t.Errorf("%s: hash_key = %q, range_key = %q; the daemon needs partition key \"key\" alone", lease.Address, got, str(a["range_key"]))
+		}
+		if diff := cmp.Diff([]map[string]any{{"name": "id", "type": "S"}}, blocks(lease, "attribute")); diff != "" {
+			t.Errorf("%s: attributes (-want +got):\n%s", lease.Address, diff)
+		}
+		if ttl := blocks(lease, "ttl"); len(ttl) != 1 || ttl[0]["enabled"] != true || str(ttl[0]["attribute_name"]) != "expires_at" {
+			t.Errorf("%s: ttl = %v, want enabled on expires_at", lease.Address, ttl)
+		}
+
+		// Exactly the three lease actions, on the table's ARN alone, in the daemon's policy (the one that scales).
+		arnRE := regexp.MustCompile(`^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/` + regexp.QuoteMeta(table) + `$`)
+		var grants int
+		for _, pol := range policies {
+			if pol.Trust {
+				continue
+			}
+			var daemon bool
+			for _, st := range pol.Statement {
+				daemon = daemon || contains(st.Action, "ecs:UpdateService")
+			}
+			for _, st := range pol.Statement {
+				var dynamo []string
+				for _, a := range st.Action {
+					if strings.HasPrefix(a, "dynamodb:") {
+						dynamo = append(dynamo, a)
+					}
+				}
+				if len(dynamo) == 0 {
+					continue
+				}
+				grants++
+				if !daemon {
+					t.Errorf("%s statement %q grants %v outside fastscaler's policy", pol.Source, st.Sid, dynamo)
+				}
+				if st.Effect != "Allow" {
+					continue
+				}
+				got := slices.Sorted(slices.Values(st.Action))
+				if diff := cmp.Diff(leaseActions, got); diff != "" {
+					t.Errorf("%s statement %q: actions (-want +got):\n%s", pol.Source, st.Sid, diff)
+				}
+				if len(st.NotResource) > 0 || len(st.Resource) != 1 || !arnRE.MatchString(st.Resource[0]) {
+					t.Errorf("%s statement %q grants %v on %v, want the ARN of table %q alone", pol.Source, st.Sid, st.Action, st.Resource, table)
+				}
+			}
+		}
+		if grants != 1 {
+			t.Errorf("%d statements grant DynamoDB actions, want exactly 1 (%v on the lease table)", grants, leaseActions)
+		}
+
+		// Two daemons, spread over the tasks' subnets (ECS spreads a Fargate service over their AZs), deployed side
+		// by side: the old leader hands over on SIGTERM.
+		var daemons []*resourceChange
+		for name, rc := range ecsServices(p) {
+			if !contains(scaled, name) {
+				daemons = append(daemons, rc)
+			}
+		}
+		if len(daemons) != 1 {
+			t.Fatalf("want one ECS service besides the scaled ones (fastscaler's), have %d", len(daemons))
+		}
+		svc := daemons[0]
+		for attr, want := range map[string]float64{"desired_count": 2, "deployment_minimum_healthy_percent": 100, "deployment_maximum_percent": 200} {
+			if got := number(svc.Change.After[attr]); got != want {
+				t.Errorf("%s: %s = %v, want %v with a lease", svc.Address, attr, got, want)
+			}
+		}
+		if nc := blocks(svc, "network_configuration"); len(nc) != 1 || len(strs(nc[0]["subnets"])) < 2 {
+			t.Errorf("%s: network_configuration = %v, want the private subnets (two AZs or more) so that the two tasks are spread", svc.Address, nc)
 		}
 	})
 

@@ -6,6 +6,7 @@
 #   ecs.tf          the cluster, the Service Connect namespace and the log groups
 #   services.tf     task definitions and ECS services of router, api and api-canary
 #   fastscaler.tf   the autoscaler's task definition and service
+#   standby.tf      the optional hot standby: the leader lease's DynamoDB table and the daemon's lease settings
 #   iam.tf          execution role and task roles (least privilege)
 #   autoscaling.tf  the optional Application Auto Scaling safety net
 #   monitoring.tf   alarms and the dashboard
@@ -124,7 +125,7 @@ locals {
     FASTSCALER_METRICS_NAMESPACE = var.fastscaler_metrics_namespace
     FASTSCALER_AAS_MODE          = var.cpu_target_tracking.enabled ? "auto" : "off"
     AWS_REGION                   = local.region
-  }, var.fastscaler_extra_environment)
+  }, local.lease_environment, var.fastscaler_extra_environment)
 
   publish_metrics = var.fastscaler_metrics_namespace != ""
 

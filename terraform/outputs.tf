@@ -91,13 +91,23 @@ output "api_task_role_name" {
   value       = one(aws_iam_role.api[*].name)
 }
 
+output "fastscaler_lease_table_name" {
+  description = "Name of the DynamoDB table of fastscaler's leader lease (FASTSCALER_LEASE_TABLE); null without fastscaler_standby."
+  value       = one(aws_dynamodb_table.lease[*].name)
+}
+
+output "fastscaler_lease_table_arn" {
+  description = "ARN of the DynamoDB table of fastscaler's leader lease, the only resource of the task role's dynamodb:GetItem/PutItem/UpdateItem; null without fastscaler_standby."
+  value       = one(aws_dynamodb_table.lease[*].arn)
+}
+
 output "router_environment" {
   description = "Environment of the router container (CANARY_WEIGHT, upstreams, status port and allowed CIDRs, CORS, listen port)."
   value       = local.router_environment
 }
 
 output "fastscaler_environment" {
-  description = "Environment of the fastscaler container: every FASTSCALER_* variable."
+  description = "Environment of the fastscaler container: every FASTSCALER_* variable (FASTSCALER_LEASE_* with fastscaler_standby)."
   value       = local.fastscaler_environment
 }
 

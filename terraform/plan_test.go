@@ -415,6 +415,18 @@ func taskSecurityGroups(t *testing.T, p *plan) []string {
 	return sortedKeys(groups)
 }
 
+// blocks returns the elements of nested block (or list of objects) k of the planned resource, as far as they are known.
+func blocks(rc *resourceChange, k string) []map[string]any {
+	list, _ := rc.Change.After[k].([]any)
+	var out []map[string]any
+	for _, x := range list {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------------------------

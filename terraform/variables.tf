@@ -636,6 +636,40 @@ variable "fastscaler_metrics_namespace" {
   }
 }
 
+variable "fastscaler_standby" {
+  description = "Run fastscaler as a hot standby pair: two tasks (spread over the AZs of private_subnet_ids), both polling and deciding, only the holder of a leader lease writing. Creates the lease's DynamoDB table (NAME-fastscaler-lease, on-demand), passes it as FASTSCALER_LEASE_TABLE, grants the task role GetItem/PutItem/UpdateItem on it, and deploys with 100 % minimum healthy / 200 % maximum so a deploy hands over in seconds. False: one task, no lease, deployments at 0 %/100 % (never two daemons)."
+  type        = bool
+  default     = true
+}
+
+variable "fastscaler_lease_duration" {
+  description = "How long the leader lease holds without renewal (FASTSCALER_LEASE_DURATION), a Go duration of at least 8s: a standby takes over a crashed leader after this. Used only with fastscaler_standby."
+  type        = string
+  default     = "10s"
+
+  validation {
+    condition = can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.fastscaler_lease_duration)) && try(sum([
+      for m in regexall("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)", var.fastscaler_lease_duration) :
+      tonumber(m[0]) * { ns = 0.000001, us = 0.001, "µs" = 0.001, ms = 1, s = 1000, m = 60000, h = 3600000 }[m[1]]
+    ]) >= 8000, false)
+    error_message = "fastscaler_lease_duration must be a Go duration of at least 8s (twice the 4 s margin a leader keeps before each write), such as 10s or 15s."
+  }
+}
+
+variable "fastscaler_lease_renew" {
+  description = "How often the leader renews its lease (FASTSCALER_LEASE_RENEW), a Go duration of at most half fastscaler_lease_duration. Used only with fastscaler_standby."
+  type        = string
+  default     = "2s"
+
+  validation {
+    condition = can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.fastscaler_lease_renew)) && try(sum([
+      for m in regexall("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)", var.fastscaler_lease_renew) :
+      tonumber(m[0]) * { ns = 0.000001, us = 0.001, "µs" = 0.001, ms = 1, s = 1000, m = 60000, h = 3600000 }[m[1]]
+    ]) > 0, false)
+    error_message = "fastscaler_lease_renew must be a positive Go duration such as 2s or 1500ms."
+  }
+}
+
 variable "fastscaler_extra_environment" {
   description = "Extra environment variables of the fastscaler container, for variables newer than this module. They override the module's own (see the fastscaler_environment output)."
   type        = map(string)

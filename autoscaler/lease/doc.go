@@ -7,7 +7,7 @@
 // (partition key, S), AttrOwner, AttrRVN (a random record version number, new
 // on every write), AttrDuration (ms) and AttrTTL (epoch seconds, only for
 // DynamoDB TTL cleanup; set TTLGrace in the future on every write). The
-// table is created by the operator: partition key "key" (S), on-demand
+// table is created by the operator: partition key "id" (S), on-demand
 // billing, TTL enabled on AttrTTL; the task role needs dynamodb:GetItem,
 // PutItem and UpdateItem on it.
 //

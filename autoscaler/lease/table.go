@@ -8,7 +8,7 @@ import (
 
 // Attribute names of a lease item; AttrKey is the table's partition key (type S).
 const (
-	AttrKey      = "key"
+	AttrKey      = "id"
 	AttrOwner    = "owner"
 	AttrRVN      = "rvn"
 	AttrDuration = "duration_ms"

@@ -53,6 +53,10 @@ module "fastscaler" {
   # Start in dry-run to watch fastscaler's decisions in its logs before it acts, then set it to false.
   fastscaler_dry_run = var.fastscaler_dry_run
 
+  # Hot standby (the default, spelled out): two fastscaler tasks in different AZs, a DynamoDB lease table, rolling
+  # deploys that hand over within seconds. The DynamoDB gateway endpoint joins the S3 one on the route tables above.
+  fastscaler_standby = true
+
   cpu_target_tracking = {
     enabled            = true
     target_cpu_percent = 70

@@ -28,6 +28,11 @@ output "fastscaler_task_policy" {
   value       = module.fastscaler.fastscaler_task_policy
 }
 
+output "fastscaler_lease_table_name" {
+  description = "DynamoDB table of fastscaler's leader lease."
+  value       = module.fastscaler.fastscaler_lease_table_name
+}
+
 output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = module.fastscaler.dashboard_name
