@@ -161,6 +161,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 		d.leasing = &reader[struct{}]{name: "lease", every: every, timeout: LeaseCallTimeout, maxBackoff: every,
 			read: func(ctx context.Context, _ time.Time) (struct{}, error) { return struct{}{}, deps.Leader.Tick(ctx) },
 			bg:   &d.bg, clock: d.clock.Now}
+		deps.Leader.Observe(d.observeLease)
 	}
 	for _, name := range cfg.Services() {
 		d.lanes[name] = &lane{name: name, env: env}
@@ -196,6 +197,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		zap.Bool("dry_run", d.cfg.DryRun))
 	if err := d.CheckRouter(ctx); err != nil {
 		return err
+	}
+	if d.leasing != nil {
+		d.bg.Add(1)
+		go func() { defer d.bg.Done(); d.leaseLoop(ctx) }()
 	}
 	t := d.clock.NewTicker(d.cfg.PollInterval)
 	defer t.Stop()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
 )
 
@@ -23,6 +25,7 @@ type Leader interface {
 	Held(now time.Time, margin time.Duration) bool
 	Release(ctx context.Context) error
 	Status() lease.Status
+	Observe(fn func(lease.Event))
 }
 
 var _ Leader = (*lease.Lease)(nil)
@@ -90,4 +93,31 @@ func (s leaderScaling) SetMin(ctx context.Context, service string, minCapacity i
 		return err
 	}
 	return s.Scaling.SetMin(ctx, service, minCapacity)
+}
+
+// leaseLoop renews or acquires the lease on its own schedule, not only at poll ticks, so a takeover or a hand-over
+// is seen within half a renewal period rather than up to two polls later.
+func (d *Daemon) leaseLoop(ctx context.Context) {
+	t := d.clock.NewTicker(d.leasing.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C():
+			d.leasing.Kick(ctx, now)
+		}
+	}
+}
+
+// observeLease logs the lease's changes of holder and its failures (rate-limited).
+func (d *Daemon) observeLease(e lease.Event) {
+	now := d.clock.Now()
+	switch {
+	case e.Changed:
+		d.log.Info("lease changed hands", zap.String("op", e.Op), zap.Bool("leader", e.Leader), zap.String("holder", e.Holder),
+			zap.Duration("took", e.Took), zap.NamedError("lease_error", e.Err))
+	case e.Err != nil && !errors.Is(e.Err, lease.ErrConflict):
+		d.warn.warn("lease:"+e.Op, now, "leader lease call failed", zap.String("op", e.Op), zap.Bool("leader", e.Leader), zap.Error(e.Err))
+	}
 }

@@ -148,6 +148,7 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 	if d.leader != nil {
 		ls := d.leader.Status()
 		st.Role, st.Lease = d.role, &ls
+		st.Reads["lease"] = readStatus(d.leasing.Latest())
 	}
 	for _, t := range snap.Targets {
 		if t.Status != nginxstat.StatusOK {
