@@ -83,6 +83,17 @@ func (p *pair) run(rps float64, d time.Duration) {
 	}
 }
 
+// warm runs 6 minutes of steady load, long enough for every window, and returns the leader's and the standby's index.
+func (p *pair) warm() (leader, standby int) {
+	p.r.t.Helper()
+	p.run(1000, 6*time.Minute)
+	l, ok := p.leader()
+	if !ok {
+		p.r.t.Fatal("no leader after 6 minutes")
+	}
+	return l, 1 - l
+}
+
 // leader returns the member that holds the lease now.
 func (p *pair) leader() (int, bool) {
 	for i, m := range p.m {
@@ -154,12 +165,7 @@ func TestStandbyTakesOverWhenTheLeaderDies(t *testing.T) {
 // its next tick, not a lease duration later.
 func TestReleasedLeaseIsTakenAtOnce(t *testing.T) {
 	p := newPair(t)
-	p.run(1000, 6*time.Minute)
-	l, ok := p.leader()
-	if !ok {
-		t.Fatal("no leader")
-	}
-	s := 1 - l
+	l, s := p.warm()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := p.m[l].d.Run(ctx); err != nil { // Run with its context ended: shuts down at once, as on SIGTERM
@@ -185,12 +191,7 @@ func TestReleasedLeaseIsTakenAtOnce(t *testing.T) {
 // A paused leader (SIGSTOP past its lease) must not write when it resumes: the standby took over meanwhile.
 func TestPausedLeaderDoesNotWriteOnResume(t *testing.T) {
 	p := newPair(t)
-	p.run(1000, 6*time.Minute)
-	l, ok := p.leader()
-	if !ok {
-		t.Fatal("no leader")
-	}
-	s := 1 - l
+	l, s := p.warm()
 	p.m[l].alive = false // paused
 	p.run(1000, 15*time.Second)
 	if st := p.m[s].d.Status(); st.Role != "leader" {

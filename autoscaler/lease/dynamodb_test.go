@@ -3,11 +3,6 @@ package lease
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,61 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fastscaler/fastscaler/internal/mototest"
 )
 
-// startMoto runs moto_server on a free loopback port and returns its URL.
-// Without moto_server the test is skipped, unless FASTSCALER_REQUIRE_MOTO=1.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("FASTSCALER_REQUIRE_MOTO") == "1" {
-			t.Fatalf("moto_server not found and FASTSCALER_REQUIRE_MOTO=1: %v", err)
-		}
-		t.Skip("moto_server not installed (pip install 'moto[server]'); set FASTSCALER_REQUIRE_MOTO=1 to fail instead")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-
-	var out strings.Builder
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	hc := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := hc.Get(url + "/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case <-exited:
-			t.Fatalf("moto_server exited: %s", out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within 15 s", url)
-		}
-	}
-}
-
 func TestContractDynamoDB(t *testing.T) {
-	url := startMoto(t)
+	url := mototest.Start(t)
 	client := dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),

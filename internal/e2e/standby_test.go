@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +21,8 @@ import (
 
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+
+	"github.com/fastscaler/fastscaler/internal/mototest"
 )
 
 // The standby tests run two or three real daemons against one stack, sharing a leader lease in DynamoDB served by
@@ -36,73 +35,7 @@ const (
 	standbyTable         = "fastscaler-lease"
 )
 
-// startMotoServer runs moto_server on a free loopback port and returns its URL. Without moto_server the test is
-// skipped, unless FASTSCALER_REQUIRE_MOTO=1 (as in autoscaler/lease).
-func startMotoServer(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("FASTSCALER_REQUIRE_MOTO") == "1" {
-			t.Fatalf("moto_server not found and FASTSCALER_REQUIRE_MOTO=1: %v", err)
-		}
-		t.Skip("moto_server not installed (pip install 'moto[server]'); set FASTSCALER_REQUIRE_MOTO=1 to fail instead")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-
-	var out strings.Builder
-	var outMu sync.Mutex
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	w := lockedWriter{w: &out, mu: &outMu}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	hc := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := hc.Get(url + "/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case <-exited:
-			outMu.Lock()
-			defer outMu.Unlock()
-			t.Fatalf("moto_server exited: %s", out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within 20 s", url)
-		}
-	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// createLeaseTable creates the lease table as the operator would: partition key "key" (S), on demand, TTL on
+// createLeaseTable creates the lease table as the operator would: partition key "id" (S), on demand, TTL on
 // expires_at.
 func createLeaseTable(t *testing.T, url string) {
 	t.Helper()
@@ -299,7 +232,7 @@ func checkOneWriterAtATime(t *testing.T, ds []*daemon) {
 // must never write at once.
 func TestE2EStandbyFailover(t *testing.T) {
 	t.Parallel()
-	url := startMotoServer(t)
+	url := mototest.Start(t)
 	createLeaseTable(t, url)
 	s := Start(t, Options{HostPrefix: "127.0.10.", Routers: 16, StartDelay: 2 * time.Second,
 		Desired: map[string]int{"router": 2, "api": 4, "api-canary": 1}})
@@ -475,7 +408,7 @@ func roundAll(ds []time.Duration) []time.Duration {
 // daemon reporting role "leader" on /status stays ≤ 3 s.
 func TestE2EStandbyRollingDeploy(t *testing.T) {
 	t.Parallel()
-	url := startMotoServer(t)
+	url := mototest.Start(t)
 	createLeaseTable(t, url)
 	s := Start(t, Options{HostPrefix: "127.0.11.", Routers: 4, StartDelay: time.Second,
 		Desired: map[string]int{"router": 2, "api": 4, "api-canary": 1}})
