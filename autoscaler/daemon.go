@@ -283,12 +283,13 @@ func (d *Daemon) Tick(ctx context.Context) {
 	if snap.Reporting > 0 {
 		d.lastReporting = now
 	}
-	in := d.input(snap, now)
+	services := d.store.all() // this tick's view: the decision, the metrics and /status all read it
+	in := d.input(services, snap, now)
 	dec, st := policy.Decide(d.pcfg, in, d.state, now)
 	d.state = st
 	d.logDecision(dec, in)
 	d.act(ctx, dec, now)
-	d.record(now, snap, in, dec)
+	d.record(now, services, snap, in, dec)
 }
 
 // kickReads starts the reads that are due; discovery also whenever the router's running count changed.
@@ -398,8 +399,7 @@ func (d *Daemon) aasKnown(now time.Time) bool {
 
 // input builds the policy's view of this tick: the load, and for every service everything that bears on its
 // decision, holds and caps included, so that the decision, its log line, /status and what is applied agree.
-func (d *Daemon) input(snap nginxstat.Snapshot, now time.Time) policy.Input {
-	services := d.store.all()
+func (d *Daemon) input(services map[string]Service, snap nginxstat.Snapshot, now time.Time) policy.Input {
 	routerRunning := 0
 	if r, ok := services[d.cfg.RouterService]; ok && r.Gone == "" {
 		routerRunning = r.Running
@@ -532,10 +532,10 @@ func (d *Daemon) act(ctx context.Context, dec policy.Decision, now time.Time) {
 }
 
 // record publishes the tick's metrics and status.
-func (d *Daemon) record(now time.Time, snap nginxstat.Snapshot, in policy.Input, dec policy.Decision) {
+func (d *Daemon) record(now time.Time, services map[string]Service, snap nginxstat.Snapshot, in policy.Input, dec policy.Decision) {
 	if d.metrics != nil {
 		desired := map[string]int{}
-		for name, s := range d.store.all() {
+		for name, s := range services {
 			if _, scaled := d.cfg.Capacity[name]; scaled && s.Gone == "" {
 				desired[name] = s.Desired // what ECS runs, also in a dry run
 			}
@@ -546,7 +546,7 @@ func (d *Daemon) record(now time.Time, snap nginxstat.Snapshot, in policy.Input,
 			d.lastFlush = now
 		}
 	}
-	d.setStatus(now, snap, in, dec)
+	d.setStatus(now, services, snap, in, dec)
 }
 
 // blindness says why the daemon cannot see the routers (empty: it can): no discovery has succeeded since start,

@@ -125,7 +125,7 @@ func readStatus[T any](r readState[T]) ReadStatus {
 	return rs
 }
 
-func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Input, dec policy.Decision) {
+func (d *Daemon) setStatus(now time.Time, services map[string]Service, snap nginxstat.Snapshot, in policy.Input, dec policy.Decision) {
 	st := Status{
 		Time: now, Cluster: d.cfg.Cluster, DryRun: d.cfg.DryRun, Mode: dec.Mode, Reason: dec.Reason,
 		LoadRPS: round1(dec.Load), ShortRPS: round1(dec.Short), SteadyRPS: round1(dec.Steady), BaseRPS: round1(dec.Baseline),
@@ -160,7 +160,6 @@ func (d *Daemon) setStatus(now time.Time, snap nginxstat.Snapshot, in policy.Inp
 		}
 	}
 	sort.Slice(st.Targets.Missing, func(i, j int) bool { return st.Targets.Missing[i].TaskID < st.Targets.Missing[j].TaskID })
-	services := d.store.all()
 	for name, sd := range dec.Services {
 		s := services[name]
 		lv := d.lanes[name].view()

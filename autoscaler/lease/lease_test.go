@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/clock"
 )
 
 const (
@@ -14,39 +16,19 @@ const (
 	testRenew    = 2 * time.Second
 )
 
-// stepClock is a manually advanced clock; every Lease gets its own.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *stepClock { return &stepClock{t: t} }
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // base is the leader's wall time; it is near now so DynamoDB TTLs are sane.
 var base = time.Now().Truncate(time.Second)
 
 type member struct {
 	*Lease
-	clock *stepClock
+	clock *clock.Fake // every Lease gets its own
 	table Table
 	name  string
 }
 
 func newMember(t *testing.T, table Table, key, name string, skew time.Duration) *member {
 	t.Helper()
-	c := newClock(base.Add(skew))
+	c := clock.NewFake(base.Add(skew))
 	return &member{Lease: New(table, key, name, testDuration, testRenew, c.Now), clock: c, table: table, name: name}
 }
 
@@ -106,14 +88,14 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 		b := newMember(t, tb, key, "b", 3*time.Minute)
 		a.tick(t)
 		rvn := holder(t, tb, key).RVN
-		a.clock.Add(time.Second) // before renewEvery: no write
+		a.clock.Advance(time.Second) // before renewEvery: no write
 		a.tick(t)
 		if got := holder(t, tb, key).RVN; got != rvn {
 			t.Fatal("renewed before renewEvery passed")
 		}
 		for i := 0; i < 30; i++ { // a minute: six lease durations
-			a.clock.Add(testRenew)
-			b.clock.Add(testRenew)
+			a.clock.Advance(testRenew)
+			b.clock.Advance(testRenew)
 			a.tick(t)
 			b.tick(t)
 			if !a.Held(a.clock.Now(), testDuration-testRenew-time.Second) {
@@ -138,12 +120,12 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 			b := newMember(t, tb, key, "b", skew)
 			a.tick(t)
 			b.tick(t) // b first sees a's rvn: its timer starts now
-			b.clock.Add(testDuration - time.Millisecond)
+			b.clock.Advance(testDuration - time.Millisecond)
 			b.tick(t)
 			if b.held() || holder(t, tb, key).Owner != "a" {
 				t.Fatal("b took over before a full lease duration")
 			}
-			b.clock.Add(time.Millisecond)
+			b.clock.Advance(time.Millisecond)
 			b.tick(t)
 			if !b.held() || holder(t, tb, key).Owner != "b" {
 				t.Fatal("b did not take over after a full lease duration")
@@ -157,19 +139,19 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 		b := newMember(t, tb, key, "b", -time.Hour)
 		a.tick(t)
 		b.tick(t) // b sees rvn1 at b=0
-		a.clock.Add(6 * time.Second)
+		a.clock.Advance(6 * time.Second)
 		a.tick(t) // rvn2; then a dies
-		b.clock.Add(testDuration)
+		b.clock.Advance(testDuration)
 		b.tick(t) // b=10 s: sees rvn2 for the first time, restarts
 		if b.held() {
 			t.Fatal("b took over although the rvn changed")
 		}
-		b.clock.Add(testDuration - time.Millisecond)
+		b.clock.Advance(testDuration - time.Millisecond)
 		b.tick(t)
 		if b.held() {
 			t.Fatal("b took over before rvn2 was unchanged for a full duration")
 		}
-		b.clock.Add(time.Millisecond)
+		b.clock.Advance(time.Millisecond)
 		b.tick(t)
 		if !b.held() {
 			t.Fatal("b did not take over a dead leader's lease")
@@ -249,13 +231,13 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 		b.tick(t)
 		// a is stopped (SIGSTOP) for 30 s; b carries on.
 		for i := 0; i < 15; i++ {
-			b.clock.Add(testRenew)
+			b.clock.Advance(testRenew)
 			b.tick(t)
 		}
 		if !b.held() {
 			t.Fatal("b did not take over from a paused leader")
 		}
-		a.clock.Add(30 * time.Second) // a resumes
+		a.clock.Advance(30 * time.Second) // a resumes
 		if a.held() || a.Status().Leader {
 			t.Fatal("a reports leadership on resume before any write")
 		}
@@ -266,8 +248,8 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 			if a.held() {
 				t.Fatalf("round %d: a reports leadership it lost", i)
 			}
-			a.clock.Add(testRenew)
-			b.clock.Add(testRenew)
+			a.clock.Advance(testRenew)
+			b.clock.Advance(testRenew)
 			a.tick(t)
 			b.tick(t)
 		}
@@ -290,7 +272,7 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 		tb, key := newTable(t)
 		a := newMember(t, tb, key, "a", 0)
 		a.tick(t)
-		a.clock.Add(time.Minute)
+		a.clock.Advance(time.Minute)
 		if a.held() {
 			t.Fatal("held after a pause longer than the lease")
 		}
@@ -315,7 +297,7 @@ func TestFailingRenewalsEndAtLocalValidity(t *testing.T) {
 	boom := errors.New("throttled")
 	tb.Fail("update", boom)
 	for a.clock.Now().Sub(start) < 14*time.Second {
-		a.clock.Add(time.Second)
+		a.clock.Advance(time.Second)
 		err := a.Tick(context.Background())
 		el := a.clock.Now().Sub(start)
 		if el >= testRenew && !errors.Is(err, boom) {
@@ -350,7 +332,7 @@ func TestSlowWriteShortensValidity(t *testing.T) {
 	a := newMember(t, tb, "k", "a", 0)
 	tb.SetHook(func(op, _ string) {
 		if op == "put" {
-			a.clock.Add(3 * time.Second)
+			a.clock.Advance(3 * time.Second)
 		}
 	})
 	a.tick(t)
@@ -408,14 +390,14 @@ func TestLostResponseIsAdopted(t *testing.T) {
 	tb := NewMemory()
 	a := newMember(t, tb, "k", "a", 0)
 	a.tick(t)
-	a.clock.Add(testRenew)
+	a.clock.Advance(testRenew)
 	renewedAt := a.clock.Now()
 	tb.FailAfter("update", errors.New("timeout"))
 	if err := a.Tick(context.Background()); err == nil {
 		t.Fatal("want the injected error")
 	}
 	tb.FailAfter("update", nil)
-	a.clock.Add(time.Second)
+	a.clock.Advance(time.Second)
 	a.tick(t) // reads back the rvn it wrote and adopts it
 	if !a.Held(a.clock.Now(), 0) {
 		t.Fatal("lost a lease whose renewal did land")
@@ -434,7 +416,7 @@ func TestTickWritesOnlyWhenDue(t *testing.T) {
 	a := newMember(t, tb, "k", "a", 0)
 	for i := 0; i < 10; i++ { // 5 s of ticks every 500 ms
 		a.tick(t)
-		a.clock.Add(500 * time.Millisecond)
+		a.clock.Advance(500 * time.Millisecond)
 	}
 	var ops []string
 	for _, c := range tb.Calls() {
@@ -452,7 +434,7 @@ func TestGetErrorKeepsContenderWaiting(t *testing.T) {
 	a.tick(t)
 	b.tick(t)
 	tb.Fail("get", errors.New("down"))
-	b.clock.Add(testDuration)
+	b.clock.Advance(testDuration)
 	if err := b.Tick(context.Background()); err == nil || b.held() {
 		t.Fatalf("Tick = %v, held = %v", err, b.held())
 	}

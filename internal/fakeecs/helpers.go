@@ -228,14 +228,9 @@ func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
 	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.prune(now)
-	c, err := s.helperCluster(cluster)
+	svc, err := s.helperService(cluster, name, now)
 	if err != nil {
 		return err
-	}
-	svc, ok := c.services[name]
-	if !ok {
-		return fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
 	}
 	if svc.inactive {
 		return fmt.Errorf("fakeecs: service %q in cluster %q is INACTIVE (deleted)", name, cluster)
@@ -258,14 +253,9 @@ func (s *Server) DeleteService(cluster, name string) error {
 	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.prune(now)
-	c, err := s.helperCluster(cluster)
+	svc, err := s.helperService(cluster, name, now)
 	if err != nil {
 		return err
-	}
-	svc, ok := c.services[name]
-	if !ok {
-		return fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
 	}
 	if svc.inactive {
 		return nil
@@ -287,4 +277,18 @@ func (s *Server) helperCluster(name string) (*cluster, error) {
 		return nil, fmt.Errorf("fakeecs: no cluster %q", name)
 	}
 	return c, nil
+}
+
+// helperService finds a service for a helper, after pruning to now; s.mu must be held.
+func (s *Server) helperService(cluster, name string, now time.Time) (*service, error) {
+	s.prune(now)
+	c, err := s.helperCluster(cluster)
+	if err != nil {
+		return nil, err
+	}
+	svc, ok := c.services[name]
+	if !ok {
+		return nil, fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
+	}
+	return svc, nil
 }
