@@ -158,7 +158,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 			env.scaling = leaderScaling{Scaling: d.scaling, gate: gate}
 		}
 		every := max(cfg.LeaseRenew/2, 500*time.Millisecond)
-		d.leasing = &reader[struct{}]{name: "lease", every: every, timeout: LeaseCallTimeout, maxBackoff: every,
+		d.leasing = &reader[struct{}]{every: every, timeout: LeaseCallTimeout, maxBackoff: every,
 			read: func(ctx context.Context, _ time.Time) (struct{}, error) { return struct{}{}, deps.Leader.Tick(ctx) },
 			bg:   &d.bg, clock: d.clock.Now}
 		deps.Leader.Observe(d.observeLease)
@@ -166,11 +166,11 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	for _, name := range cfg.Services() {
 		d.lanes[name] = &lane{name: name, env: env}
 	}
-	d.refresh = &reader[struct{}]{name: "refresh", every: DefaultServiceRefresh, timeout: refreshTimeout,
+	d.refresh = &reader[struct{}]{every: DefaultServiceRefresh, timeout: refreshTimeout,
 		maxBackoff: refreshBackoffMax, read: d.readServices, bg: &d.bg, clock: d.clock.Now}
-	d.discovery = &reader[[]nginxstat.Target]{name: "discovery", every: cfg.DiscoveryInterval, timeout: discoveryTimeout,
+	d.discovery = &reader[[]nginxstat.Target]{every: cfg.DiscoveryInterval, timeout: discoveryTimeout,
 		maxBackoff: discoveryBackoffMax, read: d.discover, bg: &d.bg, clock: d.clock.Now}
-	d.lookup = &reader[struct{}]{name: "aas-lookup", every: cfg.DiscoveryInterval, timeout: lookupTimeout,
+	d.lookup = &reader[struct{}]{every: cfg.DiscoveryInterval, timeout: lookupTimeout,
 		maxBackoff: cfg.DiscoveryInterval, read: d.lookupTargets, bg: &d.bg, clock: d.clock.Now}
 	if deps.Metrics != nil && cfg.MetricsNamespace != "" {
 		d.metrics = NewMetrics(deps.Metrics, cfg.MetricsNamespace, cfg.Cluster)
@@ -180,7 +180,7 @@ func New(cfg Config, deps Deps) (*Daemon, error) {
 	}
 	if deps.History != nil {
 		h := deps.History
-		d.warm = &reader[[]policy.Point]{name: "warm-start", every: 24 * time.Hour, timeout: warmTimeout, maxBackoff: 10 * time.Second,
+		d.warm = &reader[[]policy.Point]{every: 24 * time.Hour, timeout: warmTimeout, maxBackoff: 10 * time.Second,
 			read: func(ctx context.Context, now time.Time) ([]policy.Point, error) {
 				return h.RequestRate(ctx, now.Add(-cfg.BaselineWindow-cfg.PollInterval), now)
 			}, bg: &d.bg, clock: d.clock.Now}

@@ -11,7 +11,6 @@ import (
 // waits for a read. Each read has its own timeout; a failure backs off exponentially up to maxBackoff instead of
 // being retried every tick. The outcome is published as an immutable readState.
 type reader[T any] struct {
-	name       string
 	every      time.Duration // between successful reads
 	timeout    time.Duration // of one read
 	maxBackoff time.Duration // longest wait after failures
