@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"golang.org/x/time/rate"
+
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 )
 
 // AASAPI is the part of Application Auto Scaling fastscaler uses; *applicationautoscaling.Client satisfies it.
@@ -21,14 +21,6 @@ type AASAPI interface {
 }
 
 var _ AASAPI = (*applicationautoscaling.Client)(nil)
-
-// Tags with which fastscaler shares a service with Application Auto Scaling (AAS mode).
-const (
-	// TagAASOwnerMin is the scalable target's MinCapacity as its owner configured it, before fastscaler raised it.
-	TagAASOwnerMin = "fastscaler:aas-owner-min"
-	// TagAASMinSet is the MinCapacity fastscaler last set; a different MinCapacity means the owner changed it.
-	TagAASMinSet = "fastscaler:aas-min-set"
-)
 
 // ScalableTarget is an Application Auto Scaling scalable target on an ECS service's desired count.
 type ScalableTarget struct {
@@ -123,21 +115,6 @@ func (a *AAS) Target(ctx context.Context, service string) (t ScalableTarget, ok 
 	return t, ok, nil
 }
 
-// minSet reads the TagAASMinSet value: "N" when fastscaler set MinCapacity to N, "P:N" while it moves it from P
-// to N (a failure part-way leaves P in place).
-func minSet(v string) (from, to int, err error) {
-	f, t, moving := strings.Cut(v, ":")
-	if !moving {
-		to, err = strconv.Atoi(f)
-		return to, to, err
-	}
-	if from, err = strconv.Atoi(f); err != nil {
-		return 0, 0, err
-	}
-	to, err = strconv.Atoi(t)
-	return from, to, err
-}
-
 // OwnerMemo is a scalable target owner's MinCapacity, kept in memory by the daemon beside the tags: it is what
 // protects a raise whose recording tags could not be written (a tag policy, the 50-tag limit, AccessDenied).
 type OwnerMemo struct {
@@ -148,10 +125,8 @@ type OwnerMemo struct {
 // ownerMin returns the MinCapacity the target's owner configured: the recorded one while MinCapacity is one that
 // fastscaler set (or was moving from), else the remembered one while MinCapacity is the one fastscaler set, else
 // MinCapacity itself: nothing was raised, or the owner changed it since.
-func ownerMin(t ScalableTarget, tags map[string]string, memo *OwnerMemo) int {
-	from, to, errSet := minSet(tags[TagAASMinSet])
-	owner, errOwner := strconv.Atoi(tags[TagAASOwnerMin])
-	if errSet == nil && errOwner == nil && owner >= 0 && (t.Min == to || t.Min == from) {
+func ownerMin(t ScalableTarget, rec durable.AASRecord, memo *OwnerMemo) int {
+	if owner, ok := rec.OwnerMin(t.Min); ok {
 		return owner
 	}
 	if memo != nil && t.Min == memo.Set {
@@ -161,7 +136,7 @@ func ownerMin(t ScalableTarget, tags map[string]string, memo *OwnerMemo) int {
 }
 
 // OwnerMin returns the MinCapacity the owner of a service's scalable target configured, as recorded in its tags.
-func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Tags, nil) }
+func OwnerMin(t ScalableTarget, s Service) int { return ownerMin(t, s.Durable.AAS, nil) }
 
 // Claimed returns the count up to which a service's tasks are fastscaler's own: MinCapacity, or the MinCapacity
 // of a raise that was recorded but did not take effect (MinCapacity still at the move's start).
@@ -169,89 +144,89 @@ func Claimed(t ScalableTarget, s Service) int { return max(t.Min, UnfinishedRais
 
 // UnfinishedRaise returns the MinCapacity of a raise recorded in s's tags that did not take effect (MinCapacity
 // is still at the move's start); 0 if there is none.
-func UnfinishedRaise(t ScalableTarget, s Service) int {
-	from, to, err := minSet(s.Tags[TagAASMinSet])
-	if err != nil || t.Min != from || to <= from {
-		return 0
-	}
-	return to
+func UnfinishedRaise(t ScalableTarget, s Service) int { return s.Durable.AAS.Unfinished(t.Min) }
+
+// MinMove is the outcome of a MinCapacity move.
+type MinMove struct {
+	Target ScalableTarget // as it is afterwards
+	OK     bool           // false: the service has no scalable target (nothing was done)
+	Owner  int            // the owner's minimum the move kept to
+	Tags   durable.Edit   // the tag edits made, to replay over the service's tags as read before the move
 }
 
 // RaiseMin reads s's scalable target afresh and raises its MinCapacity to want (at most MaxCapacity); a
 // MinCapacity already at or above want is left alone. See MoveMin for the tags.
-func (a *AAS) RaiseMin(ctx context.Context, tg Tagger, s *Service, want int) (t ScalableTarget, ok bool, err error) {
-	r, err := moveMin(ctx, a, tg, s, want, true, nil)
-	return r.Target, r.OK, err
+func (a *AAS) RaiseMin(ctx context.Context, tg Tagger, s Service, want int) (MinMove, error) {
+	return moveMin(ctx, a, tg, minMove{service: s.Name, arn: s.ARN, record: s.Durable.AAS, want: want, raiseOnly: true})
 }
 
 // MoveMin reads s's scalable target afresh and sets its MinCapacity to want, clamped to [the owner's minimum,
 // MaxCapacity]. Before any move that leaves it above the owner's minimum it records that minimum and the move
-// ("from:to") in s's tags, so that a restart finds them even if the move then fails, and after the move it
-// records the new value alone; back at the owner's minimum it removes the tags, as it does when it finds that
-// the owner changed MinCapacity. It returns the target as it is afterwards; ok is false when the service has no
-// target (nothing is done).
-func (a *AAS) MoveMin(ctx context.Context, tg Tagger, s *Service, want int) (t ScalableTarget, ok bool, err error) {
-	r, err := moveMin(ctx, a, tg, s, want, false, nil)
-	return r.Target, r.OK, err
+// in s's tags, so that a restart finds them even if the move then fails, and after the move it records the new
+// value alone; back at the owner's minimum it removes the record, as it does when it finds that the owner changed
+// MinCapacity. The result's Tags are the edits it made to s's tags.
+func (a *AAS) MoveMin(ctx context.Context, tg Tagger, s Service, want int) (MinMove, error) {
+	return moveMin(ctx, a, tg, minMove{service: s.Name, arn: s.ARN, record: s.Durable.AAS, want: want})
 }
 
-// Forget removes fastscaler's AAS tags from s when they no longer describe t: the owner changed MinCapacity, or
-// it is back at the owner's minimum. Stale tags would otherwise let a later MinCapacity be taken for fastscaler's.
-func Forget(ctx context.Context, tg Tagger, s *Service, t ScalableTarget) error {
-	_, hasOwner := s.Tags[TagAASOwnerMin]
-	_, hasSet := s.Tags[TagAASMinSet]
-	if !hasOwner && !hasSet || ownerMin(t, s.Tags, nil) != t.Min || UnfinishedRaise(t, *s) > 0 {
-		return nil
+// forget removes fastscaler's AAS record from the service arn when it no longer describes t (see
+// durable.AASRecord.Stale), and returns the edit it made (empty: none).
+func forget(ctx context.Context, tg Tagger, arn string, rec durable.AASRecord, t ScalableTarget) (durable.Edit, error) {
+	if !rec.Stale(t.Min) {
+		return durable.Edit{}, nil
 	}
-	if err := tg.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
-		return fmt.Errorf("removing fastscaler's MinCapacity tags, stale since MinCapacity is %d: %w", t.Min, err)
+	e := durable.ForgetAAS()
+	if err := e.Apply(ctx, tg, arn); err != nil {
+		return durable.Edit{}, fmt.Errorf("removing fastscaler's MinCapacity tags, stale since MinCapacity is %d: %w", t.Min, err)
 	}
-	delete(s.Tags, TagAASOwnerMin)
-	delete(s.Tags, TagAASMinSet)
-	return nil
+	return e, nil
 }
 
 // errUnrecorded marks a MinCapacity raise made although the tags recording the owner's minimum could not be written.
 var errUnrecorded = errors.New("MinCapacity raised, but the owner's minimum is not recorded in the tags")
 
-// moved is the outcome of a MinCapacity move.
-type moved struct {
-	Target ScalableTarget // as it is afterwards
-	OK     bool           // false: the service has no scalable target
-	Owner  int            // the owner's minimum the move kept to
+// minMove is a MinCapacity move to make: what moveMin needs of the service, and how to move.
+type minMove struct {
+	service, arn string
+	record       durable.AASRecord // the service's AAS record as last read (or written)
+	want         int
+	raiseOnly    bool       // never lower MinCapacity
+	memo         *OwnerMemo // the daemon's memory of the owner's minimum; nil for the CLI
 }
 
 // moveMin is MoveMin, limited to raises when raiseOnly. With memo (the daemon's memory of the owner's minimum),
 // a raise whose recording tags cannot be written is made all the same, and the error wraps errUnrecorded: the
 // daemon then keeps the owner's minimum in memory and retries the tags, so AAS cannot halve a surge scale-out
 // because a tag policy refused a tag. A restart without the tags errs to too many tasks, never too few.
-func moveMin(ctx context.Context, sc Scaling, tg Tagger, s *Service, want int, raiseOnly bool, memo *OwnerMemo) (moved, error) {
-	got, err := sc.Targets(ctx, []string{s.Name})
+func moveMin(ctx context.Context, sc Scaling, tg Tagger, m minMove) (MinMove, error) {
+	got, err := sc.Targets(ctx, []string{m.service})
 	if err != nil {
-		return moved{}, err
+		return MinMove{}, err
 	}
-	t, ok := got[s.Name]
+	t, ok := got[m.service]
 	if !ok {
-		return moved{}, nil
+		return MinMove{}, nil
 	}
-	r := moved{Target: t, OK: true}
-	if err := Forget(ctx, tg, s, t); err != nil {
+	r := MinMove{Target: t, OK: true}
+	forgot, err := forget(ctx, tg, m.arn, m.record, t)
+	if err != nil {
 		return r, err
 	}
-	r.Owner = ownerMin(t, s.Tags, memo)
-	owner := r.Owner
-	want = min(max(owner, want), t.Max)
-	if want == t.Min || (raiseOnly && want < t.Min) {
-		return r, nil
+	rec := m.record
+	if !forgot.Empty() {
+		r.Tags, rec = forgot, durable.AASRecord{}
 	}
-	if s.Tags == nil {
-		s.Tags = map[string]string{}
+	r.Owner = ownerMin(t, rec, m.memo)
+	owner := r.Owner
+	want := min(max(owner, m.want), t.Max)
+	if want == t.Min || (m.raiseOnly && want < t.Min) {
+		return r, nil
 	}
 	var unrecorded error
 	if want != owner {
-		tags := map[string]string{TagAASOwnerMin: strconv.Itoa(owner), TagAASMinSet: fmt.Sprintf("%d:%d", t.Min, want)}
-		if err := tg.Tag(ctx, s.ARN, tags); err != nil {
-			if memo == nil {
+		record := durable.RecordAASMove(owner, t.Min, want)
+		if err := record.Apply(ctx, tg, m.arn); err != nil {
+			if m.memo == nil {
 				return r, fmt.Errorf("recording the owner's MinCapacity %d before moving it: %w", owner, err)
 			}
 			// The daemon keeps the owner's minimum in memory: move all the same, up (so AAS cannot cut a scale-out)
@@ -259,10 +234,10 @@ func moveMin(ctx context.Context, sc Scaling, tg Tagger, s *Service, want int, r
 			// before the tags land takes the MinCapacity it finds for the owner's: too many tasks, never too few.
 			unrecorded = fmt.Errorf("%w (%d): %w", errUnrecorded, owner, err)
 		} else {
-			maps.Copy(s.Tags, tags)
+			r.Tags = r.Tags.Then(record)
 		}
 	}
-	if err := sc.SetMin(ctx, s.Name, want); err != nil {
+	if err := sc.SetMin(ctx, m.service, want); err != nil {
 		return r, err
 	}
 	t.Min = want
@@ -273,18 +248,17 @@ func moveMin(ctx context.Context, sc Scaling, tg Tagger, s *Service, want int, r
 	if want != owner {
 		// The move is done: record the new value alone, so that an owner who later sets the old one is not taken
 		// for fastscaler. Should this fail, only that narrow case is lost.
-		done := map[string]string{TagAASMinSet: strconv.Itoa(want)}
-		if err := tg.Tag(ctx, s.ARN, done); err != nil {
+		done := durable.RecordAASMin(want)
+		if err := done.Apply(ctx, tg, m.arn); err != nil {
 			return r, fmt.Errorf("MinCapacity is %d, but %w", want, err)
 		}
-		maps.Copy(s.Tags, done)
+		r.Tags = r.Tags.Then(done)
 		return r, nil
 	}
 	// Back in the owner's hands. Should the untag fail, the tags no longer match MinCapacity: ownerMin takes
-	// MinCapacity itself as the owner's, which it now is, and the next move or Forget removes them.
-	delete(s.Tags, TagAASOwnerMin)
-	delete(s.Tags, TagAASMinSet)
-	if err := tg.Untag(ctx, s.ARN, []string{TagAASOwnerMin, TagAASMinSet}); err != nil {
+	// MinCapacity itself as the owner's, which it now is, and the next move or forget removes them.
+	r.Tags = r.Tags.Then(durable.ForgetAAS())
+	if err := durable.ForgetAAS().Apply(ctx, tg, m.arn); err != nil {
 		return r, fmt.Errorf("MinCapacity is back at the owner's %d, but %w", owner, err)
 	}
 	return r, nil

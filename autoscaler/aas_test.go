@@ -3,7 +3,6 @@ package autoscaler_test
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
@@ -101,9 +100,8 @@ func TestAASFight(t *testing.T) {
 			if m := u.MinCapacity("api"); m != out {
 				t.Errorf("MinCapacity %d after the scale-out to %d, want them equal", m, out)
 			}
-			tags := serviceTags(t, u, "api")
-			if tags[autoscaler.TagAASOwnerMin] != "4" || tags[autoscaler.TagAASMinSet] != strconv.Itoa(out) {
-				t.Errorf("api tags %v, want the owner's MinCapacity 4 and the set %d recorded", tags, out)
+			if rec := serviceState(t, u, "api").AAS; rec.Owner != 4 || rec.From != out || rec.To != out {
+				t.Errorf("api AAS record %+v, want the owner's MinCapacity 4 and the set %d recorded", rec, out)
 			}
 		})
 	}
@@ -137,12 +135,8 @@ func TestAASScaleInRestoresOwnerMin(t *testing.T) {
 			t.Errorf("MinCapacity moves %v: a step from %d to %d is more than FASTSCALER_SCALE_IN_STEP's 20%%", mins, mins[i-1], mins[i])
 		}
 	}
-	tags := serviceTags(t, u, "api")
-	if _, ok := tags[autoscaler.TagAASOwnerMin]; ok {
-		t.Errorf("api still tagged %v after MinCapacity went back to the owner's", tags)
-	}
-	if _, ok := tags[autoscaler.TagAASMinSet]; ok {
-		t.Errorf("api still tagged %v after MinCapacity went back to the owner's", tags)
+	if rec := serviceState(t, u, "api").AAS; rec.Present {
+		t.Errorf("api still has an AAS record %+v after MinCapacity went back to the owner's", rec)
 	}
 	// Services without a scalable target: plain UpdateService mode, no AAS call about them.
 	for _, c := range u.AAS.Calls() {
@@ -253,13 +247,18 @@ func registerMin(t *testing.T, u *daemontest.Unit, service string, minCapacity i
 	}
 }
 
-func serviceTags(t *testing.T, u *daemontest.Unit, service string) map[string]string {
+// serviceState returns the durable state in a service's tags as the ECS fake holds them.
+func serviceState(t *testing.T, u *daemontest.Unit, service string) durable.State {
 	t.Helper()
 	s, ok := u.ECS.Service(daemontest.Cluster, service)
 	if !ok {
 		t.Fatalf("no service %s", service)
 	}
-	return s.Tags
+	d, errs := durable.Decode(s.Tags)
+	if len(errs) > 0 {
+		t.Fatalf("%s's tags %v: %v", service, s.Tags, errs)
+	}
+	return d
 }
 
 // TestAASKeepsItsOwnScaleOut: AAS scales api out on CPU that fastscaler cannot see (a heavier request mix). The
@@ -352,8 +351,8 @@ func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 10 || got != 10 {
 		t.Errorf("after the refusals: MinCapacity %d, desired %d; want the owner's new 10 and 10", m, got)
 	}
-	if tags := serviceTags(t, u, "api"); tags[autoscaler.TagAASOwnerMin] != "" || tags[autoscaler.TagAASMinSet] != "" {
-		t.Errorf("fastscaler's MinCapacity tags outlived the owner's change: %v", tags)
+	if rec := serviceState(t, u, "api").AAS; rec.Present {
+		t.Errorf("fastscaler's MinCapacity tags outlived the owner's change: %v", rec)
 	}
 	for _, c := range u.AAS.Calls()[calls:] {
 		if c.Op == "RegisterScalableTarget" && c.MinCapacity != nil && *c.MinCapacity < 10 {
@@ -388,8 +387,8 @@ func TestAASPartialFailuresKeepOwnerMin(t *testing.T) {
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 4 || got != 4 {
 		t.Errorf("MinCapacity %d, desired %d; want the owner's 4 and 4 (moves %v)", m, got, minCapacities(u, "api"))
 	}
-	if tags := serviceTags(t, u, "api"); tags[autoscaler.TagAASOwnerMin] != "" || tags[autoscaler.TagAASMinSet] != "" {
-		t.Errorf("AAS tags left behind: %v", tags)
+	if rec := serviceState(t, u, "api").AAS; rec.Present {
+		t.Errorf("AAS tags left behind: %v", rec)
 	}
 }
 
@@ -451,8 +450,8 @@ func TestAASOwnerChangeHandsCountBack(t *testing.T) {
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != out || got != aasCount {
 		t.Errorf("MinCapacity %d, desired %d; want the owner's %d and AAS's %d", m, got, out, aasCount)
 	}
-	if tags := serviceTags(t, u, "api"); tags[autoscaler.TagAASOwnerMin] != "" || tags[autoscaler.TagAASMinSet] != "" {
-		t.Errorf("stale MinCapacity tags kept: %v", tags)
+	if rec := serviceState(t, u, "api").AAS; rec.Present {
+		t.Errorf("stale MinCapacity tags kept: %v", rec)
 	}
 }
 
@@ -460,9 +459,7 @@ func TestAASOwnerChangeHandsCountBack(t *testing.T) {
 func setFloor(t *testing.T, u *daemontest.Unit, desired, floor int, d time.Duration) {
 	t.Helper()
 	setDesired(t, u, "api", desired)
-	tagService(t, u, "api", map[string]string{
-		autoscaler.TagFloor: strconv.Itoa(floor), autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(d)),
-	})
+	tagService(t, u, "api", durable.SetFloor(floor, u.Clock.Now().Add(d), "test"))
 }
 
 // TestAASRestartFinishesARecordedRaise: a daemon died after recording a raise to 36 in the tags and setting the
@@ -470,7 +467,7 @@ func setFloor(t *testing.T, u *daemontest.Unit, desired, floor int, d time.Durat
 func TestAASRestartFinishesARecordedRaise(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
 	setDesired(t, u, "api", 36)
-	tagService(t, u, "api", map[string]string{autoscaler.TagAASOwnerMin: "4", autoscaler.TagAASMinSet: "4:36"})
+	tagService(t, u, "api", durable.RecordAASMove(4, 4, 36))
 	u.Run(1000, 15*time.Second)
 	if m := u.MinCapacity("api"); m != 36 {
 		t.Fatalf("MinCapacity %d, want the recorded raise to 36 finished", m)

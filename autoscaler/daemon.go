@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/nginxstat"
 	"github.com/fastscaler/fastscaler/policy"
@@ -404,7 +405,7 @@ func (d *Daemon) input(services map[string]Service, snap nginxstat.Snapshot, now
 	if r, ok := services[d.cfg.RouterService]; ok && r.Gone == "" {
 		routerRunning = r.Running
 	}
-	in := policy.Input{Load: LoadOf(snap, routerRunning), Services: map[string]policy.ServiceState{}}
+	in := policy.Input{Load: snap.Load(routerRunning), Services: map[string]policy.ServiceState{}}
 	aasKnown := d.aasKnown(now)
 	targets := d.targets.all()
 	for name := range d.cfg.Capacity {
@@ -439,7 +440,7 @@ func (d *Daemon) input(services map[string]Service, snap nginxstat.Snapshot, now
 				ps.ScaleInHold = firstNonEmpty(ps.ScaleInHold, "the Application Auto Scaling targets could not be read recently")
 			case scalable:
 				ps.Max, ps.MaxNote = t.Max, fmt.Sprintf("the scalable target's MaxCapacity %d", t.Max)
-				if owner := ownerMin(t, s.Tags, lv.Memo); owner > 0 {
+				if owner := ownerMin(t, s.Durable.AAS, lv.Memo); owner > 0 {
 					ps.OwnerMin, ps.OwnerMinNote = owner, fmt.Sprintf("the scalable target owner's MinCapacity %d", owner)
 				}
 				if claimed := Claimed(t, s); s.Desired > claimed {
@@ -451,19 +452,6 @@ func (d *Daemon) input(services map[string]Service, snap nginxstat.Snapshot, now
 		in.Services[name] = ps
 	}
 	return in
-}
-
-// LoadOf turns a poll cycle into the policy's view of the router load. Router tasks ECS counts as running but not
-// polled yet (discovery lags) are known and not serving: they lower coverage, blocking scale-in, without inflating
-// the extrapolated load. The simulator uses it too, so both see load the same way.
-func LoadOf(snap nginxstat.Snapshot, routerRunning int) policy.Load {
-	return policy.Load{
-		RequestsPerSec: snap.RequestsPerSec,
-		Reporting:      snap.Reporting,
-		Known:          max(snap.Known, routerRunning),
-		Serving:        snap.Serving(),
-		DroppedPerSec:  snap.DroppedPerSec,
-	}
 }
 
 // dryCount is a count a dry run would have set, valid while ECS still reports the count it was decided from.
@@ -542,7 +530,7 @@ func (d *Daemon) record(now time.Time, services map[string]Service, snap nginxst
 		}
 		d.metrics.Record(Sample{At: now, RequestRate: dec.Load, InFlight: snap.InFlight, Active: snap.Active,
 			TargetsReporting: snap.Reporting, Targets: in.Load.Known, Surge: dec.Mode == policy.ModeSurge, Desired: desired})
-		if now.Sub(d.lastFlush) >= DefaultMetricsFlush && d.flushMetricsAsync() {
+		if now.Sub(d.lastFlush) >= config.MetricsFlush && d.flushMetricsAsync() {
 			d.lastFlush = now
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
@@ -154,7 +155,7 @@ func TestRestartHonoursDurableCooldown(t *testing.T) {
 	ups := u.Updates()
 	lastOut := ups[len(ups)-1].Time
 	u.Run(1000, 30*time.Second)
-	if tag := tag(u, "api", autoscaler.TagLastScaleOut); tag == "" {
+	if s, _ := u.ECS.Service(daemontest.Cluster, "api"); decode(s.Tags).LastScaleOut.IsZero() {
 		t.Fatal("no last-scale-out tag written")
 	}
 	u.Restart()
@@ -174,16 +175,17 @@ func TestRestartHonoursDurableCooldown(t *testing.T) {
 	}
 }
 
-func tag(u *daemontest.Unit, service, key string) string {
-	s, _ := u.ECS.Service(daemontest.Cluster, service)
-	return s.Tags[key]
+// decode reads durable state from tags, malformed values left zero.
+func decode(tags map[string]string) durable.State {
+	d, _ := durable.Decode(tags)
+	return d
 }
 
 func TestFloorAndPauseFromTags(t *testing.T) {
 	floorEnd := daemontest.T0.Add(20 * time.Minute)
 	u := daemontest.New(t, daemontest.Options{Tags: map[string]map[string]string{
-		"api":    {autoscaler.TagFloor: "30", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(floorEnd), autoscaler.TagFloorReason: "final"},
-		"router": {autoscaler.TagPaused: autoscaler.PauseIndefinite, autoscaler.TagPauseReason: "maintenance"},
+		"api":    durable.Encode(durable.State{FloorCount: 30, FloorUntil: floorEnd, FloorReason: "final"}),
+		"router": durable.Encode(durable.State{Paused: true, PauseReason: "maintenance"}),
 	}})
 	u.Step(1000) // the first tick starts the reads from ECS; the second decides from them
 	u.Step(1000)

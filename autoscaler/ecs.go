@@ -14,7 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"golang.org/x/time/rate"
 
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/nginxstat"
+	"github.com/fastscaler/fastscaler/policy/knob"
 )
 
 // ECSAPI is the part of the ECS API fastscaler uses; *ecs.Client satisfies it.
@@ -156,7 +158,7 @@ type Service struct {
 	Running    int
 	Pending    int
 	Tags       map[string]string
-	Durable    Durable
+	Durable    durable.State
 	TagErrors  []error // malformed fastscaler tags
 	ReadAt     time.Time
 	Deployment string // rollout state of the primary deployment, e.g. COMPLETED or IN_PROGRESS
@@ -250,7 +252,7 @@ func serviceFromECS(s types.Service, now time.Time) Service {
 	for _, t := range s.Tags {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	d, errs := ParseDurable(tags)
+	d, errs := durable.Decode(tags)
 	svc := Service{
 		Name:    aws.ToString(s.ServiceName),
 		ARN:     aws.ToString(s.ServiceArn),
@@ -299,11 +301,11 @@ func (e *ECS) Tag(ctx context.Context, arn string, tags map[string]string) error
 		return err
 	}
 	in := &ecs.TagResourceInput{ResourceArn: aws.String(arn)}
-	for _, k := range sortedKeys(tags) {
+	for _, k := range knob.SortedKeys(tags) {
 		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	if _, err := e.writes.TagResource(ctx, in); err != nil {
-		return fmt.Errorf("tagging %s with %s: %w", arn, strings.Join(sortedKeys(tags), ", "), err)
+		return fmt.Errorf("tagging %s with %s: %w", arn, strings.Join(knob.SortedKeys(tags), ", "), err)
 	}
 	return nil
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/policy"
 )
@@ -49,8 +49,8 @@ type lane struct {
 	env  *laneEnv
 
 	mu           sync.Mutex
-	busy         string            // what the running job does; empty when idle
-	pendingTags  map[string]string // durable state to write
+	busy         string       // what the running job does; empty when idle
+	pendingTags  durable.Edit // durable state to write
 	tagFailures  int
 	tagNext      time.Time // failing tag writes are not retried before
 	lastTagWrite time.Time
@@ -98,7 +98,7 @@ type laneView struct {
 func (l *lane) view() laneView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	v := laneView{Busy: l.busy, TagErr: l.tagErr, PendingTags: len(l.pendingTags)}
+	v := laneView{Busy: l.busy, TagErr: l.tagErr, PendingTags: l.pendingTags.Len()}
 	if l.move != nil {
 		v.PendingMin = l.move.want
 	}
@@ -141,7 +141,7 @@ func (l *lane) submit(ctx context.Context, c *change, now time.Time, aasKnown bo
 // hasWork says whether background work is due: tags to write, or a MinCapacity move to make.
 func (l *lane) hasWork(now time.Time) bool {
 	l.mu.Lock()
-	tagsDue := len(l.pendingTags) > 0 && !now.Before(l.tagNext) && now.Sub(l.lastTagWrite) >= tagWriteEvery
+	tagsDue := !l.pendingTags.Empty() && !now.Before(l.tagNext) && now.Sub(l.lastTagWrite) >= tagWriteEvery
 	l.mu.Unlock()
 	if tagsDue {
 		return true
@@ -163,9 +163,7 @@ func (l *lane) staleTags(now time.Time) bool {
 	if !scalable || !known || s.Gone != "" || s.Durable.PausedAt(now) {
 		return false
 	}
-	_, hasOwner := s.Tags[TagAASOwnerMin]
-	_, hasSet := s.Tags[TagAASMinSet]
-	return (hasOwner || hasSet) && ownerMin(t, s.Tags, nil) == t.Min && UnfinishedRaise(t, s) == 0
+	return s.Durable.AAS.Stale(t.Min)
 }
 
 // forgetStale removes stale MinCapacity tags (see staleTags).
@@ -187,12 +185,12 @@ func (l *lane) forgetStale(ctx context.Context, now time.Time) {
 	if !ok {
 		return
 	}
-	before := maps.Clone(s.Tags)
-	if err := Forget(ctx, e.cloud, &s, t); err != nil {
+	forgot, err := forget(ctx, e.cloud, s.ARN, s.Durable.AAS, t)
+	if err != nil {
 		e.warn.warn("aas-forget:"+l.name, now, "stale MinCapacity tags could not be removed", zap.String("service", l.name), zap.Error(err))
 		return
 	}
-	e.store.write(l.name, e.clock.Now(), tagEdit(before, s.Tags))
+	e.store.write(l.name, e.clock.Now(), retag(forgot))
 }
 
 // apply re-reads the service and, unless it changed in a way that makes the change wrong, sets its desired count.
@@ -254,17 +252,7 @@ func (l *lane) apply(ctx context.Context, c change, now time.Time, aasKnown bool
 	l.mu.Unlock()
 	e.log.Info("service updated", zap.String("service", l.name), zap.Int("from", c.from), zap.Int("desired", c.to),
 		zap.String("direction", string(c.direction)))
-	tags := map[string]string{
-		TagLastAction: SanitizeTagValue(fmt.Sprintf("%s %d to %d at %s", c.direction, c.from, c.to, FormatTagTime(now))),
-		TagLastReason: SanitizeTagValue(c.reason),
-	}
-	switch c.direction {
-	case policy.Up:
-		tags[TagLastScaleOut] = FormatTagTime(now)
-	case policy.Down:
-		tags[TagLastScaleIn] = FormatTagTime(now)
-	}
-	l.queueTags(tags)
+	l.queueTags(durable.RecordChange(c.direction, c.from, c.to, c.reason, now))
 	if e.scaling == nil {
 		return
 	}
@@ -304,11 +292,11 @@ func (l *lane) checkScaleIn(ctx context.Context, c *change, s Service, now time.
 		l.mu.Unlock()
 		return true
 	}
-	before := maps.Clone(s.Tags)
-	if err := Forget(ctx, e.cloud, &s, t); err != nil {
+	if forgot, err := forget(ctx, e.cloud, s.ARN, s.Durable.AAS, t); err != nil {
 		e.warn.warn("aas-forget:"+l.name, now, "stale MinCapacity tags could not be removed", zap.String("service", l.name), zap.Error(err))
-	} else {
-		e.store.write(l.name, e.clock.Now(), tagEdit(before, s.Tags))
+	} else if !forgot.Empty() {
+		e.store.write(l.name, e.clock.Now(), retag(forgot))
+		s = s.Retagged(forgot)
 	}
 	memo := l.view().Memo
 	if claimed := Claimed(t, s); s.Desired > claimed {
@@ -316,7 +304,7 @@ func (l *lane) checkScaleIn(ctx context.Context, c *change, s Service, now time.
 			zap.String("service", l.name), zap.Int("desired", s.Desired), zap.Int("min_capacity", t.Min))
 		return false
 	}
-	c.to = max(c.to, ownerMin(t, s.Tags, memo))
+	c.to = max(c.to, ownerMin(t, s.Durable.AAS, memo))
 	return c.to < s.Desired
 }
 
@@ -378,15 +366,14 @@ func (l *lane) syncMin(ctx context.Context, now time.Time) {
 func (l *lane) moveMin(ctx context.Context, m aasMove, reason string, now time.Time) {
 	e := l.env
 	s, _ := e.store.get(l.name)
-	tagsBefore := maps.Clone(s.Tags)
 	before, _, _ := e.targets.get(l.name)
 	memo := l.view().Memo
 	if memo == nil {
 		memo = &OwnerMemo{Owner: -1, Set: -1} // allows an unrecorded move; matches no MinCapacity
 	}
-	r, err := moveMin(ctx, e.scaling, e.cloud, &s, m.want, !m.exact, memo)
+	r, err := moveMin(ctx, e.scaling, e.cloud, minMove{service: l.name, arn: s.ARN, record: s.Durable.AAS, want: m.want, raiseOnly: !m.exact, memo: memo})
 	done := e.clock.Now()
-	e.store.write(l.name, done, tagEdit(tagsBefore, s.Tags))
+	e.store.write(l.name, done, retag(r.Tags))
 	if r.OK || err == nil {
 		e.targets.set(l.name, r.Target, r.OK, done)
 	}
@@ -405,8 +392,7 @@ func (l *lane) moveMin(ctx context.Context, m aasMove, reason string, now time.T
 		return
 	}
 	l.move = nil
-	delete(l.pendingTags, TagAASOwnerMin)
-	delete(l.pendingTags, TagAASMinSet)
+	l.pendingTags = l.pendingTags.WithoutAAS()
 	l.memo = nil
 	if r.Target.Min != r.Owner {
 		l.memo = &OwnerMemo{Owner: r.Owner, Set: r.Target.Min}
@@ -414,11 +400,7 @@ func (l *lane) moveMin(ctx context.Context, m aasMove, reason string, now time.T
 	if err != nil {
 		// MinCapacity is raised, so AAS cannot cut the scale-out; only its record is missing. Keep it in memory
 		// and write it with the other durable state, with backoff.
-		if l.pendingTags == nil {
-			l.pendingTags = map[string]string{}
-		}
-		l.pendingTags[TagAASOwnerMin] = fmt.Sprint(r.Owner)
-		l.pendingTags[TagAASMinSet] = fmt.Sprint(r.Target.Min)
+		l.pendingTags = l.pendingTags.Then(durable.RecordAASRaise(r.Owner, r.Target.Min))
 		e.warn.error("aas-unrecorded:"+l.name, now, "MinCapacity raised, but the tags recording the owner's minimum could not be written; "+
 			"it is kept in memory and the tags are retried (a restart before they are written keeps MinCapacity high: too many tasks, never too few)",
 			zap.String("service", l.name), zap.Int("min_capacity", r.Target.Min), zap.Int("owner_min", r.Owner), zap.Error(err))
@@ -429,30 +411,27 @@ func (l *lane) moveMin(ctx context.Context, m aasMove, reason string, now time.T
 	}
 }
 
-func (l *lane) queueTags(tags map[string]string) {
+func (l *lane) queueTags(e durable.Edit) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.pendingTags == nil {
-		l.pendingTags = map[string]string{}
-	}
-	maps.Copy(l.pendingTags, tags)
+	l.pendingTags = l.pendingTags.Then(e)
 }
 
 // flushTags writes the queued durable state, at most every tagWriteEvery (unless final), backing off while it fails.
 func (l *lane) flushTags(ctx context.Context, now time.Time, final bool) {
 	e := l.env
 	l.mu.Lock()
-	tags := maps.Clone(l.pendingTags)
+	tags := l.pendingTags
 	due := final || (!now.Before(l.tagNext) && now.Sub(l.lastTagWrite) >= tagWriteEvery)
 	l.mu.Unlock()
-	if len(tags) == 0 || !due {
+	if tags.Empty() || !due {
 		return
 	}
 	s, _ := e.store.get(l.name)
 	if s.ARN == "" || s.Gone != "" {
 		return
 	}
-	err := e.cloud.Tag(ctx, s.ARN, tags)
+	err := tags.Apply(ctx, e.cloud, s.ARN)
 	l.mu.Lock()
 	if err != nil {
 		l.tagFailures++
@@ -465,14 +444,10 @@ func (l *lane) flushTags(ctx context.Context, now time.Time, final bool) {
 			zap.String("service", l.name), zap.Int("failures", n), zap.Time("next_try", next), zap.Error(err))
 		return
 	}
-	for k, v := range tags {
-		if l.pendingTags[k] == v {
-			delete(l.pendingTags, k)
-		}
-	}
+	l.pendingTags = l.pendingTags.Done(tags)
 	l.tagFailures, l.tagErr, l.tagNext, l.lastTagWrite = 0, "", time.Time{}, now
 	l.mu.Unlock()
-	e.store.write(l.name, e.clock.Now(), func(x *Service) { maps.Copy(x.Tags, tags) })
+	e.store.write(l.name, e.clock.Now(), retag(tags))
 }
 
 // stale says why a change decided from the cached read must not be applied to the fresh read (empty: apply).
@@ -532,25 +507,8 @@ func (w *limiter) error(key string, now time.Time, msg string, fields ...zap.Fie
 	}
 }
 
-// tagEdit returns an edit that makes the changes from before to after, and only those: keys set or changed, keys
-// removed. Tags anyone else changed meanwhile (a pause, a floor) are left as they are.
-func tagEdit(before, after map[string]string) func(*Service) {
-	set := map[string]string{}
-	var removed []string
-	for k, v := range after {
-		if old, ok := before[k]; !ok || old != v {
-			set[k] = v
-		}
-	}
-	for k := range before {
-		if _, ok := after[k]; !ok {
-			removed = append(removed, k)
-		}
-	}
-	return func(s *Service) {
-		for _, k := range removed {
-			delete(s.Tags, k)
-		}
-		maps.Copy(s.Tags, set)
-	}
+// retag returns a store edit that makes the tag edit e, and only it: tags anyone else changed meanwhile (a pause,
+// a floor) are left as they are.
+func retag(e durable.Edit) func(*Service) {
+	return func(s *Service) { e.ApplyTo(s.Tags) }
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
 )
 
@@ -15,7 +16,7 @@ import (
 // the writer's own clock, and gets LeaseCallTimeout, shorter than the margin: no write can land after a standby
 // could have taken over.
 const (
-	LeaseMargin      = 4 * time.Second
+	LeaseMargin      = config.LeaseMargin
 	LeaseCallTimeout = 3 * time.Second
 )
 

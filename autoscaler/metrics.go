@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/fastscaler/fastscaler/policy"
+	"github.com/fastscaler/fastscaler/policy/knob"
 )
 
 // MetricsAPI is the part of the CloudWatch API fastscaler uses; *cloudwatch.Client satisfies it.
@@ -88,7 +89,7 @@ func (m *Metrics) Record(s Sample) {
 		datum(MetricTargetsKnown, float64(s.Targets), types.StandardUnitCount),
 		datum(MetricSurgeMode, surge, types.StandardUnitNone),
 	}
-	for _, name := range sortedKeys(s.Desired) {
+	for _, name := range knob.SortedKeys(s.Desired) {
 		ds = append(ds, datum(MetricDesiredCount, float64(s.Desired[name]), types.StandardUnitCount,
 			types.Dimension{Name: aws.String("Service"), Value: aws.String(name)}))
 	}

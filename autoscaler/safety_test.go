@@ -2,15 +2,14 @@ package autoscaler_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 )
 
@@ -29,14 +28,11 @@ func setDesired(t *testing.T, u *daemontest.Unit, service string, n int) {
 	}
 }
 
-func tagService(t *testing.T, u *daemontest.Unit, service string, tags map[string]string) {
+// tagService makes a durable-state edit on a service as an SRE's tool would, through ECS's TagResource.
+func tagService(t *testing.T, u *daemontest.Unit, service string, e durable.Edit) {
 	t.Helper()
 	snap, _ := u.ECS.Service(daemontest.Cluster, service)
-	in := &ecs.TagResourceInput{ResourceArn: aws.String(snap.ARN)}
-	for k, v := range tags {
-		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
-	if _, err := sre(t, u).TagResource(context.Background(), in); err != nil {
+	if err := e.Apply(context.Background(), autoscaler.NewECS(sre(t, u), daemontest.Cluster, 100), snap.ARN); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -90,9 +86,7 @@ func TestScaleInRespectsAFloorSetMeanwhile(t *testing.T) {
 		if cur <= 5 {
 			t.Fatal("ran out of scale-in steps before finding a step between two reads")
 		}
-		tagService(t, u, "api", map[string]string{
-			autoscaler.TagFloor: strconv.Itoa(cur), autoscaler.TagFloorUntil: autoscaler.FormatTagTime(u.Clock.Now().Add(time.Hour)),
-		})
+		tagService(t, u, "api", durable.SetFloor(cur, u.Clock.Now().Add(time.Hour), "test"))
 		tagged = true
 		taggedAt := u.Clock.Now()
 		u.Run(1000, 3*time.Minute)
@@ -128,7 +122,7 @@ func TestFailedScaleOutIsNotRetriedAfterAPause(t *testing.T) {
 	u.Run(1000, 6*time.Minute)
 	u.ECS.FailNext("UpdateService", "AccessDeniedException", 400, 3)
 	u.Step(10000)
-	tagService(t, u, "api", map[string]string{autoscaler.TagPaused: autoscaler.PauseIndefinite, autoscaler.TagPauseReason: "incident"})
+	tagService(t, u, "api", durable.Pause(time.Time{}, "incident"))
 	u.Run(1000, time.Minute)
 	if got := u.Desired("api"); got != 4 {
 		t.Fatalf("api desired %d after a failed scale-out, a pause and a calm load; want 4 (nothing applied)", got)

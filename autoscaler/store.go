@@ -4,6 +4,8 @@ import (
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 )
 
 // serviceStore holds the latest read of every service. The refresh loop and the per-service lanes write it; the
@@ -48,7 +50,7 @@ func (s *serviceStore) put(svc Service) bool {
 		}
 	}
 	if replayed {
-		svc.Durable, svc.TagErrors = ParseDurable(svc.Tags)
+		svc.Durable, svc.TagErrors = durable.Decode(svc.Tags)
 	}
 	s.services[svc.Name] = svc
 	return true
@@ -91,7 +93,7 @@ func (s *serviceStore) write(name string, at time.Time, fn func(*Service)) {
 		svc.Tags = map[string]string{}
 	}
 	fn(&svc)
-	svc.Durable, svc.TagErrors = ParseDurable(svc.Tags)
+	svc.Durable, svc.TagErrors = durable.Decode(svc.Tags)
 	s.services[name] = svc
 	kept := s.edits[name][:0]
 	for _, e := range s.edits[name] {

@@ -3,6 +3,8 @@ package autoscaler
 import (
 	"testing"
 	"time"
+
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 )
 
 // A refresh that started before fastscaler's own UpdateService landed, and answers after it, must not undo it: the
@@ -34,18 +36,16 @@ func TestStoreReplaysOwnWritesOverOlderReads(t *testing.T) {
 func TestTagEditLeavesOtherTagsAlone(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
 	st := newServiceStore()
-	before := map[string]string{TagAASOwnerMin: "4", TagAASMinSet: "4:20"}
-	st.put(Service{Name: "api", Desired: 20, ReadAt: t0, Tags: before})
-	st.put(Service{Name: "api", Desired: 20, ReadAt: t0.Add(time.Second),
-		Tags: map[string]string{TagAASOwnerMin: "4", TagAASMinSet: "4:20", TagPaused: PauseIndefinite}})
-	after := map[string]string{TagAASOwnerMin: "4", TagAASMinSet: "20"}
-	st.write("api", t0.Add(2*time.Second), tagEdit(before, after))
+	moving := durable.RecordAASMove(4, 4, 20)
+	st.put(Service{Name: "api", Desired: 20, ReadAt: t0}.Retagged(moving))
+	st.put(Service{Name: "api", Desired: 20, ReadAt: t0.Add(time.Second)}.Retagged(moving.Then(durable.Pause(time.Time{}, "incident"))))
+	st.write("api", t0.Add(2*time.Second), retag(durable.RecordAASMin(20)))
 	got, _ := st.get("api")
-	if got.Tags[TagPaused] != PauseIndefinite || !got.Durable.PausedAt(t0) {
+	if !got.Durable.PausedAt(t0) || got.Durable.PauseReason != "incident" {
 		t.Errorf("tags %v after our MinCapacity record: the SRE's pause is gone", got.Tags)
 	}
-	if got.Tags[TagAASMinSet] != "20" {
-		t.Errorf("tags %v: our own edit is missing", got.Tags)
+	if want := (durable.AASRecord{Present: true, HasOwner: true, Owner: 4, HasSet: true, From: 20, To: 20}); got.Durable.AAS != want {
+		t.Errorf("tags %v: our own edit is missing (AAS record %+v, want %+v)", got.Tags, got.Durable.AAS, want)
 	}
 	// The store keeps its own copy of what it was given.
 	in := map[string]string{"k": "v"}

@@ -3,6 +3,8 @@ package nginxstat
 import (
 	"sort"
 	"time"
+
+	"github.com/fastscaler/fastscaler/policy"
 )
 
 // Status says whether a target's sample yielded rates this cycle.
@@ -63,6 +65,19 @@ type Snapshot struct {
 
 // Serving is the number of targets that carry (or may carry) traffic: every known target but the new ones.
 func (s Snapshot) Serving() int { return s.Known - s.New }
+
+// Load turns a poll cycle into the policy's view of the router load. Router tasks ECS counts as running but not
+// polled yet (discovery lags) are known and not serving: they lower coverage, blocking scale-in, without inflating
+// the extrapolated load. The daemon and the simulator both use it, so both see load the same way.
+func (s Snapshot) Load(routerRunning int) policy.Load {
+	return policy.Load{
+		RequestsPerSec: s.RequestsPerSec,
+		Reporting:      s.Reporting,
+		Known:          max(s.Known, routerRunning),
+		Serving:        s.Serving(),
+		DroppedPerSec:  s.DroppedPerSec,
+	}
+}
 
 // Coverage is the fraction of known targets that reported valid rates (0 when none are known).
 func (s Snapshot) Coverage() float64 {

@@ -107,3 +107,24 @@ func TestRecordedScaleInPacesTheNextStep(t *testing.T) {
 		t.Errorf("api %s (%s) 30 s after a recorded scale-in step, want the interval held", d.Services["api"].Direction, d.Services["api"].Reason)
 	}
 }
+
+// TestCeilingNearIsAKnob: FASTSCALER_CEILING_NEAR moves where a busy fleet counts as saturated.
+func TestCeilingNearIsAKnob(t *testing.T) {
+	for _, tt := range []struct {
+		near     float64
+		censored bool
+	}{{0.98, false}, {0.9, true}} {
+		cfg := testConfig()
+		cfg.Router = "router"
+		cfg.CeilingNear = tt.near
+		tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+		tl.steady(1000, 6*time.Minute, time.Second)
+		var d Decision
+		for range 5 {
+			d = tl.tick(saturated(1350, 2), time.Second) // 94.5% of saturation
+		}
+		if got := d.Censored != ""; got != tt.censored {
+			t.Errorf("ceiling near %v: censored %v (%q), want %v", tt.near, got, d.Censored, tt.censored)
+		}
+	}
+}

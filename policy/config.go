@@ -7,26 +7,12 @@ import (
 	"time"
 )
 
-// Defaults of Config; the daemon's environment variables default to the same values.
+// Derived windows: not knobs of their own, they follow the poll interval and the baseline window.
 const (
-	DefaultSurgeRatio      = 1.5
-	DefaultSurgeMinRPS     = 50.0
-	DefaultLeadTime        = 90 * time.Second // Fargate start (~60 s + jitter) and NLB registration; tuned with the simulator
-	DefaultMaxProjection   = 4.0
-	DefaultMaxSurgeFactor  = 10.0
-	DefaultShortWindow     = 3 * time.Second // the last 2 polls at the default 2 s interval
-	DefaultSteadyWindow    = 10 * time.Second
-	DefaultSlopeWindow     = 10 * time.Second
-	DefaultBaselineWindow  = 5 * time.Minute
-	DefaultMinBaseline     = 30 * time.Second
-	DefaultSurgeHold       = 60 * time.Second
-	DefaultConfirm         = 3 * time.Second // ignores the noisy scenario's 5-second 2x blip; chosen with the simulator (README)
-	DefaultTolerance       = 0.1
-	DefaultScaleInCooldown = 10 * time.Minute
-	DefaultStabilization   = 5 * time.Minute
-	DefaultScaleInStep     = 0.2
-	DefaultScaleInInterval = time.Minute
-	DefaultMinCoverage     = 0.9
+	// DefaultPollInterval is the poll interval DefaultConfig's windows are derived for.
+	DefaultPollInterval = 2 * time.Second
+	// maxMinBaseline caps how long a baseline must span before surges are detected.
+	maxMinBaseline = 30 * time.Second
 )
 
 // Censored demand: routers at their ceiling serve less than is asked of them, so the rate they report is a lower
@@ -35,10 +21,6 @@ const (
 	// CeilingFactor is a router task's saturation relative to its capacity: capacity is defined at the target
 	// utilisation (70% CPU), so a task saturates at capacity × 100/70.
 	CeilingFactor = 100.0 / 70
-	// CeilingNear: the routers are at their ceiling when they serve, per task, at least this fraction of their
-	// saturation (or when nginx drops connections). At 95% the simulator's 3% noise read a busy fleet as saturated
-	// (the step scenario cost 1.40x the oracle instead of 1.03x, for the same unserved share).
-	CeilingNear = 0.98
 	// CensoredGrowth: while the routers are at their ceiling, the demand is taken to be this multiple of what they
 	// serve (Knative's panic mode doubles), or the surge's own projection if larger. Each step is bounded: the
 	// served rate grows only when new routers serve, so the estimate doubles once per router start, not per tick.
@@ -65,17 +47,22 @@ type Config struct {
 	Services map[string]ServiceConfig
 	// Router names the router service in Services, whose saturation censors the measured load ("": not scaled).
 	Router string
+	Tuning // the knobs (knobs.go)
 
+	ShortWindow time.Duration // surge detection: mean rate over the last 2–3 polls (SetPollInterval)
+	MinBaseline time.Duration // no surge detection until the baseline spans this long (SetPollInterval)
+}
+
+// Tuning holds the knobs of Decide; each is declared, with its variable, default and bounds, in Knobs.
+type Tuning struct {
 	SurgeRatio     float64       // short-window rate ≥ SurgeRatio × baseline starts a surge ...
 	SurgeMinRPS    float64       // ... if the short-window rate is also at least this many requests/s
 	LeadTime       time.Duration // a surge is sized for the load projected this far ahead
 	MaxProjection  float64       // the projection is capped at this multiple of the current rate ...
 	MaxSurgeFactor float64       // ... and at this multiple of the baseline the surge started from
-	ShortWindow    time.Duration // surge detection: mean rate over the last 2–3 polls
 	SteadyWindow   time.Duration // steady sizing: mean rate over this window
 	SlopeWindow    time.Duration // the load's slope is fitted over this window
 	BaselineWindow time.Duration // baseline: mean rate over this window, before the short window
-	MinBaseline    time.Duration // no surge detection until the baseline spans this long
 	SurgeHold      time.Duration // surge mode lasts this long after its condition last held
 	Confirm        time.Duration // a new surge, or a load over capacity outside one, must hold this long to count
 
@@ -85,31 +72,33 @@ type Config struct {
 	ScaleInStep     float64       // a scale-in step removes at most this fraction of the tasks (at least 1)
 	ScaleInInterval time.Duration // at least this long between scale-in steps of a service
 	MinCoverage     float64       // scale-in needs this fraction of router tasks reporting
+
+	CeilingNear float64 // routers serving this fraction of their saturation per task are at their ceiling
 }
 
-// DefaultConfig returns a Config with every default and no services.
-func DefaultConfig() Config {
-	return Config{
-		Services:        map[string]ServiceConfig{},
-		SurgeRatio:      DefaultSurgeRatio,
-		SurgeMinRPS:     DefaultSurgeMinRPS,
-		LeadTime:        DefaultLeadTime,
-		MaxProjection:   DefaultMaxProjection,
-		MaxSurgeFactor:  DefaultMaxSurgeFactor,
-		ShortWindow:     DefaultShortWindow,
-		SteadyWindow:    DefaultSteadyWindow,
-		SlopeWindow:     DefaultSlopeWindow,
-		BaselineWindow:  DefaultBaselineWindow,
-		MinBaseline:     DefaultMinBaseline,
-		SurgeHold:       DefaultSurgeHold,
-		Confirm:         DefaultConfirm,
-		Tolerance:       DefaultTolerance,
-		ScaleInCooldown: DefaultScaleInCooldown,
-		Stabilization:   DefaultStabilization,
-		ScaleInStep:     DefaultScaleInStep,
-		ScaleInInterval: DefaultScaleInInterval,
-		MinCoverage:     DefaultMinCoverage,
+// DefaultTuning returns every knob at its declared default.
+func DefaultTuning() Tuning {
+	var t Tuning
+	for _, k := range Knobs() {
+		if err := k.SetDefault(&t); err != nil {
+			panic(fmt.Sprintf("policy: the declared default of %s does not parse: %v", k.Var, err)) // a bug in Knobs, caught by every test
+		}
 	}
+	return t
+}
+
+// DefaultConfig returns a Config with every default, windows for DefaultPollInterval, and no services.
+func DefaultConfig() Config {
+	c := Config{Services: map[string]ServiceConfig{}, Tuning: DefaultTuning()}
+	c.SetPollInterval(DefaultPollInterval)
+	return c
+}
+
+// SetPollInterval derives the windows that follow the poll interval: the short window spans the last two polls,
+// so a surge is seen within two polls of crossing the ratio; a baseline must span half its window (at most 30 s).
+func (c *Config) SetPollInterval(poll time.Duration) {
+	c.ShortWindow = poll * 3 / 2
+	c.MinBaseline = min(maxMinBaseline, c.BaselineWindow/2)
 }
 
 // Validate reports every problem of c at once.
@@ -137,49 +126,16 @@ func (c Config) Validate() error {
 			bad("service %s: min %d exceeds max %d", name, s.Min, s.Max)
 		}
 	}
-	if !(c.SurgeRatio > 1) {
-		bad("surge ratio %v must be > 1", c.SurgeRatio)
-	}
-	if !(c.SurgeMinRPS >= 0) {
-		bad("surge minimum %v requests/s must be ≥ 0", c.SurgeMinRPS)
-	}
-	if !(c.MaxProjection >= 1) {
-		bad("max projection %v must be ≥ 1", c.MaxProjection)
-	}
-	if !(c.MaxSurgeFactor > 1) {
-		bad("max surge factor %v must be > 1", c.MaxSurgeFactor)
-	}
-	if !(c.Tolerance >= 0 && c.Tolerance < 1) {
-		bad("tolerance %v must be within [0, 1)", c.Tolerance)
-	}
-	if !(c.ScaleInStep > 0 && c.ScaleInStep <= 1) {
-		bad("scale-in step %v must be within (0, 1]", c.ScaleInStep)
-	}
-	if !(c.MinCoverage > 0 && c.MinCoverage <= 1) {
-		bad("min coverage %v must be within (0, 1]", c.MinCoverage)
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"lead time", c.LeadTime}, {"scale-in cooldown", c.ScaleInCooldown}, {"stabilization window", c.Stabilization},
-		{"scale-in interval", c.ScaleInInterval}, {"surge hold", c.SurgeHold}, {"min baseline", c.MinBaseline},
-		{"confirm window", c.Confirm},
-	} {
-		if d.v < 0 {
-			bad("%s %v must be ≥ 0", d.name, d.v)
+	for _, k := range Knobs() {
+		if err := k.Check(c.Tuning); err != nil {
+			bad("%s (%s): %v", k.Var, k.Meaning, err)
 		}
 	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"short window", c.ShortWindow}, {"steady window", c.SteadyWindow}, {"slope window", c.SlopeWindow},
-		{"baseline window", c.BaselineWindow},
-	} {
-		if d.v <= 0 {
-			bad("%s %v must be > 0", d.name, d.v)
-		}
+	if c.ShortWindow <= 0 {
+		bad("short window %v must be > 0", c.ShortWindow)
+	}
+	if c.MinBaseline < 0 {
+		bad("min baseline %v must be ≥ 0", c.MinBaseline)
 	}
 	if c.BaselineWindow > 0 && c.BaselineWindow <= c.ShortWindow {
 		bad("baseline window %v must be longer than the short window %v", c.BaselineWindow, c.ShortWindow)

@@ -161,8 +161,8 @@ func censored(cfg Config, l Load, load float64, valid bool) string {
 	switch {
 	case l.DroppedPerSec > 0.05*load && perTask >= 0.9*ceiling:
 		return fmt.Sprintf("routers at their ceiling: nginx drops %.0f connections/s", l.DroppedPerSec)
-	case perTask >= CeilingNear*ceiling:
-		return fmt.Sprintf("routers at their ceiling: %.0f rps per task, ≥ %.0f%% of the %.0f they saturate at", perTask, 100*CeilingNear, ceiling)
+	case perTask >= cfg.CeilingNear*ceiling:
+		return fmt.Sprintf("routers at their ceiling: %.0f rps per task, ≥ %.0f%% of the %.0f they saturate at", perTask, 100*cfg.CeilingNear, ceiling)
 	}
 	return ""
 }

@@ -12,7 +12,7 @@ func TestSurgeReadyFromTheStart(t *testing.T) {
 	tl.tick(full(1000), time.Second)
 	tl.tick(full(1000), time.Second)
 	var d Decision
-	for i := range 3 + int(DefaultConfirm/time.Second) {
+	for i := range 3 + int(DefaultTuning().Confirm/time.Second) {
 		d = tl.tick(full(2500), time.Second)
 		if d.Mode == ModeSurge {
 			t.Logf("surge %d s after the rise, %s after start", i+1, tl.now.Sub(epoch))
@@ -20,7 +20,7 @@ func TestSurgeReadyFromTheStart(t *testing.T) {
 		}
 	}
 	if d.Mode != ModeSurge {
-		t.Fatalf("mode %s %s into a 2.5x rise right after start, want surge (%s)", d.Mode, 3*time.Second+DefaultConfirm, d.Reason)
+		t.Fatalf("mode %s %s into a 2.5x rise right after start, want surge (%s)", d.Mode, 3*time.Second+DefaultTuning().Confirm, d.Reason)
 	}
 	if tl.desired("api") < 9 {
 		t.Errorf("api %d, want sized for the rise (≥ 9)", tl.desired("api"))

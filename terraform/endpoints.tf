@@ -25,10 +25,26 @@ locals {
   create_interface_endpoints = local.vpc_endpoints_enabled && var.vpc_endpoints.create_interface_endpoints
 
   # The security groups of the module's tasks, by workload. Keys are static so that for_each works at plan time.
-  task_security_groups = {
-    router     = aws_security_group.router.id
-    api        = aws_security_group.api.id
-    fastscaler = aws_security_group.fastscaler.id
+  task_security_groups = { for group in ["router", "api", "fastscaler"] : group => aws_security_group.this[group].id }
+
+  # With interface endpoints: every task group reaches the endpoints' group on 443 (network.tf makes the two rules of
+  # each path), and private DNS points the whole VPC at these endpoints, so other workloads of the VPC that call the
+  # same services need to be admitted too (vpc_endpoints.client_cidrs, or rules of your own on the vpc_endpoints
+  # output's group).
+  vpc_endpoint_paths = local.create_interface_endpoints ? {
+    for group in keys(local.task_security_groups) : "${group}-to-vpce" => {
+      from    = group, to = "vpce", port = 443
+      egress  = "AWS APIs through the interface VPC endpoints"
+      ingress = "HTTPS from the ${group} tasks"
+    }
+  } : {}
+  vpc_endpoint_cidr_rules = {
+    for family, f in {
+      vpce-from-clients = {
+        security_group = "vpce", direction = "ingress"
+        rules          = { for cidr in var.vpc_endpoints.client_cidrs : cidr => { port = 443, cidr = cidr, description = "HTTPS from other clients of the VPC endpoints" } }
+      }
+    } : family => f if local.create_interface_endpoints
   }
 
   vpc_endpoint_service_prefix = "com.amazonaws.${local.region}"
@@ -61,45 +77,6 @@ locals {
   }
 }
 
-resource "aws_security_group" "vpc_endpoints" {
-  count = local.create_interface_endpoints ? 1 : 0
-
-  name_prefix = "${var.name}-vpce-"
-  description = "fastscaler ${var.name}: interface VPC endpoints of the AWS APIs the tasks call"
-  vpc_id      = var.vpc_id
-  tags        = merge(local.tags, { Name = "${var.name}-vpce" })
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_tasks" {
-  for_each = local.create_interface_endpoints ? local.task_security_groups : {}
-
-  security_group_id            = aws_security_group.vpc_endpoints[0].id
-  description                  = "HTTPS from the ${each.key} tasks"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = each.value
-  tags                         = local.tags
-}
-
-# Private DNS points the whole VPC at these endpoints: other workloads of the VPC that call the same services need
-# to be admitted here too (vpc_endpoints.client_cidrs, or rules of your own on the vpc_endpoints output's group).
-resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_clients" {
-  for_each = local.create_interface_endpoints ? toset(var.vpc_endpoints.client_cidrs) : toset([])
-
-  security_group_id = aws_security_group.vpc_endpoints[0].id
-  description       = "HTTPS from other clients of the VPC endpoints"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = each.value
-  tags              = local.tags
-}
-
 resource "aws_vpc_endpoint" "interface" {
   for_each = local.vpc_interface_services
 
@@ -107,7 +84,7 @@ resource "aws_vpc_endpoint" "interface" {
   service_name        = "${local.vpc_endpoint_service_prefix}.${each.value}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = var.vpc_endpoints.subnet_ids != null ? var.vpc_endpoints.subnet_ids : var.private_subnet_ids
-  security_group_ids  = [aws_security_group.vpc_endpoints[0].id]
+  security_group_ids  = [aws_security_group.this["vpce"].id]
   private_dns_enabled = true
   tags                = merge(local.tags, { Name = "${var.name}-${each.value}" })
 }
@@ -128,19 +105,7 @@ data "aws_prefix_list" "gateway" {
   name = "${local.vpc_endpoint_service_prefix}.${each.value}"
 }
 
-# --- the tasks' egress to the endpoints ------------------------------------------------------------------------------
-
-resource "aws_vpc_security_group_egress_rule" "tasks_to_vpc_endpoints" {
-  for_each = local.create_interface_endpoints ? local.task_security_groups : {}
-
-  security_group_id            = each.value
-  description                  = "AWS APIs through the interface VPC endpoints"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
-  tags                         = local.tags
-}
+# --- the tasks' egress to the gateway endpoints (the interface endpoints' paths are in network.tf) --------------------
 
 # Only the tasks that call a gateway service reach its prefix list: every task S3, fastscaler alone DynamoDB.
 resource "aws_vpc_security_group_egress_rule" "tasks_to_gateway_endpoints" {

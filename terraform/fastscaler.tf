@@ -8,8 +8,8 @@ resource "aws_ecs_task_definition" "fastscaler" {
   network_mode             = "awsvpc"
   cpu                      = var.task_sizes.fastscaler.cpu
   memory                   = var.task_sizes.fastscaler.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.fastscaler.arn
+  execution_role_arn       = aws_iam_role.this["execution"].arn
+  task_role_arn            = aws_iam_role.this["fastscaler"].arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -85,12 +85,12 @@ resource "aws_ecs_service" "fastscaler" {
 
   network_configuration {
     subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.fastscaler.id]
+    security_groups  = [aws_security_group.this["fastscaler"].id]
     assign_public_ip = false
   }
 
   tags = local.tags
 
   # The task must not start before its permissions exist, or its first calls fail.
-  depends_on = [aws_iam_role_policy.fastscaler]
+  depends_on = [aws_iam_role_policy.this]
 }

@@ -87,6 +87,7 @@ func TestPlanInvariants(t *testing.T) {
 	}
 	p := tf.plan(t, dir, "invariants.tfplan")
 	logResourceCounts(t, p)
+	t.Run("the plan is the one recorded in "+goldenPlan, func(t *testing.T) { checkGoldenPlan(t, tf, p) })
 
 	fsEnv := containerEnvironment(t, p, "FASTSCALER_CAPACITY")
 	routerEnv := containerEnvironment(t, p, "CANARY_WEIGHT")

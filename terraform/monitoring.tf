@@ -5,87 +5,70 @@
 
 # --- alarms ------------------------------------------------------------------------------------------------------------
 
-resource "aws_cloudwatch_metric_alarm" "api_target_5xx" {
-  for_each = local.api_services
+locals {
+  nlb_alarm_dimensions = { LoadBalancer = aws_lb.this.arn_suffix, TargetGroup = aws_lb_target_group.router.arn_suffix }
 
-  alarm_name        = "${var.name}-${each.key}-target-5xx"
-  alarm_description = "${each.key}: more than ${var.api_5xx_alarm_threshold} HTTP 5xx per minute from the API tasks (Service Connect ${each.value.discovery_name}) in 2 of the last 3 minutes."
-  namespace         = "AWS/ECS"
-  metric_name       = "HTTPCode_Target_5XX_Count"
-  dimensions = {
-    ClusterName   = local.cluster_name
-    ServiceName   = each.key
-    DiscoveryName = each.value.discovery_name
-  }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 3
-  datapoints_to_alarm = 2
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.api_5xx_alarm_threshold
-  # No requests means no datapoints, which is not an error.
-  treat_missing_data = "notBreaching"
-  alarm_actions      = var.alarm_actions
-  ok_actions         = var.alarm_actions
-  tags               = local.tags
+  # Every alarm, by name (NAME-KEY); `when` says whether this deployment has it. All alarm on one metric and notify
+  # alarm_actions when they fire and when they recover.
+  alarms = merge(
+    {
+      for name, api in local.api_services : "${name}-target-5xx" => {
+        when        = true
+        description = "${name}: more than ${var.api_5xx_alarm_threshold} HTTP 5xx per minute from the API tasks (Service Connect ${api.discovery_name}) in 2 of the last 3 minutes."
+        namespace   = "AWS/ECS", metric = "HTTPCode_Target_5XX_Count", statistic = "Sum"
+        dimensions  = { ClusterName = local.cluster_name, ServiceName = name, DiscoveryName = api.discovery_name }
+        periods     = 3, datapoints = 2, comparison = "GreaterThanThreshold", threshold = var.api_5xx_alarm_threshold
+        # No requests means no datapoints, which is not an error.
+        missing = "notBreaching"
+      }
+    },
+    {
+      nlb-unhealthy-routers = {
+        when        = true
+        description = "At least one router target has failed the NLB health check for 3 minutes."
+        namespace   = "AWS/NetworkELB", metric = "UnHealthyHostCount", statistic = "Maximum"
+        dimensions  = local.nlb_alarm_dimensions
+        periods     = 3, datapoints = null, comparison = "GreaterThanThreshold", threshold = 0
+        missing     = "notBreaching"
+      }
+      nlb-no-healthy-router = {
+        when        = true
+        description = "No router target is healthy behind the NLB: every request fails."
+        namespace   = "AWS/NetworkELB", metric = "HealthyHostCount", statistic = "Minimum"
+        dimensions  = local.nlb_alarm_dimensions
+        periods     = 2, datapoints = null, comparison = "LessThanThreshold", threshold = 1
+        missing     = "breaching"
+      }
+      # fastscaler publishes TargetsKnown every ~10 s whatever the traffic. No sample for 3 minutes means the daemon is
+      # down, stuck, or cannot publish, and nothing is scaling the services: missing data is the alarm, hence
+      # "breaching".
+      fastscaler-metrics-missing = {
+        when        = local.publish_metrics
+        description = "fastscaler has published no ${var.fastscaler_metrics_namespace}/TargetsKnown for cluster ${local.cluster_name} for 3 minutes: automatic scaling is probably not running."
+        namespace   = var.fastscaler_metrics_namespace, metric = "TargetsKnown", statistic = "SampleCount"
+        dimensions  = { Cluster = local.cluster_name }
+        periods     = 3, datapoints = null, comparison = "LessThanThreshold", threshold = 1
+        missing     = "breaching"
+      }
+    },
+  )
 }
 
-resource "aws_cloudwatch_metric_alarm" "nlb_unhealthy_routers" {
-  alarm_name        = "${var.name}-nlb-unhealthy-routers"
-  alarm_description = "At least one router target has failed the NLB health check for 3 minutes."
-  namespace         = "AWS/NetworkELB"
-  metric_name       = "UnHealthyHostCount"
-  dimensions = {
-    LoadBalancer = aws_lb.this.arn_suffix
-    TargetGroup  = aws_lb_target_group.router.arn_suffix
-  }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
-}
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = { for key, a in local.alarms : key => a if a.when }
 
-resource "aws_cloudwatch_metric_alarm" "nlb_no_healthy_router" {
-  alarm_name        = "${var.name}-nlb-no-healthy-router"
-  alarm_description = "No router target is healthy behind the NLB: every request fails."
-  namespace         = "AWS/NetworkELB"
-  metric_name       = "HealthyHostCount"
-  dimensions = {
-    LoadBalancer = aws_lb.this.arn_suffix
-    TargetGroup  = aws_lb_target_group.router.arn_suffix
-  }
-  statistic           = "Minimum"
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 60
-  evaluation_periods  = 2
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "breaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
-}
-
-# fastscaler publishes TargetsKnown every ~10 s whatever the traffic. No sample for 3 minutes means the daemon is down,
-# stuck, or cannot publish, and nothing is scaling the services: missing data is the alarm, hence "breaching".
-resource "aws_cloudwatch_metric_alarm" "fastscaler_metrics_missing" {
-  count = local.publish_metrics ? 1 : 0
-
-  alarm_name          = "${var.name}-fastscaler-metrics-missing"
-  alarm_description   = "fastscaler has published no ${var.fastscaler_metrics_namespace}/TargetsKnown for cluster ${local.cluster_name} for 3 minutes: automatic scaling is probably not running."
-  namespace           = var.fastscaler_metrics_namespace
-  metric_name         = "TargetsKnown"
-  dimensions          = { Cluster = local.cluster_name }
-  statistic           = "SampleCount"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "breaching"
+  evaluation_periods  = each.value.periods
+  datapoints_to_alarm = each.value.datapoints
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.missing
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
   tags                = local.tags

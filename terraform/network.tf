@@ -1,4 +1,5 @@
-# Security groups. Every path is one rule, from one group to another, on one port:
+# Security groups. Every path is one entry of local.security_group_paths, from one group to another, on one port, and
+# becomes two rules: the egress rule of the group it leaves and the ingress rule of the group it reaches.
 #
 #   clients --(listener ports)--> NLB --(router_port)--> router --(api_port, Service Connect)--> api, api-canary
 #   fastscaler --(fastscaler_status_port)--> router          (stub_status: nothing else may reach it)
@@ -10,57 +11,17 @@
 # Nothing opens the status port or the daemon's listen port to a CIDR. The Amazon-provided DNS resolver is not
 # filtered by security groups, so no DNS rule is needed.
 
-resource "aws_security_group" "nlb" {
-  # A prefix, not a fixed name, so that create_before_destroy can replace the group without a name clash.
-  name_prefix = "${var.name}-nlb-"
-  description = "fastscaler ${var.name}: Network Load Balancer in front of the routers"
-  vpc_id      = var.vpc_id
-  tags        = merge(local.tags, { Name = "${var.name}-nlb" })
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-resource "aws_security_group" "router" {
-  name_prefix = "${var.name}-router-"
-  description = "fastscaler ${var.name}: Nginx router tasks"
-  vpc_id      = var.vpc_id
-  tags        = merge(local.tags, { Name = "${var.name}-router" })
-
-  lifecycle {
-    create_before_destroy = true
-
-    precondition {
-      condition     = local.create_interface_endpoints || length(local.https_egress_cidrs) > 0
-      error_message = "The tasks need a way to the AWS APIs (ECR, CloudWatch Logs, ECS): enable vpc_endpoints, or set https_egress_cidrs (to the VPC CIDR when the VPC has its own interface endpoints and vpc_endpoints.create_interface_endpoints is false)."
-    }
-  }
-}
-
-resource "aws_security_group" "api" {
-  name_prefix = "${var.name}-api-"
-  description = "fastscaler ${var.name}: API tasks (stable and canary)"
-  vpc_id      = var.vpc_id
-  tags        = merge(local.tags, { Name = "${var.name}-api" })
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-resource "aws_security_group" "fastscaler" {
-  name_prefix = "${var.name}-fastscaler-"
-  description = "fastscaler ${var.name}: the autoscaler daemon"
-  vpc_id      = var.vpc_id
-  tags        = merge(local.tags, { Name = "${var.name}-fastscaler" })
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
 locals {
+  # The module's security groups, by key: the NLB's, the three task groups' and, with interface VPC endpoints, the
+  # endpoints' (endpoints.tf). Each is named NAME-KEY (a prefix, not a fixed name, so that create_before_destroy can
+  # replace a group without a name clash).
+  security_groups = merge({
+    nlb        = "Network Load Balancer in front of the routers"
+    router     = "Nginx router tasks"
+    api        = "API tasks (stable and canary)"
+    fastscaler = "the autoscaler daemon"
+  }, local.create_interface_endpoints ? { vpce = "interface VPC endpoints of the AWS APIs the tasks call" } : {})
+
   nlb_listener_ports = compact([
     var.nlb_tcp_listener_port == null ? "" : tostring(var.nlb_tcp_listener_port),
     var.nlb_tls_certificate_arn == null ? "" : tostring(var.nlb_tls_listener_port),
@@ -72,120 +33,101 @@ locals {
     for pair in setproduct(local.nlb_listener_ports, var.nlb_ingress_cidrs) :
     "${pair[0]}-${pair[1]}" => { port = tonumber(pair[0]), cidr = pair[1] }
   }
+
+  # Paths between two of the module's groups, by name: from, to (keys of local.security_groups), the TCP port, and the
+  # description of each side's rule. The paths to the interface VPC endpoints come from endpoints.tf.
+  security_group_paths = merge({
+    nlb-to-router = {
+      from    = "nlb", to = "router", port = var.router_port
+      egress  = "Traffic and health checks to the routers"
+      ingress = "Traffic and health checks from the NLB (works with client IP preservation too)"
+    }
+    fastscaler-to-router-status = {
+      from    = "fastscaler", to = "router", port = var.fastscaler_status_port
+      egress  = "Poll stub_status on every router task"
+      ingress = "stub_status, polled by fastscaler only"
+    }
+    router-to-api = {
+      from    = "router", to = "api", port = var.api_port
+      egress  = "Service Connect to the API proxies (they listen on the container port)"
+      ingress = "Service Connect from the routers"
+    }
+  }, local.vpc_endpoint_paths)
+
+  # The descriptions of the task groups' HTTPS egress to https_egress_cidrs.
+  https_egress_descriptions = {
+    router     = "AWS APIs: ECR, CloudWatch Logs, ECS (Service Connect agent)"
+    api        = "AWS APIs: ECR, CloudWatch Logs, ECS (Service Connect agent)"
+    fastscaler = "AWS APIs: ECS, CloudWatch, ECR, CloudWatch Logs"
+  }
 }
 
-# --- NLB ---------------------------------------------------------------------------------------------------------------
+resource "aws_security_group" "this" {
+  for_each = local.security_groups
 
-resource "aws_vpc_security_group_ingress_rule" "nlb_from_clients" {
-  for_each = local.nlb_ingress
+  name_prefix = "${var.name}-${each.key}-"
+  description = "fastscaler ${var.name}: ${each.value}"
+  vpc_id      = var.vpc_id
+  tags        = merge(local.tags, { Name = "${var.name}-${each.key}" })
 
-  security_group_id = aws_security_group.nlb.id
-  description       = "Clients to listener ${each.value.port}"
-  ip_protocol       = "tcp"
-  from_port         = each.value.port
-  to_port           = each.value.port
-  cidr_ipv4         = each.value.cidr
-  tags              = local.tags
+  lifecycle {
+    create_before_destroy = true
+
+    precondition {
+      condition     = each.key != "router" || local.create_interface_endpoints || length(local.https_egress_cidrs) > 0
+      error_message = "The tasks need a way to the AWS APIs (ECR, CloudWatch Logs, ECS): enable vpc_endpoints, or set https_egress_cidrs (to the VPC CIDR when the VPC has its own interface endpoints and vpc_endpoints.create_interface_endpoints is false)."
+    }
+  }
 }
 
-resource "aws_vpc_security_group_egress_rule" "nlb_to_router" {
-  security_group_id            = aws_security_group.nlb.id
-  description                  = "Traffic and health checks to the routers"
+# --- paths between the module's groups ----------------------------------------------------------------------------------
+
+resource "aws_vpc_security_group_egress_rule" "path" {
+  for_each = local.security_group_paths
+
+  security_group_id            = aws_security_group.this[each.value.from].id
+  description                  = each.value.egress
   ip_protocol                  = "tcp"
-  from_port                    = var.router_port
-  to_port                      = var.router_port
-  referenced_security_group_id = aws_security_group.router.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = aws_security_group.this[each.value.to].id
   tags                         = local.tags
 }
 
-# --- router ------------------------------------------------------------------------------------------------------------
+resource "aws_vpc_security_group_ingress_rule" "path" {
+  for_each = local.security_group_paths
 
-resource "aws_vpc_security_group_ingress_rule" "router_from_nlb" {
-  security_group_id            = aws_security_group.router.id
-  description                  = "Traffic and health checks from the NLB (works with client IP preservation too)"
+  security_group_id            = aws_security_group.this[each.value.to].id
+  description                  = each.value.ingress
   ip_protocol                  = "tcp"
-  from_port                    = var.router_port
-  to_port                      = var.router_port
-  referenced_security_group_id = aws_security_group.nlb.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = aws_security_group.this[each.value.from].id
   tags                         = local.tags
 }
 
-resource "aws_vpc_security_group_ingress_rule" "router_status_from_fastscaler" {
-  security_group_id            = aws_security_group.router.id
-  description                  = "stub_status, polled by fastscaler only"
-  ip_protocol                  = "tcp"
-  from_port                    = var.fastscaler_status_port
-  to_port                      = var.fastscaler_status_port
-  referenced_security_group_id = aws_security_group.fastscaler.id
-  tags                         = local.tags
-}
+# --- rules to and from CIDRs ---------------------------------------------------------------------------------------------
+# Their instance keys are the CIDRs, which are inputs: each family keeps its own resource (in modules/cidr_rules), so that
+# its keys, and the rules of an existing state, stay as they are (moved.tf).
 
-resource "aws_vpc_security_group_egress_rule" "router_to_api" {
-  security_group_id            = aws_security_group.router.id
-  description                  = "Service Connect to the API proxies (they listen on the container port)"
-  ip_protocol                  = "tcp"
-  from_port                    = var.api_port
-  to_port                      = var.api_port
-  referenced_security_group_id = aws_security_group.api.id
-  tags                         = local.tags
-}
+module "cidr_rules" {
+  source = "./modules/cidr_rules"
+  for_each = merge(
+    {
+      nlb-from-clients = {
+        security_group = "nlb", direction = "ingress"
+        rules          = { for k, r in local.nlb_ingress : k => { port = r.port, cidr = r.cidr, description = "Clients to listener ${r.port}" } }
+      }
+    },
+    { for group, description in local.https_egress_descriptions : "${group}-https" => {
+      security_group = group, direction = "egress"
+      rules          = { for cidr in local.https_egress_cidrs : cidr => { port = 443, cidr = cidr, description = description } }
+    } },
+    local.vpc_endpoint_cidr_rules,
+  )
 
-resource "aws_vpc_security_group_egress_rule" "router_https" {
-  for_each = toset(local.https_egress_cidrs)
-
-  security_group_id = aws_security_group.router.id
-  description       = "AWS APIs: ECR, CloudWatch Logs, ECS (Service Connect agent)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = each.value
-  tags              = local.tags
-}
-
-# --- api, api-canary ---------------------------------------------------------------------------------------------------
-
-resource "aws_vpc_security_group_ingress_rule" "api_from_router" {
-  security_group_id            = aws_security_group.api.id
-  description                  = "Service Connect from the routers"
-  ip_protocol                  = "tcp"
-  from_port                    = var.api_port
-  to_port                      = var.api_port
-  referenced_security_group_id = aws_security_group.router.id
-  tags                         = local.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "api_https" {
-  for_each = toset(local.https_egress_cidrs)
-
-  security_group_id = aws_security_group.api.id
-  description       = "AWS APIs: ECR, CloudWatch Logs, ECS (Service Connect agent)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = each.value
-  tags              = local.tags
-}
-
-# --- fastscaler --------------------------------------------------------------------------------------------------------
-
-resource "aws_vpc_security_group_egress_rule" "fastscaler_to_router_status" {
-  security_group_id            = aws_security_group.fastscaler.id
-  description                  = "Poll stub_status on every router task"
-  ip_protocol                  = "tcp"
-  from_port                    = var.fastscaler_status_port
-  to_port                      = var.fastscaler_status_port
-  referenced_security_group_id = aws_security_group.router.id
-  tags                         = local.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "fastscaler_https" {
-  for_each = toset(local.https_egress_cidrs)
-
-  security_group_id = aws_security_group.fastscaler.id
-  description       = "AWS APIs: ECS, CloudWatch, ECR, CloudWatch Logs"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = each.value
+  security_group_id = aws_security_group.this[each.value.security_group].id
+  direction         = each.value.direction
+  rules             = each.value.rules
   tags              = local.tags
 }

@@ -12,7 +12,7 @@ resource "aws_lb" "this" {
   #trivy:ignore:AWS-0053
   internal = var.nlb_internal
   # An NLB created without security groups can never get one later, so it always has one.
-  security_groups = [aws_security_group.nlb.id]
+  security_groups = [aws_security_group.this["nlb"].id]
 
   # Cross-zone on: with few router tasks per AZ (or a scale-out that lands unevenly), per-AZ balancing would overload
   # one AZ's routers while another idles.
@@ -61,30 +61,29 @@ resource "aws_lb_target_group" "router" {
   tags = local.tags
 }
 
-resource "aws_lb_listener" "tcp" {
-  count = var.nlb_tcp_listener_port == null ? 0 : 1
-
-  load_balancer_arn = aws_lb.this.arn
-  protocol          = "TCP"
-  port              = var.nlb_tcp_listener_port
-
-  default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.router.arn
-  }
-
-  tags = local.tags
+locals {
+  # The listeners, by protocol: plain TCP on nlb_tcp_listener_port, TLS (terminated by the NLB) with
+  # nlb_tls_certificate_arn; each is there when its input is set. Both forward to the router target group.
+  nlb_listeners = merge(
+    var.nlb_tcp_listener_port == null ? {} : {
+      tcp = { protocol = "TCP", port = var.nlb_tcp_listener_port, certificate_arn = null, ssl_policy = null, alpn_policy = null }
+    },
+    var.nlb_tls_certificate_arn == null ? {} : {
+      # nginx's traffic port speaks HTTP/1.1 in plain text behind the NLB.
+      tls = { protocol = "TLS", port = var.nlb_tls_listener_port, certificate_arn = var.nlb_tls_certificate_arn, ssl_policy = var.nlb_tls_ssl_policy, alpn_policy = "HTTP1Only" }
+    },
+  )
 }
 
-resource "aws_lb_listener" "tls" {
-  count = var.nlb_tls_certificate_arn == null ? 0 : 1
+resource "aws_lb_listener" "this" {
+  for_each = local.nlb_listeners
 
   load_balancer_arn = aws_lb.this.arn
-  protocol          = "TLS"
-  port              = var.nlb_tls_listener_port
-  certificate_arn   = var.nlb_tls_certificate_arn
-  ssl_policy        = var.nlb_tls_ssl_policy
-  alpn_policy       = "HTTP1Only" # nginx's traffic port speaks HTTP/1.1 in plain text behind the NLB.
+  protocol          = each.value.protocol
+  port              = each.value.port
+  certificate_arn   = each.value.certificate_arn
+  ssl_policy        = each.value.ssl_policy
+  alpn_policy       = each.value.alpn_policy
 
   default_action {
     type             = "forward"

@@ -53,18 +53,13 @@ output "service_connect_namespace_arn" {
 
 output "security_group_ids" {
   description = "Security group IDs by workload: nlb, router, api, fastscaler. Add rules to the api group (or pass api_security_group_ids) for the API's own dependencies."
-  value = {
-    nlb        = aws_security_group.nlb.id
-    router     = aws_security_group.router.id
-    api        = aws_security_group.api.id
-    fastscaler = aws_security_group.fastscaler.id
-  }
+  value       = { for k in ["nlb", "router", "api", "fastscaler"] : k => aws_security_group.this[k].id }
 }
 
 output "vpc_endpoints" {
   description = "The VPC endpoints the module created (null when vpc_endpoints is off): security_group_id of the interface endpoints (add ingress rules for other clients of the VPC here; null when the module creates none), interface and gateway endpoint IDs by service, and the gateway prefix list IDs the tasks' egress names."
   value = local.vpc_endpoints_enabled ? {
-    security_group_id = one(aws_security_group.vpc_endpoints[*].id)
+    security_group_id = try(aws_security_group.this["vpce"].id, null)
     interface         = { for svc, e in aws_vpc_endpoint.interface : svc => e.id }
     gateway           = { for svc, e in aws_vpc_endpoint.gateway : svc => e.id }
     prefix_list_ids   = local.vpc_gateway_prefix_list_ids
@@ -73,12 +68,12 @@ output "vpc_endpoints" {
 
 output "execution_role_arn" {
   description = "ARN of the task execution role shared by the four task definitions."
-  value       = aws_iam_role.execution.arn
+  value       = aws_iam_role.this["execution"].arn
 }
 
 output "fastscaler_task_role_arn" {
   description = "ARN of fastscaler's task role."
-  value       = aws_iam_role.fastscaler.arn
+  value       = aws_iam_role.this["fastscaler"].arn
 }
 
 output "fastscaler_task_policy" {
@@ -88,7 +83,7 @@ output "fastscaler_task_policy" {
 
 output "api_task_role_name" {
   description = "Name of the API task role the module created (null when api_task_role_arn was given). Attach the API's own permissions to it."
-  value       = one(aws_iam_role.api[*].name)
+  value       = try(aws_iam_role.this["api"].name, null)
 }
 
 output "fastscaler_lease_table_name" {
@@ -118,12 +113,7 @@ output "log_group_names" {
 
 output "alarm_arns" {
   description = "ARNs of the CloudWatch alarms by name."
-  value = merge(
-    { for k, a in aws_cloudwatch_metric_alarm.api_target_5xx : a.alarm_name => a.arn },
-    { (aws_cloudwatch_metric_alarm.nlb_unhealthy_routers.alarm_name) = aws_cloudwatch_metric_alarm.nlb_unhealthy_routers.arn },
-    { (aws_cloudwatch_metric_alarm.nlb_no_healthy_router.alarm_name) = aws_cloudwatch_metric_alarm.nlb_no_healthy_router.arn },
-    { for a in aws_cloudwatch_metric_alarm.fastscaler_metrics_missing : a.alarm_name => a.arn },
-  )
+  value       = { for a in aws_cloudwatch_metric_alarm.this : a.alarm_name => a.arn }
 }
 
 output "dashboard_name" {

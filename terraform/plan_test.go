@@ -12,7 +12,11 @@ import (
 
 type plan struct {
 	ResourceChanges []*resourceChange `json:"resource_changes"`
-	Configuration   struct {
+	OutputChanges   map[string]struct {
+		After        any `json:"after"`
+		AfterUnknown any `json:"after_unknown"`
+	} `json:"output_changes"`
+	Configuration struct {
 		RootModule *configModule `json:"root_module"`
 	} `json:"configuration"`
 }
@@ -37,10 +41,11 @@ type configModule struct {
 }
 
 type resourceChange struct {
-	Address string `json:"address"`
-	Mode    string `json:"mode"`
-	Type    string `json:"type"`
-	Change  struct {
+	Address         string `json:"address"`
+	PreviousAddress string `json:"previous_address"`
+	Mode            string `json:"mode"`
+	Type            string `json:"type"`
+	Change          struct {
 		Actions      []string       `json:"actions"`
 		After        map[string]any `json:"after"`
 		AfterUnknown map[string]any `json:"after_unknown"`
@@ -381,11 +386,12 @@ func vpcEndpoints(p *plan) (interfaces, gateways map[string]*resourceChange) {
 	return interfaces, gateways
 }
 
-// taskSecurityGroups returns the names of the module's aws_security_group resources that the plan's ECS services
-// attach to their tasks, read from the configuration (the IDs themselves are known only after apply).
+// taskSecurityGroups returns the names of the module's aws_security_group resources (NAME, or KEY for a for_each
+// resource's instance NAME["KEY"]) that the plan's ECS services attach to their tasks, read from the configuration
+// (the IDs themselves are known only after apply).
 func taskSecurityGroups(t *testing.T, p *plan) []string {
 	t.Helper()
-	ref := regexp.MustCompile(`^aws_security_group\.([A-Za-z0-9_-]+)$`)
+	ref := regexp.MustCompile(`^aws_security_group\.([A-Za-z0-9_-]+)(?:\["([^"]+)"\])?$`)
 	groups := map[string]bool{}
 	var walk func(m *configModule)
 	walk = func(m *configModule) {
@@ -397,9 +403,19 @@ func taskSecurityGroups(t *testing.T, p *plan) []string {
 				continue
 			}
 			for _, nc := range r.Expressions.NetworkConfiguration {
+				// A reference to an instance also lists the whole resource: count the instance alone.
+				keyed := map[string]bool{}
+				var whole []string
 				for _, x := range nc.SecurityGroups.References {
-					if m := ref.FindStringSubmatch(x); m != nil {
-						groups[m[1]] = true
+					if m := ref.FindStringSubmatch(x); m != nil && m[2] != "" {
+						groups[m[2]], keyed[m[1]] = true, true
+					} else if m != nil {
+						whole = append(whole, m[1])
+					}
+				}
+				for _, name := range whole {
+					if !keyed[name] {
+						groups[name] = true
 					}
 				}
 			}

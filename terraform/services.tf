@@ -26,8 +26,8 @@ resource "aws_ecs_task_definition" "router" {
   network_mode             = "awsvpc"
   cpu                      = var.task_sizes.router.cpu
   memory                   = var.task_sizes.router.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = var.enable_execute_command ? aws_iam_role.router[0].arn : null
+  execution_role_arn       = aws_iam_role.this["execution"].arn
+  task_role_arn            = var.enable_execute_command ? aws_iam_role.this["router"].arn : null
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -94,7 +94,7 @@ resource "aws_ecs_service" "router" {
 
   network_configuration {
     subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.router.id]
+    security_groups  = [aws_security_group.this["router"].id]
     assign_public_ip = false
   }
 
@@ -123,7 +123,7 @@ resource "aws_ecs_service" "router" {
 
   # A Service Connect client only learns the server names that exist when its tasks start, so the API services come
   # first. The target group must be attached to the NLB (through a listener) before a service can use it.
-  depends_on = [aws_ecs_service.api, aws_lb_listener.tcp, aws_lb_listener.tls]
+  depends_on = [aws_ecs_service.api, aws_lb_listener.this]
 }
 
 # --- api, api-canary ---------------------------------------------------------------------------------------------------
@@ -136,8 +136,8 @@ resource "aws_ecs_task_definition" "api" {
   network_mode             = "awsvpc"
   cpu                      = each.value.size.cpu
   memory                   = each.value.size.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = var.api_task_role_arn != null ? var.api_task_role_arn : aws_iam_role.api[0].arn
+  execution_role_arn       = aws_iam_role.this["execution"].arn
+  task_role_arn            = var.api_task_role_arn != null ? var.api_task_role_arn : aws_iam_role.this["api"].arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -198,7 +198,7 @@ resource "aws_ecs_service" "api" {
 
   network_configuration {
     subnets          = var.private_subnet_ids
-    security_groups  = concat([aws_security_group.api.id], var.api_security_group_ids)
+    security_groups  = concat([aws_security_group.this["api"].id], var.api_security_group_ids)
     assign_public_ip = false
   }
 

@@ -337,6 +337,31 @@ variable "fastscaler_image" {
   }
 }
 
+variable "ecr_repositories" {
+  description = "Create the ECR repositories of the two images built from this repository: PREFIX router (docker/router) and PREFIX fastscaler (docker/autoscaler), with scan on push, immutable tags, KMS encryption and a lifecycle policy that keeps the newest keep_images tagged images. enabled = false (the default): the images come from registries of your own. name_prefix: null means NAME/ (e.g. fastscaler-dev2a/router). kms_key_arn: null encrypts with the AWS managed key aws/ecr. force_delete: let terraform destroy delete repositories that still hold images. The ecr_repository_urls output gives the URLs to push to (docker/README.md); router_image and fastscaler_image then name an image there by tag."
+  type = object({
+    enabled      = optional(bool, false)
+    name_prefix  = optional(string)
+    keep_images  = optional(number, 30)
+    kms_key_arn  = optional(string)
+    force_delete = optional(bool, false)
+  })
+  default = {}
+
+  validation {
+    condition     = var.ecr_repositories.name_prefix == null || can(regex("^([a-z0-9]+([._-][a-z0-9]+)*/)*([a-z0-9]+([._-][a-z0-9]+)*[/._-]?)?$", var.ecr_repositories.name_prefix))
+    error_message = "ecr_repositories.name_prefix must be null or lower-case letters, digits and . _ - / as ECR repository names allow (e.g. team/fastscaler-)."
+  }
+  validation {
+    condition     = var.ecr_repositories.keep_images >= 1 && floor(var.ecr_repositories.keep_images) == var.ecr_repositories.keep_images
+    error_message = "ecr_repositories.keep_images must be a whole number of at least 1."
+  }
+  validation {
+    condition     = var.ecr_repositories.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ecr_repositories.kms_key_arn))
+    error_message = "ecr_repositories.kms_key_arn must be null or a KMS key ARN."
+  }
+}
+
 variable "task_sizes" {
   description = "Fargate CPU units and memory (MiB) per task of each workload. The combination must be one Fargate offers."
   type = object({
@@ -554,12 +579,12 @@ variable "fastscaler_poll_interval" {
 }
 
 variable "fastscaler_poll_timeout" {
-  description = "Per-request stub_status timeout (FASTSCALER_POLL_TIMEOUT), a Go duration below the poll interval."
+  description = "Per-request stub_status timeout (FASTSCALER_POLL_TIMEOUT), a Go duration below the poll interval. Null (the default) leaves the variable unset, so the daemon's default applies: 1s, or half the poll interval if that is shorter."
   type        = string
-  default     = "1s"
+  default     = null
 
   validation {
-    condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.fastscaler_poll_timeout))
+    condition     = var.fastscaler_poll_timeout == null || can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.fastscaler_poll_timeout))
     error_message = "fastscaler_poll_timeout must be a Go duration such as 500ms or 1s."
   }
 }
@@ -671,7 +696,7 @@ variable "fastscaler_lease_renew" {
 }
 
 variable "fastscaler_extra_environment" {
-  description = "Extra environment variables of the fastscaler container, for variables newer than this module. They override the module's own (see the fastscaler_environment output)."
+  description = "Extra environment variables of the fastscaler container: the daemon's knobs that have no variable of their own (the policy's rarely-tuned knobs, FASTSCALER_DISCOVERY_INTERVAL, FASTSCALER_ECS_RATE; see the README, \"fastscaler environment\"), and variables newer than this module. They override the module's own (see the fastscaler_environment output). The daemon checks every value when it starts and exits naming each bad one."
   type        = map(string)
   default     = {}
 }

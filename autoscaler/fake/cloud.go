@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -287,7 +288,7 @@ func (c *Cloud) describe(names []string, now time.Time) map[string]autoscaler.Se
 			out[n] = autoscaler.Service{Name: n, ARN: c.ARN(n), Gone: autoscaler.GoneInactive, ReadAt: now, Tags: map[string]string{}}
 		default:
 			tags := maps.Clone(s.tags)
-			d, errs := autoscaler.ParseDurable(tags)
+			d, errs := durable.Decode(tags)
 			out[n] = autoscaler.Service{Name: n, ARN: c.ARN(n), Desired: s.desired, Running: s.running, Tags: tags,
 				Durable: d, TagErrors: errs, ReadAt: now}
 		}

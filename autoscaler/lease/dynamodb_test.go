@@ -8,20 +8,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/mototest"
 )
 
 func TestContractDynamoDB(t *testing.T) {
 	url := mototest.Start(t)
-	client := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	client := dynamodb.NewFromConfig(awstest.Config(url))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	const table = "fastscaler-lease"

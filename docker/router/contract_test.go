@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -26,8 +25,8 @@ func TestContractDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"STATUS_PORT": fmt.Sprint(autoscaler.DefaultStatusPort),
-		"STATUS_PATH": autoscaler.DefaultStatusPath,
+		"STATUS_PORT": config.Default("FASTSCALER_STATUS_PORT"),
+		"STATUS_PATH": config.Default("FASTSCALER_STATUS_PATH"),
 	} {
 		m := regexp.MustCompile(`\$\{` + name + `:=([^}]*)\}`).FindSubmatch(script)
 		if m == nil || string(m[1]) != want {
@@ -61,7 +60,7 @@ func TestContractPoll(t *testing.T) {
 				_ = l.Close()
 			}
 			rt := startRouter(t, tc.env)
-			poller := nginxstat.NewPoller(autoscaler.DefaultStatusPath, 5*time.Second, nginxstat.DefaultConcurrency, nil)
+			poller := nginxstat.NewPoller(config.Default("FASTSCALER_STATUS_PATH"), 5*time.Second, nginxstat.DefaultConcurrency, nil)
 			defer poller.CloseIdle()
 			tracker := nginxstat.NewTracker(time.Minute)
 			targets := []nginxstat.Target{{ID: "router-1", Addr: rt.statusAddr}}
@@ -102,7 +101,7 @@ func TestContractPoll(t *testing.T) {
 func TestContractRefused(t *testing.T) {
 	nginxPath(t)
 	rt := startRouter(t, env{"STABLE_UPSTREAM": newBackend(t, "stable").addr(), "STATUS_ALLOW_CIDRS": "10.0.0.0/16"})
-	poller := nginxstat.NewPoller(autoscaler.DefaultStatusPath, 5*time.Second, 1, nil)
+	poller := nginxstat.NewPoller(config.Default("FASTSCALER_STATUS_PATH"), 5*time.Second, 1, nil)
 	defer poller.CloseIdle()
 	s := poller.Poll(context.Background(), []nginxstat.Target{{ID: "router-1", Addr: rt.statusAddr}})[0]
 	if s.Err == nil || !strings.Contains(s.Err.Error(), "403") {

@@ -135,41 +135,43 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Recommendation is Estimate's answer for one service.
+// Recommendation is Estimate's answer for one service; its JSON is what `fastscaler calibrate --json` prints.
 type Recommendation struct {
-	Service string // ECS service name
+	Service string `json:"service"` // ECS service name
 	// CapacityRPS is the recommended FASTSCALER_CAPACITY: Knee × Margin rounded down to 2 significant figures.
-	CapacityRPS float64
-	Knee        float64 // per-task requests/s beyond which the signal rises
-	KneeLow     float64 // 10th percentile of the bootstrap
-	KneeHigh    float64 // 90th percentile of the bootstrap
-	Signal      string  // SignalLatency, Signal5xx or SignalCPU
-	Evidence    Evidence
+	CapacityRPS float64  `json:"capacity_rps"`
+	Knee        float64  `json:"knee_rps"`      // per-task requests/s beyond which the signal rises
+	KneeLow     float64  `json:"knee_low_rps"`  // 10th percentile of the bootstrap
+	KneeHigh    float64  `json:"knee_high_rps"` // 90th percentile of the bootstrap
+	Signal      string   `json:"signal"`        // SignalLatency, Signal5xx or SignalCPU
+	Evidence    Evidence `json:"evidence"`
 }
 
 // Evidence is what a recommendation rests on, for a human to judge it.
 type Evidence struct {
-	Hours             float64 // usable history of the signal
-	Periods           int     // usable periods of the signal
-	Dropped           int     // periods dropped: missing request rate or task count, or no running task
-	Surges            int     // episodes where the request rate rose ≥ 1.5× within 5 minutes
-	MaxPerTaskLoad    float64 // highest per-task requests/s seen
-	PeriodsBeyondKnee int     // periods whose per-task load exceeded the knee
+	Hours             float64 `json:"hours"`               // usable history of the signal
+	Periods           int     `json:"periods"`             // usable periods of the signal
+	Dropped           int     `json:"dropped"`             // periods dropped: missing request rate or task count, or no running task
+	Surges            int     `json:"surges"`              // episodes where the request rate rose ≥ 1.5× within 5 minutes
+	MaxPerTaskLoad    float64 `json:"max_per_task_rps"`    // highest per-task requests/s seen
+	PeriodsBeyondKnee int     `json:"periods_beyond_knee"` // periods whose per-task load exceeded the knee
 	// Baseline is the signal over the lower half of the load: median ms, the pooled 5xx fraction, or median CPU %.
-	Baseline float64
+	Baseline float64 `json:"baseline"`
 	// Threshold is the signal's value that marks degradation: Baseline × LatencyRise, Baseline + MaxErrorRate or
 	// TargetCPU.
-	Threshold float64
-	CPUAtKnee float64 // CPU % a linear fit of CPU on load gives at the knee; 0 without CPU data
-	Fit       Fit     // the fitted curve of the signal on per-task load
-	Bins      []Bin   // the signal per bin of per-task load, lowest first
-	Bootstrap int     // replicates behind KneeLow and KneeHigh
-	Notes     []string
+	Threshold float64  `json:"threshold"`
+	CPUAtKnee float64  `json:"cpu_at_knee"` // CPU % a linear fit of CPU on load gives at the knee; 0 without CPU data
+	Fit       Fit      `json:"fit"`         // the fitted curve of the signal on per-task load
+	Bins      []Bin    `json:"bins"`        // the signal per bin of per-task load, lowest first
+	Bootstrap int      `json:"bootstrap"`   // replicates behind KneeLow and KneeHigh
+	Notes     []string `json:"notes"`
 }
 
 // Fit is the fitted signal: Intercept + Slope·x + SlopeAbove·max(0, x − Knee), x the per-task load.
 type Fit struct {
-	Intercept, Slope, SlopeAbove float64
+	Intercept  float64 `json:"intercept"`
+	Slope      float64 `json:"slope"`
+	SlopeAbove float64 `json:"slope_above"`
 }
 
 // At returns the fitted signal at per-task load x for a knee.
@@ -179,10 +181,11 @@ func (f Fit) At(x, knee float64) float64 {
 
 // Bin summarises the periods whose per-task load fell in [Low, High) (the top bin includes High).
 type Bin struct {
-	Low, High float64
-	Periods   int
-	Median    float64 // median of the signal (latency ms, 5xx fraction or CPU %)
-	ErrorRate float64 // 5xx / requests over the bin's periods with a known 5xx count; 0 without
+	Low       float64 `json:"low_rps"`
+	High      float64 `json:"high_rps"`
+	Periods   int     `json:"periods"`
+	Median    float64 `json:"median"`     // median of the signal (latency ms, 5xx fraction or CPU %)
+	ErrorRate float64 `json:"error_rate"` // 5xx / requests over the bin's periods with a known 5xx count; 0 without
 }
 
 // Estimate finds the per-task load at which h's service degrades and recommends FASTSCALER_CAPACITY.

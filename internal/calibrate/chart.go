@@ -10,24 +10,20 @@ import (
 	"sort"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
-// Chart geometry, in pixels at chartDPI.
+// Chart geometry, in pixels at chart.DPI.
 const (
-	chartDPI      = 96
 	chartWidthPx  = 1200
 	chartPanelPx  = 420 // per service
 	chartHeaderPx = 120 // title and the one legend, up to 8 entries
 	// chartMaxPoints bounds each scatter: gonum's cost is per glyph, and beyond a few thousand they only overlap.
 	chartMaxPoints = 4000
-	// chartMaxPanels keeps the image (4 bytes a pixel) under 50 MB whatever the caller passes.
-	chartMaxPanels = 24
 	// chartYQuantile caps the y axis so a few pathological minutes do not flatten the curve; points above are
 	// drawn on the top edge.
 	chartYQuantile = 0.995
@@ -44,16 +40,16 @@ var (
 	chartLimitColor    = color.RGBA{R: 150, G: 150, B: 150, A: 255} // grey
 )
 
-// WriteChart draws a PNG with one panel per history: per-task load against the signal each recommendation used
+// WriteChart draws a chart in format f with one panel per history: per-task load against the signal each recommendation used
 // (latency, 5xx % or CPU %), the bin medians, the fit, the knee with its spread shaded and the recommended
 // capacity dashed. recs are matched to hs by service; a history without one (Estimate refused it) gets a panel
 // with its data alone, which shows why.
-func WriteChart(w io.Writer, recs []Recommendation, hs []History) error {
+func WriteChart(w io.Writer, f chart.Format, recs []Recommendation, hs []History) error {
 	if len(hs) == 0 {
 		return errors.New("drawing chart: no histories to draw")
 	}
-	if len(hs) > chartMaxPanels {
-		return fmt.Errorf("drawing chart: %d histories, at most %d fit one chart", len(hs), chartMaxPanels)
+	if len(hs) > chart.MaxPanels {
+		return fmt.Errorf("drawing chart: %d histories, at most %d fit one chart", len(hs), chart.MaxPanels)
 	}
 	byService := map[string]*Recommendation{}
 	for i := range recs {
@@ -76,39 +72,25 @@ func WriteChart(w io.Writer, recs []Recommendation, hs []History) error {
 		}
 	}
 
-	plots := make([][]*plot.Plot, len(hs))
+	fig := chart.Figure{
+		Title:   "fastscaler calibrate: per-task load vs the signal that degrades",
+		WidthPx: chartWidthPx, HeaderPx: chartHeaderPx, PanelPx: chartPanelPx, PadYPx: 12,
+	}
 	var legendParts chartParts
 	for i, h := range hs {
 		p, parts, err := chartPanel(h, byService[h.Service])
 		if err != nil {
 			return fmt.Errorf("drawing chart: %s: %w", serviceName(h.Service), err)
 		}
-		plots[i] = []*plot.Plot{p}
+		fig.Panels = append(fig.Panels, p)
 		// The legend names the first complete panel's parts: one with a recommendation, else the first.
 		if i == 0 || (legendParts.knee == nil && parts.knee != nil) {
 			legendParts = parts
 		}
 	}
-	legend := chartLegend(legendParts)
-
-	img := vgimg.NewWith(
-		vgimg.UseWH(chartPx(chartWidthPx), chartPx(chartHeaderPx+chartPanelPx*len(hs))),
-		vgimg.UseDPI(chartDPI),
-	)
-	dc := draw.New(img)
-	header := draw.Crop(dc, chartPx(12), -chartPx(12), chartPx(chartPanelPx*len(hs)), -chartPx(6))
-	body := draw.Crop(dc, 0, 0, 0, -chartPx(chartHeaderPx))
-	chartDrawHeader(header, "fastscaler calibrate: per-task load vs the signal that degrades", legend)
-	tiles := draw.Tiles{
-		Rows: len(hs), Cols: 1,
-		PadLeft: chartPx(8), PadRight: chartPx(16), PadY: chartPx(12), PadBottom: chartPx(4),
-	}
-	canvases := plot.Align(plots, tiles, body)
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
-		return fmt.Errorf("drawing chart: writing PNG: %w", err)
+	fig.Legend = chartLegend(legendParts)
+	if err := fig.Write(w, f); err != nil {
+		return fmt.Errorf("drawing chart: %w", err)
 	}
 	return nil
 }
@@ -120,7 +102,7 @@ type chartParts struct {
 	fit       *plotter.Line
 	threshold *plotter.Line
 	knee      *plotter.Line
-	spread    chartBand
+	spread    chart.Bands
 	capacity  *plotter.Line
 }
 
@@ -134,12 +116,9 @@ func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) 
 	signal := chartSignal(a, rec)
 	pts := chartPoints(a, signal)
 
-	p := plot.New()
-	p.Title.TextStyle.Font.Size = vg.Points(11)
-	p.Title.Padding = chartPx(4)
+	p := chart.NewPanel("")
 	p.X.Label.Text = "requests/s per task"
 	p.Y.Label.Text = map[string]string{SignalLatency: "latency (ms)", Signal5xx: "5xx (% of requests)", SignalCPU: "CPU (%)"}[signal]
-	p.X.Padding, p.Y.Padding = 0, 0
 	if len(pts) == 0 {
 		p.Title.Text = serviceName(h.Service) + ": no periods with a request rate, a running task and " + signal + " data"
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
@@ -169,7 +148,7 @@ func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) 
 
 	// Spread first, so everything else stays visible on top of it.
 	if rec != nil {
-		parts.spread = chartBand{from: rec.KneeLow, to: rec.KneeHigh, color: chartSpreadColor}
+		parts.spread = chart.Bands{Spans: [][2]float64{{rec.KneeLow, rec.KneeHigh}}, Color: chartSpreadColor, MinWidthPx: 8}
 		p.Add(parts.spread)
 	}
 	scatter, err := plotter.NewScatter(chartSample(pts, yMax))
@@ -210,8 +189,8 @@ func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) 
 		parts.threshold = chartHLine(t, xMax, chartLimitColor)
 		p.Add(parts.threshold)
 	}
-	parts.knee = chartVLine(rec.Knee, yMax, chartKneeColor, 2, false)
-	parts.capacity = chartVLine(rec.CapacityRPS, yMax, chartCapacityColor, 2, true)
+	parts.knee = chart.VLine(rec.Knee, yMax, chartKneeColor, vg.Points(2), nil)
+	parts.capacity = chart.VLine(rec.CapacityRPS, yMax, chartCapacityColor, vg.Points(2), []vg.Length{vg.Points(6), vg.Points(4)})
 	p.Add(parts.knee, parts.capacity)
 	p.Title.Text = fmt.Sprintf("%s: capacity %s rps/task (knee %s, 10–90%% %s–%s, from %s); %s",
 		serviceName(rec.Service), formatRPS(rec.CapacityRPS), formatRPS(math.Round(rec.Knee)),
@@ -342,16 +321,6 @@ func chartFitLine(rec *Recommendation, scale, xMax, yMax float64) (*plotter.Line
 	return l, true
 }
 
-// chartVLine is a full-height vertical line at x.
-func chartVLine(x, yMax float64, c color.Color, width float64, dashed bool) *plotter.Line {
-	l := &plotter.Line{XYs: plotter.XYs{{X: x, Y: 0}, {X: x, Y: yMax}}}
-	l.Color, l.Width = c, vg.Points(width)
-	if dashed {
-		l.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
-	}
-	return l
-}
-
 // chartHLine is a full-width dotted horizontal line at y.
 func chartHLine(y, xMax float64, c color.Color) *plotter.Line {
 	l := &plotter.Line{XYs: plotter.XYs{{X: 0, Y: y}, {X: xMax, Y: y}}}
@@ -366,39 +335,9 @@ func chartSummary(a aligned, pts plotter.XYs) string {
 		formatRPS(math.Round(pts[len(pts)-1].X)))
 }
 
-// chartBand is a plot.Plotter filling a full-height vertical band over [from, to] of x.
-type chartBand struct {
-	from, to float64
-	color    color.Color
-}
-
-// Plot fills the band, at least eight pixels wide so a narrow spread still shows either side of the knee's line.
-func (b chartBand) Plot(c draw.Canvas, p *plot.Plot) {
-	if b.color == nil {
-		return
-	}
-	trX, _ := p.Transforms(&c)
-	x0, x1 := max(trX(b.from), c.Min.X), min(trX(b.to), c.Max.X)
-	if minW := chartPx(8); x1-x0 < minW {
-		mid := (x0 + x1) / 2
-		x0, x1 = mid-minW/2, mid+minW/2
-	}
-	c.FillPolygon(b.color, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
-}
-
-// Thumbnail draws the legend's swatch for the band.
-func (b chartBand) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(b.color, []vg.Point{
-		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
-	})
-}
-
 // chartLegend is the chart's one legend, drawn in the header; it names what the first panel drew.
 func chartLegend(parts chartParts) plot.Legend {
-	l := plot.NewLegend()
-	l.Top = true
-	l.TextStyle.Font.Size = vg.Points(10)
-	l.Padding = vg.Points(2)
+	l := chart.NewLegend()
 	if parts.points != nil {
 		l.Add("one period", parts.points)
 	}
@@ -418,19 +357,3 @@ func chartLegend(parts chartParts) plot.Legend {
 	}
 	return l
 }
-
-// chartDrawHeader writes the title on the left of the header and the legend on its right.
-func chartDrawHeader(c draw.Canvas, title string, legend plot.Legend) {
-	sty := text.Style{
-		Color:   color.Black,
-		Font:    font.From(plot.DefaultFont, 16),
-		XAlign:  draw.XLeft,
-		YAlign:  draw.YTop,
-		Handler: plot.DefaultTextHandler,
-	}
-	c.FillText(sty, vg.Point{X: c.Min.X, Y: c.Max.Y}, title)
-	legend.Draw(c)
-}
-
-// chartPx converts pixels to gonum's lengths (points) at the chart's DPI.
-func chartPx(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }

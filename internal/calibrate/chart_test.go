@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
 var chartOut = flag.String("chart.out", "", "also write TestWriteChart's chart to this file, to look at it")
@@ -43,7 +45,7 @@ func chartHistories(t *testing.T) ([]Recommendation, []History) {
 func TestWriteChart(t *testing.T) {
 	recs, hs := chartHistories(t)
 	var buf bytes.Buffer
-	if err := WriteChart(&buf, recs, hs); err != nil {
+	if err := WriteChart(&buf, chart.PNG, recs, hs); err != nil {
 		t.Fatalf("WriteChart: %v", err)
 	}
 	if *chartOut != "" {
@@ -98,7 +100,7 @@ func TestWriteChartErrors(t *testing.T) {
 		want string
 	}{
 		{name: "nothing", want: "no histories to draw"},
-		{name: "too many", hs: make([]History, chartMaxPanels+1), want: "25 histories, at most 24 fit one chart"},
+		{name: "too many", hs: make([]History, chart.MaxPanels+1), want: "25 histories, at most 24 fit one chart"},
 		{name: "recommendation without history", recs: []Recommendation{{Service: "web"}}, hs: []History{h},
 			want: "recommendation for web has no history"},
 		{name: "two recommendations", recs: []Recommendation{{Service: "api"}, {Service: "api"}}, hs: []History{h},
@@ -108,7 +110,7 @@ func TestWriteChartErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := WriteChart(&bytes.Buffer{}, tt.recs, tt.hs)
+			err := WriteChart(&bytes.Buffer{}, chart.PNG, tt.recs, tt.hs)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("WriteChart error = %v, want one containing %q", err, tt.want)
 			}
@@ -119,7 +121,7 @@ func TestWriteChartErrors(t *testing.T) {
 func TestWriteChartEmptyHistory(t *testing.T) {
 	// A service without data still gets a panel saying so, rather than failing the whole chart.
 	var buf bytes.Buffer
-	if err := WriteChart(&buf, nil, []History{{Service: "new", Period: time.Minute}}); err != nil {
+	if err := WriteChart(&buf, chart.PNG, nil, []History{{Service: "new", Period: time.Minute}}); err != nil {
 		t.Fatalf("WriteChart: %v", err)
 	}
 	if _, err := png.Decode(&buf); err != nil {

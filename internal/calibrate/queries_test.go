@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/fakecw"
 )
 
 // queryShape is what matters of a MetricDataQuery, in a form go-cmp prints readably.
@@ -369,11 +370,7 @@ func TestCalibrateThroughCloudWatch(t *testing.T) {
 		Times: h.Latency.Times, Values: make([]float64, len(h.Latency.Values)),
 	})
 
-	client := cloudwatch.New(cloudwatch.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCALIBRATE", "secret", ""),
-		BaseEndpoint: aws.String(url),
-	})
+	client := cloudwatch.NewFromConfig(awstest.Config(url))
 	q, err := Queries("prod", "router", []Target{{Service: "api", DiscoveryName: "api-http", Weight: 100}}, "Fastscaler",
 		14*24*time.Hour, now)
 	if err != nil {

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastscaler/fastscaler/internal/sim"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fastscaler/fastscaler/internal/trace"
 )
 
 func TestExportTraceRoundTrip(t *testing.T) {
@@ -22,13 +23,13 @@ func TestExportTraceRoundTrip(t *testing.T) {
 		t.Fatalf("ExportTrace: %v", err)
 	}
 	lines := strings.SplitN(buf.String(), "\n", 3)
-	if lines[0] != "time,rps" || !strings.HasPrefix(lines[1], "2026-11-01T20:00:00Z,") {
+	if lines[0] != trace.Header || !strings.HasPrefix(lines[1], "2026-11-01T20:00:00Z,") {
 		t.Errorf("first lines = %q, want the header and a row at 2026-11-01T20:00:00Z", lines[:2])
 	}
 
-	tr, err := sim.ReadCSV(&buf, "evening")
+	tr, err := trace.Read(&buf)
 	if err != nil {
-		t.Fatalf("sim.ReadCSV of the export: %v", err)
+		t.Fatalf("trace.Read of the export: %v", err)
 	}
 	if want := rate.Times[0]; !tr.Start.Equal(want) {
 		t.Errorf("Start = %v, want %v", tr.Start, want)
@@ -81,9 +82,9 @@ func TestExportTraceErrors(t *testing.T) {
 		{name: "one sample", s: Series{Times: []time.Time{at(0), at(1)}, Values: []float64{1, math.Inf(1)}},
 			want: "1 finite samples; a trace needs at least 2"},
 		{name: "negative", s: Series{Times: []time.Time{at(0), at(1)}, Values: []float64{1, -2}},
-			want: "rps -2 at 2026-11-01T00:00:01Z is negative"},
-		{name: "same second", s: Series{Times: []time.Time{at(0), at(0).Add(500 * time.Millisecond)}, Values: []float64{1, 2}},
-			want: "two samples in the second 2026-11-01T00:00:00Z"},
+			want: "exporting trace: row at 2026-11-01T00:00:01Z: rps -2 is negative"},
+		{name: "same time", s: Series{Times: []time.Time{at(0), at(0)}, Values: []float64{1, 2}},
+			want: "exporting trace: row at 2026-11-01T00:00:00Z: not after the previous row's 2026-11-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,9 +20,13 @@ import (
 // loadAWS loads the SDK's default configuration (process environment, shared config, task role) with
 // the adaptive retryer, which backs off and retries when ECS throttles.
 func loadAWS(ctx context.Context, env Env) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx,
+	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
-	)
+	}
+	if r := lookupEnv(env.Environ, "AWS_REGION", ""); r != "" { // the SDK reads the process's; --env-file may add one
+		opts = append(opts, awsconfig.WithRegion(r))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}

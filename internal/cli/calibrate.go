@@ -19,18 +19,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/internal/calibrate"
+	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
 // defaultSince is how much history calibrate reads unless told otherwise: two weeks of 1-minute datapoints,
 // which CloudWatch keeps for 15 days.
 const defaultSince = "14d"
 
-func init() {
-	register(&command{
-		name:    "calibrate",
-		summary: "recommend FASTSCALER_CAPACITY from recorded history: the per-task load where a service degrades",
-		usage: `Usage: fastscaler calibrate [--since DURATION] [--service NAME ...] [--json] [--chart FILE.png]
+var calibrateCmd = command{
+	name:    "calibrate",
+	summary: "recommend FASTSCALER_CAPACITY from recorded history: the per-task load where a service degrades",
+	usage: `Usage: fastscaler calibrate [--since DURATION] [--service NAME ...] [--json] [--chart FILE.png|FILE.svg]
                             [--export-trace FILE.csv] [--discovery-name SERVICE=NAME ...] [--cluster NAME]
 
 Reads the cluster's recorded history from CloudWatch (GetMetricData; no other AWS call, nothing is changed) and
@@ -69,8 +70,8 @@ Flags:
   --since DURATION             history to read (default ` + defaultSince + `)
   --service NAME               calibrate only this service (repeatable; default every service with traffic)
   --json                       machine-readable recommendations, evidence and refusals
-  --chart FILE                 write a PNG of per-task load against the signal per service, with the knee, its
-                               range and the recommended capacity (no chart without it)
+  --chart FILE                 write a chart (FILE.png or FILE.svg) of per-task load against the signal per
+                               service, with the knee, its range and the recommended capacity (no chart without it)
   --export-trace FILE          write the router's request rate as a CSV that 'fastscaler simulate --trace' replays
   --discovery-name SVC=NAME    the Service Connect discovery name of a service (repeatable; default its name)
   --cluster NAME               overrides FASTSCALER_CLUSTER
@@ -80,8 +81,7 @@ Example:
   fastscaler calibrate --service api --json | jq '.recommendations[] | {service, capacity_rps, knee_rps}'
   fastscaler calibrate --chart calibrate.png --export-trace last-2-weeks.csv; fastscaler simulate --trace last-2-weeks.csv
 `,
-		run: runCalibrate,
-	})
+	run: runCalibrate,
 }
 
 // CalibrateReport is the output of `fastscaler calibrate --json`.
@@ -106,51 +106,14 @@ type CalibrateReport struct {
 	Trace    string   `json:"trace,omitempty"`
 }
 
-// CalibrateRecommendation is one service's recommended capacity and the evidence for it.
+// CalibrateRecommendation is one service's recommended capacity and the evidence for it (calibrate.Recommendation),
+// after what the command knows of the service besides its history.
 type CalibrateRecommendation struct {
-	Service       string            `json:"service"`
-	DiscoveryName string            `json:"discovery_name,omitempty"` // the Service Connect name queried; empty for the router
-	Weight        float64           `json:"weight"`                   // percent of the router's requests
-	CurrentRPS    float64           `json:"current_rps"`              // FASTSCALER_CAPACITY now
-	CapacityRPS   float64           `json:"capacity_rps"`             // recommended FASTSCALER_CAPACITY
-	Knee          float64           `json:"knee_rps"`                 // per-task requests/s beyond which the signal rises
-	KneeLow       float64           `json:"knee_low_rps"`             // 10th percentile of the bootstrap
-	KneeHigh      float64           `json:"knee_high_rps"`            // 90th percentile of the bootstrap
-	Signal        string            `json:"signal"`                   // latency, 5xx or cpu
-	Evidence      CalibrateEvidence `json:"evidence"`
-}
-
-// CalibrateEvidence is what a recommendation rests on (calibrate.Evidence).
-type CalibrateEvidence struct {
-	Hours             float64        `json:"hours"`               // usable history of the signal
-	Periods           int            `json:"periods"`             // usable periods of the signal
-	Dropped           int            `json:"dropped"`             // periods without a request rate or a running task
-	Surges            int            `json:"surges"`              // rises of the request rate ≥ 1.5x within 5 minutes
-	MaxPerTaskLoad    float64        `json:"max_per_task_rps"`    // highest per-task requests/s seen
-	PeriodsBeyondKnee int            `json:"periods_beyond_knee"` // periods whose per-task load exceeded the knee
-	Baseline          float64        `json:"baseline"`            // the signal over the lower half of the load: ms, 5xx fraction or CPU %
-	Threshold         float64        `json:"threshold"`           // the signal's value that marks degradation
-	CPUAtKnee         float64        `json:"cpu_at_knee"`         // CPU % at the knee by a linear fit; 0 without CPU data
-	Fit               CalibrateFit   `json:"fit"`
-	Bins              []CalibrateBin `json:"bins"`
-	Bootstrap         int            `json:"bootstrap"` // replicates behind the knee's range
-	Notes             []string       `json:"notes"`
-}
-
-// CalibrateFit is the fitted signal: intercept + slope·x + slope_above·max(0, x − knee), x the per-task load.
-type CalibrateFit struct {
-	Intercept  float64 `json:"intercept"`
-	Slope      float64 `json:"slope"`
-	SlopeAbove float64 `json:"slope_above"`
-}
-
-// CalibrateBin is the signal over the periods whose per-task load fell in [low, high).
-type CalibrateBin struct {
-	Low       float64 `json:"low_rps"`
-	High      float64 `json:"high_rps"`
-	Periods   int     `json:"periods"`
-	Median    float64 `json:"median"`     // median of the signal
-	ErrorRate float64 `json:"error_rate"` // 5xx / requests; 0 without 5xx data
+	Service       string  `json:"service"`
+	DiscoveryName string  `json:"discovery_name,omitempty"` // the Service Connect name queried; empty for the router
+	Weight        float64 `json:"weight"`                   // percent of the router's requests
+	CurrentRPS    float64 `json:"current_rps"`              // FASTSCALER_CAPACITY now
+	calibrate.Recommendation
 }
 
 // CalibrateRefusal is a service that got no recommendation, and why.
@@ -177,7 +140,7 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 	var services serviceCounts
 	fs.Var(&services, "service", "NAME")
 	asJSON := fs.Bool("json", false, "JSON")
-	chart := fs.String("chart", "", "PNG chart")
+	chartPath := fs.String("chart", "", "chart file, .png or .svg")
 	tracePath := fs.String("export-trace", "", "CSV of the router's request rate")
 	var discovery discoveryNames
 	fs.Var(&discovery, "discovery-name", "SERVICE=NAME")
@@ -188,6 +151,12 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 	since, err := parseSince(*sinceFlag)
 	if err != nil {
 		return usageError{err}
+	}
+	var chartFormat chart.Format
+	if *chartPath != "" {
+		if chartFormat, err = chart.FormatOf(*chartPath); err != nil {
+			return usageError{fmt.Errorf("--chart %w", err)}
+		}
 	}
 	if err := services.parse(false); err != nil {
 		return usageError{err}
@@ -260,11 +229,12 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 
 	// Files first, so that the output can say what was written; a file that fails does not hide the results.
 	var fileErrs []error
-	if *chart != "" {
-		if err := writeFile(*chart, func(w io.Writer) error { return calibrate.WriteChart(w, recs, histories) }); err != nil {
-			fileErrs = append(fileErrs, fmt.Errorf("--chart %s: %w", *chart, err))
+	if *chartPath != "" {
+		err := writeFile(*chartPath, func(w io.Writer) error { return calibrate.WriteChart(w, chartFormat, recs, histories) })
+		if err != nil {
+			fileErrs = append(fileErrs, fmt.Errorf("--chart %s: %w", *chartPath, err))
 		} else {
-			rep.Chart = *chart
+			rep.Chart = *chartPath
 		}
 	}
 	if *tracePath != "" {
@@ -358,7 +328,7 @@ func calibrateTargets(cfg autoscaler.Config, names []string, discovery []string)
 		if w, ok := cfg.Weights[name]; ok {
 			return w
 		}
-		return autoscaler.DefaultWeight
+		return config.DefaultWeight
 	}
 	if len(names) > 0 {
 		if err := checkScaled(cfg, names); err != nil {
@@ -433,22 +403,7 @@ func getMetricData(ctx context.Context, client cloudwatch.GetMetricDataAPIClient
 }
 
 func recommendation(t calibrate.Target, disc string, current float64, r calibrate.Recommendation) CalibrateRecommendation {
-	ev := r.Evidence
-	out := CalibrateRecommendation{
-		Service: t.Service, DiscoveryName: disc, Weight: t.Weight, CurrentRPS: current, CapacityRPS: r.CapacityRPS,
-		Knee: r.Knee, KneeLow: r.KneeLow, KneeHigh: r.KneeHigh, Signal: r.Signal,
-		Evidence: CalibrateEvidence{
-			Hours: ev.Hours, Periods: ev.Periods, Dropped: ev.Dropped, Surges: ev.Surges, MaxPerTaskLoad: ev.MaxPerTaskLoad,
-			PeriodsBeyondKnee: ev.PeriodsBeyondKnee, Baseline: ev.Baseline, Threshold: ev.Threshold, CPUAtKnee: ev.CPUAtKnee,
-			Fit:       CalibrateFit{Intercept: ev.Fit.Intercept, Slope: ev.Fit.Slope, SlopeAbove: ev.Fit.SlopeAbove},
-			Bins:      make([]CalibrateBin, 0, len(ev.Bins)),
-			Bootstrap: ev.Bootstrap, Notes: append([]string{}, ev.Notes...),
-		},
-	}
-	for _, b := range ev.Bins {
-		out.Evidence.Bins = append(out.Evidence.Bins, CalibrateBin{Low: b.Low, High: b.High, Periods: b.Periods, Median: b.Median, ErrorRate: b.ErrorRate})
-	}
-	return out
+	return CalibrateRecommendation{Service: t.Service, DiscoveryName: disc, Weight: t.Weight, CurrentRPS: current, Recommendation: r}
 }
 
 // refusalContext is what a refusal's message needs to know of the run besides the service: where the history

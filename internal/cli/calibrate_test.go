@@ -326,7 +326,7 @@ func TestCalibrateRefusesTooLittleData(t *testing.T) {
 
 	// ghost has a weight but no RunningTaskCount or DesiredCount in CloudWatch (a wrong name, say).
 	env := append(append([]string(nil), calibrateEnv...), "FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250,ghost:100",
-		"FASTSCALER_WEIGHTS=api:90,api-canary:10,ghost:5")
+		"FASTSCALER_WEIGHTS=api:85,api-canary:10,ghost:5")
 	r = runEnv(t, u, env, "calibrate", "--service", "ghost", "--json")
 	rep = cli.CalibrateReport{}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/fastscaler/fastscaler/internal/clock"
@@ -30,7 +29,7 @@ type Env struct {
 	Stderr  io.Writer
 	Version string
 	Clock   clock.Clock // nil: the wall clock
-	// Terminal reports whether Stdout is a terminal (progress bars); nil: detect from Stdout.
+	// Terminal reports whether Stdout is a terminal (progress bars, status --watch); nil: detect from Stdout.
 	Terminal func() bool
 }
 
@@ -60,6 +59,21 @@ type command struct {
 	run     func(ctx context.Context, env Env, args []string) error
 }
 
+// commands is every subcommand, in the order 'fastscaler help' lists them. Each is declared next to its code.
+var commands = []*command{
+	&runCmd, &prescaleCmd, &statusCmd, &pauseCmd, &resumeCmd, &simulateCmd, &calibrateCmd, &healthcheckCmd, &versionCmd,
+}
+
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // usageError marks a problem with how a command was called; it exits 2.
 type usageError struct{ err error }
 
@@ -68,26 +82,27 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
-
 // Main runs the command named by env.Args and returns the process exit code.
 func Main(ctx context.Context, env Env) int {
-	if len(env.Args) == 0 {
+	envFile, rest, err := cutEnvFileFlag(env.Args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fastscaler: %s\n", err)
+		return ExitUsage
+	}
+	if len(rest) == 0 {
 		printHelp(env.Stderr)
 		return ExitUsage
 	}
-	name, args := env.Args[0], env.Args[1:]
+	name, args := rest[0], rest[1:]
 	switch name {
 	case "-h", "--help", "-help", "help":
 		if len(args) > 0 {
-			c, ok := commands[args[0]]
-			if !ok {
+			c := lookup(args[0])
+			if c == nil {
 				fmt.Fprintf(env.Stderr, "fastscaler: unknown command %q; run 'fastscaler help'\n", args[0])
 				return ExitUsage
 			}
-			fmt.Fprint(env.Stdout, c.usage)
+			fmt.Fprint(env.Stdout, c.usage+globalFlagsUsage)
 			return ExitOK
 		}
 		printHelp(env.Stdout)
@@ -95,17 +110,19 @@ func Main(ctx context.Context, env Env) int {
 	case "-v", "--version":
 		name = "version"
 	}
-	c, ok := commands[name]
-	if !ok {
+	c := lookup(name)
+	if c == nil {
 		fmt.Fprintf(env.Stderr, "fastscaler: unknown command %q; run 'fastscaler help'\n", name)
 		return ExitUsage
 	}
-	err := c.run(ctx, env, args)
+	if env, err = withEnvFile(env, envFile); err == nil {
+		err = c.run(ctx, env, args)
+	}
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(env.Stdout, c.usage)
+		fmt.Fprint(env.Stdout, c.usage+globalFlagsUsage)
 		return ExitOK
 	}
 	fmt.Fprintf(env.Stderr, "fastscaler %s: %s\n", name, indentMultiline(err.Error()))
@@ -130,18 +147,14 @@ Usage: fastscaler COMMAND [flags]
 
 Commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Run 'fastscaler help COMMAND' for a command's flags and an example.
-Configuration comes from FASTSCALER_* environment variables (see README.md); AWS access from the SDK's default
-chain (AWS_REGION, AWS_PROFILE, task role, AWS_ENDPOINT_URL_ECS, ...).
+Configuration comes from FASTSCALER_* environment variables (see README.md), and from --env-file FILE (or
+FASTSCALER_ENV_FILE) for those the environment does not set; AWS access from the SDK's default chain (AWS_REGION,
+AWS_PROFILE, task role, AWS_ENDPOINT_URL_ECS, ...).
 
 Exit codes: 0 success, 1 failure (AWS error, unhealthy, timeout), 2 usage or configuration error.
 `)

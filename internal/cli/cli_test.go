@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/cli"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
@@ -87,6 +87,12 @@ func tags(u *daemontest.Unit, service string) map[string]string {
 	return s.Tags
 }
 
+// state is the durable state in a service's tags, malformed values left zero.
+func state(u *daemontest.Unit, service string) durable.State {
+	d, _ := durable.Decode(tags(u, service))
+	return d
+}
+
 func TestPrescaleRaisesAtOnceAndWritesTags(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{})
 	awsEnv(t, u)
@@ -100,26 +106,21 @@ func TestPrescaleRaisesAtOnceAndWritesTags(t *testing.T) {
 	if got := u.Desired("router"); got != 10 {
 		t.Errorf("router desired %d, want 10 at once", got)
 	}
-	want := map[string]string{
-		autoscaler.TagFloor: "40", autoscaler.TagFloorUntil: "2026-11-22T22:00:00Z", autoscaler.TagFloorReason: "World Cup final Dec 18",
-	}
-	got := tags(u, "api")
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("tag %s = %q, want %q", k, got[k], v)
-		}
+	want := durable.Floor{Count: 40, Until: daemontest.T0.Add(2 * time.Hour), Reason: "World Cup final Dec 18"}
+	if got, _ := state(u, "api").FloorAt(daemontest.T0); got != want {
+		t.Errorf("floor %+v, want %+v", got, want)
 	}
 	if !strings.Contains(r.stdout, "api") || !strings.Contains(r.stdout, "2026-11-22T22:00:00Z (in 2h00m)") {
 		t.Errorf("output does not show what was done:\n%s", r.stdout)
 	}
-	// A new prescale replaces the old floor; a count already above it is kept (never lowered).
-	if r := run(t, u, "prescale", "--service", "api=20", "--until", "2026-11-22T23:00:00Z"); r.code != 0 {
+	// A new prescale replaces the old floor on purpose; a count already above it is kept (never lowered).
+	if r := run(t, u, "prescale", "--service", "api=20", "--until", "2026-11-22T23:00:00Z", "--replace"); r.code != 0 {
 		t.Fatalf("second prescale exit %d: %s", r.code, r.stderr)
 	}
-	if got := tags(u, "api")[autoscaler.TagFloor]; got != "20" || u.Desired("api") != 40 {
-		t.Errorf("after re-prescale floor tag %q desired %d, want floor 20 and desired kept at 40", got, u.Desired("api"))
+	if got := state(u, "api").FloorCount; got != 20 || u.Desired("api") != 40 {
+		t.Errorf("after re-prescale floor %d desired %d, want floor 20 and desired kept at 40", got, u.Desired("api"))
 	}
-	if reason := tags(u, "api")[autoscaler.TagFloorReason]; reason != "prescale by alice" {
+	if reason := state(u, "api").FloorReason; reason != "prescale by alice" {
 		t.Errorf("default reason %q, want %q", reason, "prescale by alice")
 	}
 }
@@ -186,8 +187,8 @@ func TestCancelEndsTheFloorGently(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "floor of 40 ended now") {
 		t.Fatalf("cancel exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
-	if until := tags(u, "api")[autoscaler.TagFloorUntil]; until != autoscaler.FormatTagTime(cancelAt) {
-		t.Errorf("floor-until after cancel = %q, want now %s", until, autoscaler.FormatTagTime(cancelAt))
+	if until := state(u, "api").FloorUntil; !until.Equal(cancelAt.Truncate(time.Second)) {
+		t.Errorf("floor end after cancel = %s, want now %s", until, cancelAt)
 	}
 	u.Run(1000, 9*time.Minute)
 	if got := u.Desired("api"); got != 40 {
@@ -204,14 +205,14 @@ func TestCancelEndsTheFloorGently(t *testing.T) {
 	snap, _ := u.ECS.Service(daemontest.Cluster, "router")
 	client := daemontest.ECSClient(u.ECSURL)
 	if _, err := client.TagResource(context.Background(), &ecs.TagResourceInput{ResourceArn: aws.String(snap.ARN),
-		Tags: []types.Tag{{Key: aws.String(autoscaler.TagFloor), Value: aws.String("lots")}}}); err != nil {
+		Tags: []types.Tag{{Key: aws.String("fastscaler:floor"), Value: aws.String("lots")}}}); err != nil { // by hand, malformed
 		t.Fatal(err)
 	}
 	if r := run(t, u, "prescale", "--cancel", "--service", "router"); r.code != 0 || !strings.Contains(r.stdout, "malformed floor tags removed") {
 		t.Errorf("cancel of a malformed floor = %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	if _, ok := tags(u, "router")[autoscaler.TagFloor]; ok {
-		t.Error("the malformed floor tag is still there")
+	if _, errs := durable.Decode(tags(u, "router")); len(errs) > 0 {
+		t.Errorf("the malformed floor tag is still there: %v", errs)
 	}
 }
 
@@ -237,8 +238,8 @@ func TestPauseAndResume(t *testing.T) {
 	if r := run(t, u, "resume", "--service", "api"); r.code != 0 || !strings.Contains(r.stdout, "api: resumed") {
 		t.Fatalf("resume = %d %s%s", r.code, r.stdout, r.stderr)
 	}
-	if got := tags(u, "api")[autoscaler.TagLastScaleOut]; got != autoscaler.FormatTagTime(u.Clock.Now()) {
-		t.Errorf("resume wrote last-scale-out %q, want now: counts set by hand during the pause get a fresh cooldown", got)
+	if got := state(u, "api"); got.Paused || !got.LastScaleOut.Equal(u.Clock.Now().Truncate(time.Second)) {
+		t.Errorf("after resume paused %v, last scale-out %s; want not paused and now: counts set by hand during the pause get a fresh cooldown", got.Paused, got.LastScaleOut)
 	}
 	u.Run(10000, 2*time.Second)
 	if got := u.Desired("api"); got < 36 {
@@ -470,8 +471,8 @@ func TestPrescaleRaisesAASMinCapacity(t *testing.T) {
 	if !strings.Contains(r.stdout, "MinCapacity 4 → 20") {
 		t.Errorf("output does not say MinCapacity was raised:\n%s", r.stdout)
 	}
-	if got := tags(u, "api")[autoscaler.TagAASOwnerMin]; got != "4" {
-		t.Errorf("owner's MinCapacity tag %q, want 4", got)
+	if got := state(u, "api").AAS; !got.HasOwner || got.Owner != 4 {
+		t.Errorf("owner's MinCapacity recorded %+v, want 4", got)
 	}
 	// AAS sees idle tasks and tries to scale in: MinCapacity holds the floor.
 	if _, n, err := u.AAS.Evaluate(daemontest.ResourceID("api"), 10); err != nil || n != 20 {

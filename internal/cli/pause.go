@@ -10,11 +10,10 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 )
 
-func init() {
-	register(&command{
-		name:    "pause",
-		summary: "stop automatic changes to services (state kept in ECS tags)",
-		usage: `Usage: fastscaler pause --reason TEXT [--service NAME ...] [--for DURATION | --until RFC3339] [--cluster NAME]
+var pauseCmd = command{
+	name:    "pause",
+	summary: "stop automatic changes to services (state kept in ECS tags)",
+	usage: `Usage: fastscaler pause --reason TEXT [--service NAME ...] [--for DURATION | --until RFC3339] [--cluster NAME]
 
 Stops the daemon from changing the desired count of the given services (default: every service in
 FASTSCALER_CAPACITY). Pre-scale floors are not applied while paused either. With --for or --until the pause ends by
@@ -23,12 +22,13 @@ itself; without, it lasts until 'fastscaler resume'. Shown by 'fastscaler status
 Example:
   fastscaler pause --service api --for 30m --reason "load test, INC-1234"
 `,
-		run: runPause,
-	})
-	register(&command{
-		name:    "resume",
-		summary: "restart automatic changes after a pause",
-		usage: `Usage: fastscaler resume [--service NAME ...] [--cluster NAME]
+	run: runPause,
+}
+
+var resumeCmd = command{
+	name:    "resume",
+	summary: "restart automatic changes after a pause",
+	usage: `Usage: fastscaler resume [--service NAME ...] [--cluster NAME]
 
 Removes the pause of the given services (default: every service in FASTSCALER_CAPACITY). The daemon then applies its
 normal rules again from its next tick, with its scale-in cooldown restarted, so counts set by hand during the pause
@@ -37,8 +37,7 @@ are not cut at once.
 Example:
   fastscaler resume --service api
 `,
-		run: runResume,
-	})
+	run: runResume,
 }
 
 func runPause(ctx context.Context, env Env, args []string) error {
@@ -68,28 +67,19 @@ func runPause(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	value := autoscaler.PauseIndefinite
-	if !end.IsZero() {
-		value = autoscaler.FormatTagTime(end)
-	}
 	current, err := e.DescribeServices(ctx, names, now)
 	if err != nil {
 		return explainAWS(err)
 	}
-	for _, n := range names {
-		if err := e.Tag(ctx, current[n].ARN, map[string]string{
-			autoscaler.TagPaused:      value,
-			autoscaler.TagPauseReason: autoscaler.SanitizeTagValue(*reason),
-		}); err != nil {
-			return explainAWS(err)
-		}
+	paused, err := autoscaler.PauseServices(ctx, e, current, names, end, *reason)
+	for _, n := range paused {
 		if end.IsZero() {
 			fmt.Fprintf(env.Stdout, "%s: paused until 'fastscaler resume'\n", n)
 		} else {
 			fmt.Fprintf(env.Stdout, "%s: paused until %s (in %s)\n", n, end.UTC().Format(time.RFC3339), fmtDuration(end.Sub(now)))
 		}
 	}
-	return nil
+	return explainAWS(err)
 }
 
 func runResume(ctx context.Context, env Env, args []string) error {
@@ -113,21 +103,15 @@ func runResume(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return explainAWS(err)
 	}
-	for _, n := range names {
-		if !current[n].Durable.Paused {
-			fmt.Fprintf(env.Stdout, "%s: was not paused\n", n)
-			continue
+	resumed, err := autoscaler.ResumeServices(ctx, e, current, names, now)
+	for _, r := range resumed {
+		if r.WasPaused {
+			fmt.Fprintf(env.Stdout, "%s: resumed; its cooldown restarts now\n", r.Service)
+		} else {
+			fmt.Fprintf(env.Stdout, "%s: was not paused\n", r.Service)
 		}
-		// Counts set by hand during the pause start a fresh cooldown, so the daemon does not cut them at once.
-		if err := e.Tag(ctx, current[n].ARN, map[string]string{autoscaler.TagLastScaleOut: autoscaler.FormatTagTime(now)}); err != nil {
-			return explainAWS(err)
-		}
-		if err := e.Untag(ctx, current[n].ARN, autoscaler.PauseTagKeys); err != nil {
-			return explainAWS(err)
-		}
-		fmt.Fprintf(env.Stdout, "%s: resumed; its cooldown restarts now\n", n)
 	}
-	return nil
+	return explainAWS(err)
 }
 
 // targetServices loads the configuration, checks the named services (all scaled services when none are named),

@@ -19,19 +19,21 @@ const MaxWindow = 7 * 24 * time.Hour
 // waitPoll is how often --wait reads the services.
 const waitPoll = 5 * time.Second
 
-func init() {
-	register(&command{
-		name:    "prescale",
-		summary: "raise services to a floor now and hold it until a time (before a big broadcast)",
-		usage: `Usage: fastscaler prescale --service NAME=COUNT [--service NAME=COUNT ...] (--for DURATION | --until RFC3339)
-                           [--reason TEXT] [--wait] [--wait-timeout DURATION] [--cluster NAME]
+var prescaleCmd = command{
+	name:    "prescale",
+	summary: "raise services to a floor now and hold it until a time (before a big broadcast)",
+	usage: `Usage: fastscaler prescale --service NAME=COUNT [--service NAME=COUNT ...] (--for DURATION | --until RFC3339)
+                           [--reason TEXT] [--replace] [--wait] [--wait-timeout DURATION] [--cluster NAME]
        fastscaler prescale --cancel --service NAME [--service NAME ...] [--cluster NAME]
 
 Raises each service's desired count to at least COUNT at once (UpdateService, so it works even while the daemon
 is down) and records the floor, its end and the reason as service tags. The daemon never goes below a floor while
 it lasts; when it ends, the daemon scales in by its normal rules (cooldown counted from the floor's end, then
-stepwise), never in one cliff. A new prescale of a service replaces its floor. --cancel ends floors now, with the
-same gentle scale-in afterwards.
+stepwise), never in one cliff. --cancel ends floors now, with the same gentle scale-in afterwards.
+
+A new prescale of a service replaces its floor in force only with one at least as high that lasts at least as long;
+one that would lower it or end it earlier is refused (exit 2, nothing changed) unless --replace is given. The
+output shows every floor in force that was replaced.
 
 Every check runs before any change: each service must be in FASTSCALER_CAPACITY and exist in the cluster, COUNT
 must lie within its FASTSCALER_MIN_TASKS..FASTSCALER_MAX_TASKS, and the window must end in the future and within 7
@@ -42,6 +44,7 @@ Flags:
   --for DURATION         the floor lasts this long from now
   --until RFC3339        the floor lasts until this time, e.g. 2026-12-31T23:30:00+09:00
   --reason TEXT          why, shown by 'fastscaler status' (default: "prescale by $USER")
+  --replace              replace a floor in force even with a lower COUNT or an earlier end
   --wait                 wait until every service runs at least its floor, showing progress
   --wait-timeout D       give up waiting after this long, exit 1 (default 15m)
   --cancel               end the floors of the given services now
@@ -50,8 +53,7 @@ Flags:
 Example:
   fastscaler prescale --service router=12 --service api=60 --for 3h --reason "World Cup final" --wait
 `,
-		run: runPrescale,
-	})
+	run: runPrescale,
 }
 
 // serviceCounts is a repeatable --service NAME=COUNT flag.
@@ -177,183 +179,188 @@ func checkScaled(cfg autoscaler.Config, names []string) error {
 	return errors.Join(errs...)
 }
 
-func runPrescale(ctx context.Context, env Env, args []string) error {
+// prescaleArgs is a parsed and checked prescale command line.
+type prescaleArgs struct {
+	services    serviceCounts
+	end         time.Time
+	reason      string
+	wait        bool
+	waitTimeout time.Duration
+	cancel      bool
+	replace     bool
+	cfg         autoscaler.Config
+}
+
+// parsePrescale parses the flags and checks them against the configuration, reporting every problem at once.
+func parsePrescale(env Env, args []string, now time.Time) (prescaleArgs, error) {
+	var p prescaleArgs
 	fs := newFlags("prescale")
-	var services serviceCounts
-	fs.Var(&services, "service", "NAME=COUNT")
+	fs.Var(&p.services, "service", "NAME=COUNT")
 	forFlag := fs.String("for", "", "duration")
 	untilFlag := fs.String("until", "", "RFC3339 end")
-	reason := fs.String("reason", "", "why")
-	wait := fs.Bool("wait", false, "wait for running ≥ floor")
-	waitTimeout := fs.Duration("wait-timeout", 15*time.Minute, "give up waiting after")
-	cancel := fs.Bool("cancel", false, "end floors now")
+	fs.StringVar(&p.reason, "reason", "", "why")
+	fs.BoolVar(&p.wait, "wait", false, "wait for running ≥ floor")
+	fs.DurationVar(&p.waitTimeout, "wait-timeout", 15*time.Minute, "give up waiting after")
+	fs.BoolVar(&p.cancel, "cancel", false, "end floors now")
+	fs.BoolVar(&p.replace, "replace", false, "replace a floor in force even if lower or shorter")
 	cluster := fs.String("cluster", "", "cluster")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return p, err
 	}
-	now := env.clock().Now()
 	var errs []error
-	if len(services.raw) == 0 {
+	if len(p.services.raw) == 0 {
 		errs = append(errs, errors.New("give at least one --service"))
 	}
-	if err := services.parse(!*cancel); err != nil {
+	if err := p.services.parse(!p.cancel); err != nil {
 		errs = append(errs, err)
 	}
-	var end time.Time
-	if *cancel {
-		if *forFlag != "" || *untilFlag != "" || *wait {
+	if p.cancel {
+		if *forFlag != "" || *untilFlag != "" || p.wait || p.replace {
 			errs = append(errs, errors.New("--cancel takes only --service (and --cluster, --reason)"))
 		}
 	} else {
 		var err error
-		if end, err = parseWindowEnd(*forFlag, *untilFlag, now, true); err != nil {
+		if p.end, err = parseWindowEnd(*forFlag, *untilFlag, now, true); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if *waitTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("--wait-timeout %v must be positive", *waitTimeout))
+	if p.waitTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--wait-timeout %v must be positive", p.waitTimeout))
+	}
+	if p.reason == "" {
+		p.reason = defaultReason(env, "prescale")
 	}
 	cfg, err := servicesConfig(env, *cluster)
 	if err != nil {
-		return errors.Join(append(errs, err)...)
+		return p, errors.Join(append(errs, err)...)
 	}
-	if err := checkScaled(cfg, services.names); err != nil {
+	p.cfg = cfg
+	if err := checkScaled(cfg, p.services.names); err != nil {
 		errs = append(errs, err)
 	}
-	if !*cancel {
-		for _, n := range services.names {
-			lo, hi := cfg.MinMax(n)
-			if _, ok := cfg.Capacity[n]; !ok {
-				continue
-			}
-			c := services.counts[n]
-			if c > hi {
-				errs = append(errs, fmt.Errorf("%s=%d is above its max of %d: raise FASTSCALER_MAX_TASKS (e.g. %s:%d) for the daemon and this command first", n, c, hi, n, c))
-			}
-			if c < lo {
-				errs = append(errs, fmt.Errorf("%s=%d is below its min of %d (FASTSCALER_MIN_TASKS): a floor there changes nothing", n, c, lo))
-			}
-		}
+	if !p.cancel {
+		errs = append(errs, checkFloorCounts(cfg, p.services)...)
 	}
 	if len(errs) > 0 {
-		return usageError{errors.Join(errs...)}
+		return p, usageError{errors.Join(errs...)}
 	}
+	return p, nil
+}
 
-	e, a, err := newClients(ctx, env, cfg)
+// checkFloorCounts checks each floor against the service's FASTSCALER_MIN_TASKS..FASTSCALER_MAX_TASKS.
+func checkFloorCounts(cfg autoscaler.Config, services serviceCounts) []error {
+	var errs []error
+	for _, n := range services.names {
+		if _, ok := cfg.Capacity[n]; !ok {
+			continue
+		}
+		lo, hi := cfg.MinMax(n)
+		c := services.counts[n]
+		if c > hi {
+			errs = append(errs, fmt.Errorf("%s=%d is above its max of %d: raise FASTSCALER_MAX_TASKS (e.g. %s:%d) for the daemon and this command first", n, c, hi, n, c))
+		}
+		if c < lo {
+			errs = append(errs, fmt.Errorf("%s=%d is below its min of %d (FASTSCALER_MIN_TASKS): a floor there changes nothing", n, c, lo))
+		}
+	}
+	return errs
+}
+
+func runPrescale(ctx context.Context, env Env, args []string) error {
+	now := env.clock().Now()
+	p, err := parsePrescale(env, args, now)
 	if err != nil {
 		return err
 	}
-	current, err := e.DescribeServices(ctx, services.names, now)
+	e, a, err := newClients(ctx, env, p.cfg)
+	if err != nil {
+		return err
+	}
+	current, err := e.DescribeServices(ctx, p.services.names, now)
 	if err != nil {
 		return explainAWS(err) // every service must exist before anything changes
 	}
+	if p.cancel {
+		ended, err := autoscaler.EndFloors(ctx, e, current, p.services.names, now, p.reason)
+		renderEnded(env, ended)
+		return explainAWS(err)
+	}
+	var scaling autoscaler.Scaling
 	var targets map[string]autoscaler.ScalableTarget
-	if a != nil && !*cancel {
+	if a != nil {
+		scaling = a
 		// Where Application Auto Scaling owns a service's count, the floor goes into MinCapacity too, or AAS
 		// would scale below it. Without the permission to look, say so and go on: the floor tags still hold
 		// the daemon, which retries the lookup.
-		if targets, err = a.Targets(ctx, services.names); err != nil {
+		if targets, err = a.Targets(ctx, p.services.names); err != nil {
 			fmt.Fprintf(env.Stderr, "warning: could not look up Application Auto Scaling targets (%v);\n"+
 				"  if a service has one, its policy may scale below the floor until the daemon raises MinCapacity (FASTSCALER_AAS_MODE=off silences this)\n", err)
 		}
-		var errs []error
-		for _, n := range services.names {
-			if t, ok := targets[n]; ok && services.counts[n] > t.Max {
-				errs = append(errs, fmt.Errorf("%s=%d is above the MaxCapacity %d of its Application Auto Scaling target: raise MaxCapacity first", n, services.counts[n], t.Max))
-			}
+	}
+	plan, err := autoscaler.PlanFloors(p.services.counts, p.end, p.reason, p.replace, current, targets, now)
+	if err != nil {
+		if errors.As(err, new(autoscaler.FloorConflict)) {
+			err = fmt.Errorf("%w\nnothing was changed; to replace a floor in force on purpose, run the same command with --replace", err)
 		}
-		if len(errs) > 0 {
-			return usageError{errors.Join(errs...)}
-		}
+		return usageError{err}
 	}
-	if *reason == "" {
-		*reason = defaultReason(env, "prescale")
+	results, err := autoscaler.SetFloors(ctx, e, scaling, plan)
+	renderFloors(env, results, plan.Until, now)
+	if err != nil || !p.wait {
+		return explainAWS(err)
 	}
-	if *cancel {
-		return cancelFloors(ctx, env, e, services.names, current, now, *reason)
-	}
+	return waitForFloors(ctx, env, e, p.services, p.waitTimeout)
+}
 
+// renderFloors shows what a prescale did, service by service (a failure on the second service leaves the first
+// one floored), the MinCapacity raises, and every floor in force it replaced.
+func renderFloors(env Env, results []autoscaler.FloorResult, until, now time.Time) {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tWAS\tDESIRED\tFLOOR\tUNTIL")
-	// Whatever happens, show what was done: a failure on the second service leaves the first one floored.
-	defer tw.Flush()
+	end := until.UTC().Format(time.RFC3339)
 	var notes []string
-	for _, n := range services.names {
-		s := current[n]
-		floor := services.counts[n]
-		tags := map[string]string{
-			autoscaler.TagFloor:       strconv.Itoa(floor),
-			autoscaler.TagFloorUntil:  autoscaler.FormatTagTime(end),
-			autoscaler.TagFloorReason: autoscaler.SanitizeTagValue(*reason),
+	for _, r := range results {
+		n, was := r.Service.Name, r.Service.Desired
+		switch r.Progress {
+		case autoscaler.FloorNotSet:
+			fmt.Fprintf(tw, "%s\t%d\t%d\t-\tnot set\n", n, was, was)
+			continue
+		case autoscaler.FloorRecorded:
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (not raised yet)\n", n, was, r.Desired, r.Floor, end)
+		case autoscaler.FloorRaised:
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (MinCapacity not raised)\n", n, was, r.Desired, r.Floor, end)
+		default:
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (in %s)\n", n, was, r.Desired, r.Floor, end, fmtDuration(until.Sub(now)))
 		}
-		// The tag first: from this moment the daemon will not scale below the floor.
-		if err := e.Tag(ctx, s.ARN, tags); err != nil {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t-\tnot set\n", n, s.Desired, s.Desired)
-			return explainAWS(err)
+		if f := r.Replaces; f != nil {
+			notes = append(notes, fmt.Sprintf("%s: replaced the floor of %d until %s%s", n, f.Count, f.Until.UTC().Format(time.RFC3339), reasonSuffix(f.Reason)))
 		}
-		desired := s.Desired
-		if s.Desired < floor {
-			u, err := e.SetDesired(ctx, n, floor)
-			if err != nil {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (not raised yet)\n", n, s.Desired, s.Desired, floor, end.UTC().Format(time.RFC3339))
-				return explainAWS(fmt.Errorf("%w (the floor tag is set, so a running daemon raises it on its next tick)", err))
-			}
-			desired = u.Desired
+		if r.MinTo > 0 {
+			notes = append(notes, fmt.Sprintf("%s: Application Auto Scaling MinCapacity %d → %d (back to %d as the daemon scales in)", n, r.MinFrom, r.MinTo, r.MinOwner))
 		}
-		if t, ok := targets[n]; ok && t.Min < floor {
-			owner := autoscaler.OwnerMin(t, s)
-			raised, _, err := a.RaiseMin(ctx, e, &s, floor)
-			if err != nil {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (MinCapacity not raised)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339))
-				return explainAWS(fmt.Errorf("%w (the floor tag is set, so a running daemon raises MinCapacity on its next tick)", err))
-			}
-			notes = append(notes, fmt.Sprintf("%s: Application Auto Scaling MinCapacity %d → %d (back to %d as the daemon scales in)", n, t.Min, raised.Min, owner))
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s (in %s)\n", n, s.Desired, desired, floor, end.UTC().Format(time.RFC3339), fmtDuration(end.Sub(now)))
 	}
 	tw.Flush()
 	for _, note := range notes {
 		fmt.Fprintln(env.Stdout, note)
 	}
-	if !*wait {
-		return nil
-	}
-	return waitForFloors(ctx, env, e, services, *waitTimeout)
 }
 
-func cancelFloors(ctx context.Context, env Env, e *autoscaler.ECS, names []string, current map[string]autoscaler.Service, now time.Time, reason string) error {
-	var errs []error
-	for _, n := range names {
-		d := current[n].Durable
-		_, hasFloorTag := current[n].Tags[autoscaler.TagFloor]
-		malformed := hasFloorTag && len(current[n].TagErrors) > 0
-		if !malformed && (d.FloorCount == 0 || !now.Before(d.FloorUntil)) {
-			errs = append(errs, fmt.Errorf("%s has no active pre-scale floor", n))
-		}
+func reasonSuffix(reason string) string {
+	if reason == "" {
+		return ""
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	for _, n := range names {
-		if _, hasFloorTag := current[n].Tags[autoscaler.TagFloor]; hasFloorTag && len(current[n].TagErrors) > 0 {
-			// An unreadable floor cannot be ended by a date: remove it (the daemon held the service meanwhile).
-			if err := e.Untag(ctx, current[n].ARN, autoscaler.FloorTagKeys); err != nil {
-				return explainAWS(err)
-			}
-			fmt.Fprintf(env.Stdout, "%s: malformed floor tags removed\n", n)
+	return fmt.Sprintf(" (%s)", reason)
+}
+
+// renderEnded shows the floors a cancel ended.
+func renderEnded(env Env, ended []autoscaler.FloorEnd) {
+	for _, f := range ended {
+		if f.Removed {
+			fmt.Fprintf(env.Stdout, "%s: malformed floor tags removed\n", f.Service)
 			continue
 		}
-		// The floor ends now rather than vanishing: the daemon counts its cooldown from this end.
-		tags := map[string]string{
-			autoscaler.TagFloorUntil:  autoscaler.FormatTagTime(now),
-			autoscaler.TagFloorReason: autoscaler.SanitizeTagValue("cancelled: " + reason),
-		}
-		if err := e.Tag(ctx, current[n].ARN, tags); err != nil {
-			return explainAWS(err)
-		}
-		fmt.Fprintf(env.Stdout, "%s: floor of %d ended now; the daemon scales in by its normal rules after its cooldown\n", n, current[n].Durable.FloorCount)
+		fmt.Fprintf(env.Stdout, "%s: floor of %d ended now; the daemon scales in by its normal rules after its cooldown\n", f.Service, f.Count)
 	}
-	return nil
 }
 
 // waitForFloors polls the services until every one runs at least its floor, or the timeout passes.
@@ -422,17 +429,5 @@ func progressLine(name string, running, pending, floor int) string {
 	return fmt.Sprintf("%-14s [%s%s] %d/%d running, %d pending", name, strings.Repeat("#", filled), strings.Repeat(".", width-filled), running, floor, pending)
 }
 
-func fmtDuration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	if d < time.Minute {
-		return "<1m"
-	}
-	h, m := int(d.Hours()), int(d.Minutes())%60
-	switch {
-	case h >= 24:
-		return fmt.Sprintf("%dd%dh", h/24, h%24)
-	case h > 0:
-		return fmt.Sprintf("%dh%02dm", h, m)
-	}
-	return fmt.Sprintf("%dm", m)
-}
+// fmtDuration renders a span of time for people, to the minute.
+func fmtDuration(d time.Duration) string { return autoscaler.FormatSpan(d) }

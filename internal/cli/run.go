@@ -19,14 +19,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
 )
 
-func init() {
-	register(&command{
-		name:    "run",
-		summary: "run the autoscaling daemon (the container's default command)",
-		usage: `Usage: fastscaler run
+var runCmd = command{
+	name:    "run",
+	summary: "run the autoscaling daemon (the container's default command)",
+	usage: `Usage: fastscaler run
 
 Runs the daemon: polls nginx stub_status on every task of FASTSCALER_ROUTER_SERVICE every FASTSCALER_POLL_INTERVAL,
 detects surges, and sets the desired count of every service in FASTSCALER_CAPACITY. Serves /healthz and /status on
@@ -37,12 +37,13 @@ Example:
   FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250 FASTSCALER_WEIGHTS=api:90,api-canary:10 \
   fastscaler run
 `,
-		run: runDaemon,
-	})
-	register(&command{
-		name:    "healthcheck",
-		summary: "exit 0 when the local daemon's /healthz answers 200 (container health check)",
-		usage: `Usage: fastscaler healthcheck [--timeout 3s]
+	run: runDaemon,
+}
+
+var healthcheckCmd = command{
+	name:    "healthcheck",
+	summary: "exit 0 when the local daemon's /healthz answers 200 (container health check)",
+	usage: `Usage: fastscaler healthcheck [--timeout 3s]
 
 Asks the daemon on this host (FASTSCALER_LISTEN, default :9090) for /healthz and exits 0 when it answers 200,
 1 otherwise. For the ECS container health check of the distroless image, which has no curl.
@@ -50,20 +51,20 @@ Asks the daemon on this host (FASTSCALER_LISTEN, default :9090) for /healthz and
 Example (ECS task definition):
   "healthCheck": {"command": ["CMD", "/fastscaler", "healthcheck"], "interval": 10, "retries": 3}
 `,
-		run: runHealthcheck,
-	})
-	register(&command{
-		name:    "version",
-		summary: "print the version",
-		usage:   "Usage: fastscaler version\n\nPrints the version stamped at build time.\n\nExample:\n  fastscaler version\n",
-		run: func(ctx context.Context, env Env, args []string) error {
-			if err := parseFlags(newFlags("version"), args); err != nil {
-				return err
-			}
-			fmt.Fprintln(env.Stdout, "fastscaler", env.Version)
-			return nil
-		},
-	})
+	run: runHealthcheck,
+}
+
+var versionCmd = command{
+	name:    "version",
+	summary: "print the version",
+	usage:   "Usage: fastscaler version\n\nPrints the version stamped at build time.\n\nExample:\n  fastscaler version\n",
+	run: func(ctx context.Context, env Env, args []string) error {
+		if err := parseFlags(newFlags("version"), args); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, "fastscaler", env.Version)
+		return nil
+	},
 }
 
 func runDaemon(ctx context.Context, env Env, args []string) error {
@@ -131,7 +132,7 @@ func runHealthcheck(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	listen := lookupEnv(env.Environ, "FASTSCALER_LISTEN", autoscaler.DefaultListen)
+	listen := lookupEnv(env.Environ, "FASTSCALER_LISTEN", config.Default("FASTSCALER_LISTEN"))
 	url, err := healthURL(listen)
 	if err != nil {
 		return usageError{err}

@@ -3,20 +3,21 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
+	"github.com/fastscaler/fastscaler/internal/chart"
 	"github.com/fastscaler/fastscaler/internal/sim"
 )
 
-// DefaultChart is where `fastscaler simulate` writes its chart unless told otherwise.
+// DefaultChart is where `fastscaler simulate` writes its chart unless told otherwise (without --json: none).
 const DefaultChart = "fastscaler-simulate.png"
 
 // simDefaults is the embedded configuration the simulator uses for variables the environment does not set: the
@@ -29,18 +30,10 @@ var simDefaults = []string{
 	"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
 }
 
-// simSkip are variables that do not change a simulation, so they get no flag.
-var simSkip = map[string]bool{
-	"FASTSCALER_CLUSTER": true, "FASTSCALER_DRY_RUN": true, "FASTSCALER_LISTEN": true, "FASTSCALER_LOG_LEVEL": true,
-	"FASTSCALER_METRICS_NAMESPACE": true, "FASTSCALER_STATUS_PORT": true, "FASTSCALER_STATUS_PATH": true,
-	"FASTSCALER_DISCOVERY_INTERVAL": true, "FASTSCALER_ECS_RATE": true, "FASTSCALER_STATUS_URL": true,
-}
-
-func init() {
-	register(&command{
-		name:    "simulate",
-		summary: "replay traffic against the real policy and AWS baselines on a simulated Fargate (no AWS)",
-		usage: `Usage: fastscaler simulate [--scenario NAME | --trace FILE.csv] [--chart FILE.png] [--json] [flags]
+var simulateCmd = command{
+	name:    "simulate",
+	summary: "replay traffic against the real policy and AWS baselines on a simulated Fargate (no AWS)",
+	usage: `Usage: fastscaler simulate [--scenario NAME | --trace FILE.csv] [--chart FILE.png|FILE.svg] [--json] [flags]
 
 Replays a traffic curve against simulated Fargate services, scaled by fastscaler's own decision code (fed through
 its real stub_status rate code) and, on the same traffic and simulated fleet, by AWS target tracking on 1-minute
@@ -50,9 +43,14 @@ task launch rate limit (a token bucket per account and Region). Prints unserved 
 time to the first scale-out, task-minutes and their ratio to the oracle, and writes a chart. Needs no AWS and no
 network.
 
+The first scale-out is measured from when the load first exceeded the starting capacity. A trace with several
+surges (the 1-minute load at least 1.5x the 5 minutes before it; the evening scenario has two) gets one figure
+per surge instead: from the surge's start to each policy's first scale-out after it, before the next surge.
+
 Scenarios: ` + strings.Join(sim.ScenarioNames(), ", ") + ` (default ` + sim.DefaultScenario + `; --list describes them).
---trace reads CSV rows of seconds,rps or RFC3339,rps (header optional), e.g. the history 'fastscaler calibrate'
-exports, interpolated to one point per second.
+--trace reads CSV rows of time,rps, the times all RFC 3339 or all seconds from the start (header optional;
+seconds,rps reads the same), e.g. the history 'fastscaler calibrate --export-trace' writes, interpolated to one
+point per second.
 
 Every policy knob of the daemon is a flag here, named after its variable (--lead-time for FASTSCALER_LEAD_TIME);
 a flag overrides the variable, which overrides the embedded example configuration
@@ -61,8 +59,11 @@ a flag overrides the variable, which overrides the embedded example configuratio
 Flags:
   --scenario NAME      an embedded scenario
   --trace FILE         a CSV trace instead
-  --chart FILE         PNG chart of load vs capacity per policy, 503s shaded (default ` + DefaultChart + `; "" for none)
-  --json               machine-readable results
+  --chart FILE         chart of load vs capacity per policy, each on its own scale, 503s and pre-scale floors
+                       shaded, surge starts and daemon restarts marked: FILE.png or FILE.svg (default
+                       ` + DefaultChart + `, none with --json; "" for none). It is written after the results are
+                       printed; when it cannot be, the command says so and exits 1
+  --json               machine-readable results (no chart unless --chart is given)
   --policies LIST      comma-separated subset of: ` + strings.Join(sim.PolicyNames(), ", ") + `
   --seed N             seeds noise and task start jitter (default 1)
   --start-delay D      a new task serves after this (default 60s) ...
@@ -86,15 +87,14 @@ Flags:
 Example:
   fastscaler simulate --scenario evening --lead-time 120s --chart evening.png
 `,
-		run: runSimulate,
-	})
+	run: runSimulate,
 }
 
 func runSimulate(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("simulate")
 	scenario := fs.String("scenario", "", "scenario")
 	tracePath := fs.String("trace", "", "CSV trace")
-	chart := fs.String("chart", DefaultChart, "PNG chart")
+	chartPath := fs.String("chart", DefaultChart, "chart file, .png or .svg")
 	asJSON := fs.Bool("json", false, "JSON")
 	policies := fs.String("policies", "", "policies")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "seed")
@@ -130,6 +130,19 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	if *scenario != "" && *tracePath != "" {
 		return usagef("give --scenario or --trace, not both")
 	}
+	chartSet := false
+	fs.Visit(func(f *flag.Flag) { chartSet = chartSet || f.Name == "chart" })
+	if *asJSON && !chartSet {
+		*chartPath = "" // a script asked for the figures, not for a file in its working directory
+	}
+	var chartFormat chart.Format
+	if *chartPath != "" {
+		f, err := chart.FormatOf(*chartPath)
+		if err != nil {
+			return usageError{fmt.Errorf("--chart %w", err)}
+		}
+		chartFormat = f
+	}
 
 	environ := append([]string(nil), simDefaults...)
 	for _, kv := range env.Environ {
@@ -142,7 +155,7 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 			environ = append(environ, name+"="+*v.value)
 		}
 	}
-	scaler, err := autoscaler.LoadConfig(environ)
+	scaler, err := config.Load(environ)
 	if err != nil {
 		return usageError{fmt.Errorf("invalid configuration (flags and FASTSCALER_* variables):\n%w", err)}
 	}
@@ -191,41 +204,42 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 		return usageError{err}
 	}
 	elapsed := time.Since(start)
-	if *chart != "" {
-		if err := writeChart(*chart, tr, about, results); err != nil {
-			return err
-		}
-	}
+	// The results first: a chart that cannot be written must not take them with it.
 	if *asJSON {
-		return writeSimJSON(env.Stdout, tr, about, cfg.DefaultPlatform(), results, *chart)
+		if err := writeSimJSON(env.Stdout, tr, about, cfg.DefaultPlatform(), results, *chartPath); err != nil {
+			return fmt.Errorf("writing the JSON results: %w", err)
+		}
+	} else {
+		printSim(env.Stdout, tr, about, cfg.DefaultPlatform(), results, elapsed)
 	}
-	printSim(env.Stdout, tr, about, cfg.DefaultPlatform(), results, elapsed)
-	if *chart != "" {
-		fmt.Fprintf(env.Stdout, "\nchart: %s\n", *chart)
+	if *chartPath == "" {
+		return nil
+	}
+	if err := writeChart(*chartPath, chartFormat, tr, about, results); err != nil {
+		return err
+	}
+	if !*asJSON {
+		fmt.Fprintf(env.Stdout, "\nchart: %s\n", *chartPath)
 	}
 	return nil
 }
 
 type knob struct{ value *string }
 
-// knobFlags declares one string flag per daemon variable that shapes a simulation, named after the variable.
+// knobFlags declares one string flag per variable that shapes a simulation, named after the variable.
 func knobFlags(fs interface {
 	String(name, value, usage string) *string
 }) map[string]knob {
 	out := map[string]knob{}
-	t := reflect.TypeOf(autoscaler.Config{})
-	for i := range t.NumField() {
-		name := strings.Split(t.Field(i).Tag.Get("env"), ",")[0]
-		if name == "" || simSkip[name] {
-			continue
+	for _, k := range config.Knobs() {
+		if k.Scope.Simulated() {
+			out[k.Var] = knob{value: fs.String(k.Flag(), "", k.Var+": "+k.Meaning)}
 		}
-		flagName := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "FASTSCALER_"), "_", "-"))
-		out[name] = knob{value: fs.String(flagName, "", name)}
 	}
 	return out
 }
 
-func writeChart(path string, tr sim.Trace, about string, results []sim.Result) error {
+func writeChart(path string, format chart.Format, tr sim.Trace, about string, results []sim.Result) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--chart: %w", err)
@@ -234,7 +248,7 @@ func writeChart(path string, tr sim.Trace, about string, results []sim.Result) e
 	if title == "" {
 		title = about
 	}
-	if err := sim.WriteChart(f, title, tr, results); err != nil {
+	if err := sim.WriteChart(f, format, title, tr, results); err != nil {
 		f.Close()
 		return fmt.Errorf("writing chart %s: %w", path, err)
 	}
@@ -253,13 +267,14 @@ func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results [
 	fmt.Fprintf(w, "%s: %s\n", cmpOr(tr.Name, "trace"), about)
 	fmt.Fprintf(w, "%s of traffic, peak %s rps, %s requests; tasks serve %s after launch (+ up to %s jitter, routers + %s NLB registration); simulated in %s\n\n",
 		fmtDuration(tr.Duration()), thousands(peak), thousands(total), cfg.StartDelay, cfg.Jitter, cfg.NLBDelay, elapsed.Round(time.Millisecond))
+	surges := sim.Surges(tr.RPS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "POLICY\tUNSERVED\tREQUESTS 503\tSECONDS WITH 503\tPEAK 503 RPS\tFIRST SCALE-OUT\tTASK-MINUTES\tVS ORACLE\tACTIONS\tFALSE SCALE-OUTS\t")
 	for _, r := range results {
 		s := r.Summary
-		first := "-"
-		if s.FirstScaleOutSecs != nil {
-			first = fmt.Sprintf("%+.0fs", *s.FirstScaleOutSecs)
+		first := fmtFirstScaleOut(s.FirstScaleOutSecs)
+		if len(surges) > 1 {
+			first = "per surge"
 		}
 		ratio := "-"
 		if s.CostVsOracle > 0 {
@@ -269,7 +284,11 @@ func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results [
 			s.SecondsWith503, thousands(s.PeakUnservedRPS), first, thousands(s.TaskMinutes), ratio, s.ScalingActions, s.FalseScaleOuts)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nFIRST SCALE-OUT is measured from when the load first exceeded the starting capacity (negative: before it).")
+	if len(surges) > 1 {
+		printSurges(w, tr, surges, results)
+	} else {
+		fmt.Fprintln(w, "\nFIRST SCALE-OUT is measured from when the load first exceeded the starting capacity (negative: before it).")
+	}
 	fmt.Fprintln(w, "A FALSE SCALE-OUT added tasks no second needed while they could serve (e.g. for a blip over before they started).")
 	for _, r := range results {
 		if l := r.Launch; l.Delayed > 0 {
@@ -290,10 +309,51 @@ func printSim(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results [
 	}
 }
 
+// printSurges writes the first scale-out of each policy after each surge of a trace with several.
+func printSurges(w io.Writer, tr sim.Trace, surges []time.Duration, results []sim.Result) {
+	fmt.Fprintf(w, "\nThe trace has %d surges, so FIRST SCALE-OUT is per surge: from the surge's start (where its load, over 10 s, rose\n"+
+		"to 1.1x the 5 minutes before it, on its way to 1.5x) to each policy's first scale-out after it, before the next:\n\n", len(surges))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "POLICY\t")
+	for i, at := range surges {
+		fmt.Fprintf(tw, "SURGE %d AT %s\t", i+1, surgeTime(tr, at))
+	}
+	fmt.Fprintln(tw)
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t", r.Summary.Policy)
+		for i := range surges {
+			var v *float64
+			if i < len(r.SurgeScaleOuts) {
+				v = r.SurgeScaleOuts[i]
+			}
+			fmt.Fprintf(tw, "%s\t", fmtFirstScaleOut(v))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+// surgeTime names when a surge started: its clock time when the trace has a start, else its offset.
+func surgeTime(tr sim.Trace, at time.Duration) string {
+	if tr.Start.IsZero() {
+		return at.String()
+	}
+	return tr.Start.Add(at).Format("15:04:05")
+}
+
+// fmtFirstScaleOut formats a first scale-out in seconds, signed, or "-" for none.
+func fmtFirstScaleOut(secs *float64) string {
+	if secs == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%+.0fs", *secs)
+}
+
 // fmtSeconds formats a delay to a tenth of a second.
 func fmtSeconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s" }
 
-func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results []sim.Result, chart string) error {
+func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, results []sim.Result, chartPath string) error {
 	type platform struct {
 		StartDelay  string   `json:"start_delay"`
 		Jitter      string   `json:"jitter"`
@@ -307,6 +367,16 @@ func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, resul
 		WorkerConns int      `json:"worker_connections"`
 		RestartAt   []string `json:"restart_at,omitempty"`
 	}
+	// With several surges, results[].first_scale_out_s is null and each surge has its own.
+	type scaleOut struct {
+		Policy  string   `json:"policy"`
+		Seconds *float64 `json:"first_scale_out_s"`
+	}
+	type surge struct {
+		StartSecs float64    `json:"start_s"`
+		Start     *time.Time `json:"start,omitempty"`
+		ScaleOuts []scaleOut `json:"first_scale_outs"`
+	}
 	out := struct {
 		Trace    string        `json:"trace"`
 		About    string        `json:"about"`
@@ -314,8 +384,9 @@ func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, resul
 		Platform platform      `json:"platform"`
 		Chart    string        `json:"chart,omitempty"`
 		Results  []sim.Summary `json:"results"`
+		Surges   []surge       `json:"surges,omitempty"`
 	}{
-		Trace: tr.Name, About: about, Seconds: len(tr.RPS), Chart: chart,
+		Trace: tr.Name, About: about, Seconds: len(tr.RPS), Chart: chartPath,
 		Platform: platform{cfg.StartDelay.String(), cfg.Jitter.String(), cfg.NLBDelay.String(), cfg.MetricDelay.String(), cfg.TargetCPU, cfg.Seed,
 			cfg.HRMetricDelay.String(), cfg.LaunchBurst, cfg.LaunchRate, cfg.WorkerConnections, nil},
 	}
@@ -324,6 +395,23 @@ func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, resul
 	}
 	for _, r := range results {
 		out.Results = append(out.Results, r.Summary)
+	}
+	if surges := sim.Surges(tr.RPS); len(surges) > 1 {
+		for i, at := range surges {
+			sg := surge{StartSecs: at.Seconds()}
+			if !tr.Start.IsZero() {
+				t := tr.Start.Add(at)
+				sg.Start = &t
+			}
+			for _, r := range results {
+				var v *float64
+				if i < len(r.SurgeScaleOuts) {
+					v = r.SurgeScaleOuts[i]
+				}
+				sg.ScaleOuts = append(sg.ScaleOuts, scaleOut{r.Summary.Policy, v})
+			}
+			out.Surges = append(out.Surges, sg)
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,28 +16,33 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 )
 
-func init() {
-	register(&command{
-		name:    "status",
-		summary: "show each scaled service: desired, running, pending, floor, pause, last decision",
-		usage: `Usage: fastscaler status [--json] [--status-url URL] [--cluster NAME]
+var statusCmd = command{
+	name:    "status",
+	summary: "show each scaled service: desired, running, pending, floor, pause, last decision",
+	usage: `Usage: fastscaler status [--json] [--status-url URL] [--cluster NAME] [--watch [--interval 2s]]
 
 One row per service in FASTSCALER_CAPACITY: desired, running and pending tasks from ECS; the pre-scale floor and
 its end; whether automatic changes are paused; and the daemon's last change with its reason (from the service
-tags). With --status-url (or FASTSCALER_STATUS_URL), the daemon's live /status adds its mode and the reason of its
-current decision.
+tags). With --status-url (or FASTSCALER_STATUS_URL), the daemon's live /status adds its mode, its role and the
+reason of its current decision.
+
+With --watch, it reads again every --interval until interrupted (Ctrl-C or SIGTERM, exit 0): on a terminal the
+table is redrawn in place; otherwise (a pipe, a log) each snapshot is appended, headed by its time, and with --json
+each is one line. An AWS or daemon error is shown in its snapshot and the watch goes on.
 
 Flags:
   --json             machine-readable output
   --status-url URL   the daemon's /status, e.g. http://10.0.3.17:9090/status
   --cluster NAME     overrides FASTSCALER_CLUSTER
+  --watch            refresh until interrupted
+  --interval D       time between refreshes with --watch (default 2s, at least 500ms)
 
 Example:
   fastscaler status
   fastscaler status --json | jq '.services[] | select(.paused)'
+  fastscaler status --watch --status-url http://10.0.3.17:9090/status
 `,
-		run: runStatus,
-	})
+	run: runStatus,
 }
 
 // StatusReport is the output of `fastscaler status --json`.
@@ -46,11 +52,13 @@ type StatusReport struct {
 	Daemon   *DaemonSummary  `json:"daemon,omitempty"`
 	Services []ServiceReport `json:"services"`
 	AASError string          `json:"aas_error,omitempty"` // why Application Auto Scaling targets could not be read
+	Error    string          `json:"error,omitempty"`     // why ECS could not be read (status --watch goes on)
 }
 
 // DaemonSummary is what the daemon's /status says, when it could be read.
 type DaemonSummary struct {
 	Mode   string `json:"mode,omitempty"`
+	Role   string `json:"role,omitempty"` // leader, standby, or single (no lease)
 	Reason string `json:"reason,omitempty"`
 	Error  string `json:"error,omitempty"`
 }
@@ -85,13 +93,29 @@ type AASReport struct {
 	OwnerMin    int `json:"owner_min"` // the MinCapacity its owner configured; below MinCapacity while fastscaler holds it up
 }
 
+// Refresh intervals of status --watch.
+const (
+	defaultWatchInterval = 2 * time.Second
+	minWatchInterval     = 500 * time.Millisecond // each refresh calls DescribeServices, under ECS's rate limit
+)
+
 func runStatus(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("status")
 	asJSON := fs.Bool("json", false, "JSON")
 	statusURL := fs.String("status-url", lookupEnv(env.Environ, "FASTSCALER_STATUS_URL", ""), "daemon /status")
 	cluster := fs.String("cluster", "", "cluster")
+	watch := fs.Bool("watch", false, "refresh until interrupted")
+	interval := fs.Duration("interval", defaultWatchInterval, "time between refreshes")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	intervalSet := false
+	fs.Visit(func(f *flag.Flag) { intervalSet = intervalSet || f.Name == "interval" })
+	switch {
+	case intervalSet && !*watch:
+		return usagef("--interval needs --watch")
+	case *watch && *interval < minWatchInterval:
+		return usagef("--interval %s is too short: at least %s", *interval, minWatchInterval)
 	}
 	cfg, err := servicesConfig(env, *cluster)
 	if err != nil {
@@ -101,28 +125,61 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	src := statusSource{cfg: cfg, ecs: e, aas: a, statusURL: *statusURL}
+	if *watch {
+		return watchStatus(ctx, env, src, *interval, *asJSON)
+	}
 	now := env.clock().Now()
-	names := cfg.Services()
-	got, err := e.DescribeServices(ctx, names, now)
-	if err != nil && len(got) == 0 {
+	rep, err := src.read(ctx, now)
+	if err != nil && len(rep.Services) == 0 {
 		return explainAWS(err)
 	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if eerr := enc.Encode(rep); eerr != nil {
+			return eerr
+		}
+		return explainAWS(err) // a partial answer still exits 1
+	}
+	printStatus(env.Stdout, rep, now)
+	return explainAWS(err)
+}
+
+// statusSource is what a status report is read from: ECS, Application Auto Scaling (nil when off) and, when
+// statusURL is set, the daemon.
+type statusSource struct {
+	cfg       autoscaler.Config
+	ecs       *autoscaler.ECS
+	aas       *autoscaler.AAS
+	statusURL string
+}
+
+// read returns the report at now, and the error of reading ECS: with it, the report is partial, or has no
+// services when none could be read. Errors of AAS and the daemon are in the report.
+func (src statusSource) read(ctx context.Context, now time.Time) (StatusReport, error) {
+	cfg := src.cfg
+	names := cfg.Services()
 	rep := StatusReport{Cluster: cfg.Cluster, Time: now.UTC()}
+	got, err := src.ecs.DescribeServices(ctx, names, now)
+	if err != nil && len(got) == 0 {
+		return rep, err
+	}
 	var targets map[string]autoscaler.ScalableTarget
-	if a != nil {
+	if src.aas != nil {
 		var aerr error
-		if targets, aerr = a.Targets(ctx, names); aerr != nil {
+		if targets, aerr = src.aas.Targets(ctx, names); aerr != nil {
 			rep.AASError = aerr.Error()
 		}
 	}
 	var live *autoscaler.Status
-	if *statusURL != "" {
-		st, derr := fetchDaemonStatus(ctx, *statusURL)
+	if src.statusURL != "" {
+		st, derr := fetchDaemonStatus(ctx, src.statusURL)
 		if derr != nil {
 			rep.Daemon = &DaemonSummary{Error: derr.Error()}
 		} else {
 			live = &st
-			rep.Daemon = &DaemonSummary{Mode: string(st.Mode), Reason: st.Reason}
+			rep.Daemon = &DaemonSummary{Mode: string(st.Mode), Role: st.Role, Reason: st.Reason}
 		}
 	}
 	for _, n := range names {
@@ -161,32 +218,33 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		}
 		rep.Services = append(rep.Services, r)
 	}
-	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if eerr := enc.Encode(rep); eerr != nil {
-			return eerr
-		}
-		return explainAWS(err) // a partial answer still exits 1
-	}
-	printStatus(env.Stdout, rep, now)
-	if err != nil {
-		return explainAWS(err)
-	}
-	return nil
+	return rep, err
 }
 
 func printStatus(w io.Writer, rep StatusReport, now time.Time) {
 	fmt.Fprintf(w, "cluster %s at %s\n", rep.Cluster, now.UTC().Format(time.RFC3339))
 	if rep.Daemon != nil {
-		if rep.Daemon.Error != "" {
+		switch {
+		case rep.Daemon.Error != "":
 			fmt.Fprintf(w, "daemon: unreachable: %s\n", rep.Daemon.Error)
-		} else {
+		case rep.Daemon.Role != "":
+			fmt.Fprintf(w, "daemon: %s: %s (role: %s)\n", rep.Daemon.Mode, rep.Daemon.Reason, rep.Daemon.Role)
+		default:
 			fmt.Fprintf(w, "daemon: %s: %s\n", rep.Daemon.Mode, rep.Daemon.Reason)
 		}
 	}
 	if rep.AASError != "" {
 		fmt.Fprintf(w, "Application Auto Scaling: not read (%s)\n", rep.AASError)
+	}
+	if rep.Error != "" {
+		how := "partly read"
+		if len(rep.Services) == 0 {
+			how = "not read"
+		}
+		fmt.Fprintf(w, "ECS: %s: %s\n", how, strings.ReplaceAll(rep.Error, "\n", "\n  "))
+	}
+	if len(rep.Services) == 0 {
+		return
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

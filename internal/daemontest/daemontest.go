@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -22,6 +20,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
@@ -63,38 +62,16 @@ func freePortOn(t *testing.T, hosts []string) int {
 	return 0
 }
 
-// ECSClient returns a real SDK ECS client for the fake at url, retrying without delay.
-func ECSClient(url string) *ecs.Client {
-	return ecs.New(ecs.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
-		Retryer:      retry.NewStandard(func(o *retry.StandardOptions) { o.Backoff = noBackoff{} }),
-	})
-}
+// ECSClient returns a real SDK ECS client for the fake at url (awstest.Config).
+func ECSClient(url string) *ecs.Client { return ecs.NewFromConfig(awstest.Config(url)) }
 
-// AASClient returns a real SDK Application Auto Scaling client for the fake at url, retrying without delay.
+// AASClient returns a real SDK Application Auto Scaling client for the fake at url (awstest.Config).
 func AASClient(url string) *applicationautoscaling.Client {
-	return applicationautoscaling.New(applicationautoscaling.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
-		Retryer:      retry.NewStandard(func(o *retry.StandardOptions) { o.Backoff = noBackoff{} }),
-	})
+	return applicationautoscaling.NewFromConfig(awstest.Config(url))
 }
 
-// CWClient returns a real SDK CloudWatch client for the fake at url.
-func CWClient(url string) *cloudwatch.Client {
-	return cloudwatch.New(cloudwatch.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRET", ""),
-	})
-}
-
-type noBackoff struct{}
-
-func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
+// CWClient returns a real SDK CloudWatch client for the fake at url (awstest.Config).
+func CWClient(url string) *cloudwatch.Client { return cloudwatch.NewFromConfig(awstest.Config(url)) }
 
 // Unit is a daemon on a fake clock, against the ECS and CloudWatch fakes through the real SDK clients, polling
 // stub_status stubs whose counters the test sets: every rate it sees is exact.

@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
+	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
 )
 
@@ -47,8 +48,7 @@ func TestMotoCompatibility(t *testing.T) {
 	})
 
 	ctx := context.Background()
-	client := ecs.New(ecs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	client := ecs.NewFromConfig(awstest.Config(endpoint))
 	subnet, sg := motoNetwork(t, endpoint)
 	if _, err := client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("prod")}); err != nil {
 		t.Fatal(err)
@@ -85,9 +85,7 @@ func TestMotoCompatibility(t *testing.T) {
 	if _, err := e.SetDesired(ctx, "api", 7); err != nil {
 		t.Fatal(err)
 	}
-	floor := map[string]string{autoscaler.TagFloor: "12", autoscaler.TagFloorUntil: autoscaler.FormatTagTime(now.Add(time.Hour)),
-		autoscaler.TagFloorReason: autoscaler.SanitizeTagValue("final, episode 12 (big)")}
-	if err := e.Tag(ctx, got["api"].ARN, floor); err != nil {
+	if err := durable.SetFloor(12, now.Add(time.Hour), "final, episode 12 (big)").Apply(ctx, e, got["api"].ARN); err != nil {
 		t.Fatal(err)
 	}
 	got, err = e.DescribeServices(ctx, []string{"api"}, now)
@@ -97,7 +95,7 @@ func TestMotoCompatibility(t *testing.T) {
 	if d := got["api"]; d.Desired != 7 || d.Durable.FloorCount != 12 || len(d.TagErrors) != 0 || d.Durable.FloorReason != "final episode 12 big" {
 		t.Fatalf("after update and tags via moto: %+v", d)
 	}
-	if err := e.Untag(ctx, got["api"].ARN, autoscaler.FloorTagKeys); err != nil {
+	if err := durable.RemoveFloor().Apply(ctx, e, got["api"].ARN); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = e.DescribeServices(ctx, []string{"api"}, now)
@@ -113,8 +111,7 @@ func TestMotoCompatibility(t *testing.T) {
 	}
 
 	// AAS mode's calls: find the scalable target of api (and none for router), move its MinCapacity up and back.
-	aasClient := applicationautoscaling.New(applicationautoscaling.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	aasClient := applicationautoscaling.NewFromConfig(awstest.Config(endpoint))
 	if _, err := aasClient.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
 		ServiceNamespace: aastypes.ServiceNamespaceEcs, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
 		ResourceId: aws.String("service/prod/api"), MinCapacity: aws.Int32(2), MaxCapacity: aws.Int32(30),
@@ -126,9 +123,8 @@ func TestMotoCompatibility(t *testing.T) {
 	if err != nil || len(scalable) != 1 || scalable["api"] != (autoscaler.ScalableTarget{Min: 2, Max: 30}) {
 		t.Fatalf("AAS Targets via moto = %v, %v; want api 2..30 only", scalable, err)
 	}
-	svc := got["api"]
-	raised, _, err := a.MoveMin(ctx, e, &svc, 12)
-	if err != nil || raised.Min != 12 {
+	raised, err := a.MoveMin(ctx, e, got["api"], 12)
+	if err != nil || raised.Target.Min != 12 {
 		t.Fatalf("MoveMin up via moto = %+v, %v", raised, err)
 	}
 	if scalable, _ = a.Targets(ctx, []string{"api"}); scalable["api"] != (autoscaler.ScalableTarget{Min: 12, Max: 30}) {
@@ -138,12 +134,11 @@ func TestMotoCompatibility(t *testing.T) {
 	if autoscaler.OwnerMin(scalable["api"], got["api"]) != 2 {
 		t.Fatalf("owner's MinCapacity read back from moto's tags %v: want 2", got["api"].Tags)
 	}
-	svc = got["api"]
-	if back, _, err := a.MoveMin(ctx, e, &svc, 1); err != nil || back.Min != 2 {
+	if back, err := a.MoveMin(ctx, e, got["api"], 1); err != nil || back.Target.Min != 2 {
 		t.Fatalf("MoveMin back via moto = %+v, %v; want the owner's 2", back, err)
 	}
 	got, _ = e.DescribeServices(ctx, []string{"api"}, now)
-	if _, ok := got["api"].Tags[autoscaler.TagAASOwnerMin]; ok {
+	if got["api"].Durable.AAS.Present {
 		t.Fatalf("tags after MinCapacity went back to the owner's: %v", got["api"].Tags)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -32,10 +33,11 @@ func TestE2EPrescaleSurvivesSIGKILL(t *testing.T) {
 	}
 	// The floor's end as the daemon sees it: the tag, in whole seconds.
 	snap, _ := s.ECS.Service(Cluster, "api")
-	floorEnd, err := time.Parse(time.RFC3339, snap.Tags["fastscaler:floor-until"])
-	if err != nil {
-		t.Fatalf("floor-until tag: %v", err)
+	d, errs := durable.Decode(snap.Tags)
+	if len(errs) > 0 || d.FloorUntil.IsZero() {
+		t.Fatalf("floor tags %v: %v", snap.Tags, errs)
 	}
+	floorEnd := d.FloorUntil
 
 	first := startDaemon(t, s)
 	waitFor(t, "the first daemon to be healthy", 15*time.Second, func() bool { return healthy(t, first) })

@@ -15,13 +15,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
+	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
-
 	"github.com/fastscaler/fastscaler/internal/mototest"
 )
 
@@ -39,8 +38,7 @@ const (
 // expires_at.
 func createLeaseTable(t *testing.T, url string) {
 	t.Helper()
-	client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDE2E", "secret", "")})
+	client := dynamodb.NewFromConfig(awstest.Config(url))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if _, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
@@ -104,7 +105,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := newClock()
+			clk := clock.NewFake(t0)
 			svcs := newServices(map[string]int{router: tc.desired})
 			s := fakeaas.New(hooked(svcs, clk))
 			s.AddTarget(router, tc.min, tc.max)
@@ -142,7 +143,7 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestEvaluateRecordsActivities(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	svcs := newServices(map[string]int{router: 4})
 	s := fakeaas.New(hooked(svcs, clk))
 	s.AddTarget(router, 1, 20)
@@ -174,7 +175,7 @@ func mustEvaluate(t *testing.T, s *fakeaas.Server, id string, metric float64) in
 }
 
 func TestEvaluateErrors(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	svcs := newServices(map[string]int{router: 4, api: 2})
 	s := fakeaas.New(hooked(svcs, clk))
 	s.AddTarget(router, 1, 20)

@@ -84,8 +84,8 @@ func (s *Server) Target(resourceID string) (TargetSnapshot, bool) {
 		CreationTime: t.createdAt,
 		Suspended:    Suspended{DynamicScalingIn: t.suspended.in, DynamicScalingOut: t.suspended.out, ScheduledScaling: t.suspended.scheduled},
 		Tags:         maps.Clone(t.tags),
-		LastScaleOut: t.lastOut,
-		LastScaleIn:  t.lastIn,
+		LastScaleOut: t.scaling.LastOut,
+		LastScaleIn:  t.scaling.LastIn,
 	}
 	for _, p := range t.policies {
 		snap.Policies = append(snap.Policies, PolicySnapshot{

@@ -2,24 +2,18 @@ package fakeaas_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"go/token"
 	"maps"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
@@ -33,26 +27,6 @@ const (
 
 // t0 is a whole second, so that epoch-second timestamps survive the wire exactly.
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a manually stepped clock for Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // services stands in for ECS behind the Desired and SetDesired hooks: desired counts by resource ID, and a
 // log of every count set.
@@ -112,38 +86,17 @@ func (s *services) setLog() []string {
 }
 
 // hooked returns Options wired to svcs and clk.
-func hooked(svcs *services, clk *clock) fakeaas.Options {
+func hooked(svcs *services, clk *clock.Fake) fakeaas.Options {
 	return fakeaas.Options{Now: clk.Now, Desired: svcs.Desired, SetDesired: svcs.SetDesired}
 }
 
-// start serves s on loopback for the duration of the test.
-func start(t *testing.T, s *fakeaas.Server) string {
-	t.Helper()
-	url, err := s.Start()
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return url
-}
-
-// newClient returns the real SDK client aimed at url, with the standard retryer minus its jittered sleeps so
-// that retry tests stay fast.
-func newClient(url string) *aas.Client {
-	return aas.New(aas.Options{
-		Region:       region,
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDFAKEAAS", "fake-secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		}),
-	})
-}
+// newClient returns the real SDK client aimed at url (awstest.Config).
+func newClient(url string) *aas.Client { return aas.NewFromConfig(awstest.Config(url)) }
 
 // serve starts s and returns an SDK client for it.
 func serve(t *testing.T, s *fakeaas.Server) *aas.Client {
 	t.Helper()
-	return newClient(start(t, s))
+	return newClient(awstest.Start(t, s))
 }
 
 // register calls RegisterScalableTarget for an ECS service, failing the test on an error.
@@ -210,52 +163,6 @@ func describeTargets(t *testing.T, c *aas.Client, in aas.DescribeScalableTargets
 		all = append(all, page.ScalableTargets...)
 	}
 	return all
-}
-
-// cmpSDK compares SDK types: their unexported serde markers are ignored, and nil equals empty, because the
-// SDK decodes absent lists as empty ones.
-var cmpSDK = cmp.Options{
-	cmp.FilterPath(func(p cmp.Path) bool {
-		sf, ok := p.Last().(cmp.StructField)
-		return ok && !token.IsExported(sf.Name())
-	}, cmp.Ignore()),
-	cmpopts.EquateEmpty(),
-}
-
-// wantAPIError fails unless err is the typed AAS error E and its message contains substr.
-func wantAPIError[E error](t *testing.T, err error, substr string) {
-	t.Helper()
-	var target E
-	if !errors.As(err, &target) {
-		t.Fatalf("error = %v, want %T", err, target)
-	}
-	if !strings.Contains(err.Error(), substr) {
-		t.Errorf("error = %q, want it to mention %q", err, substr)
-	}
-}
-
-// wantMatch fails unless s matches the regular expression.
-func wantMatch(t *testing.T, what, s, expr string) {
-	t.Helper()
-	if !regexp.MustCompile(expr).MatchString(s) {
-		t.Errorf("%s = %q, want a match for %s", what, s, expr)
-	}
-}
-
-// wantPanic fails unless f panics with a message containing substr.
-func wantPanic(t *testing.T, substr string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic, want one mentioning %q", substr)
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, substr) {
-			t.Errorf("panic %q, want it to mention %q", msg, substr)
-		}
-	}()
-	f()
 }
 
 func i32(v int32) *int32 { return aws.Int32(v) }

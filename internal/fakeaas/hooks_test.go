@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
@@ -38,7 +38,7 @@ func TestRegisterMovesDesiredIntoRange(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			svcs := newServices(map[string]int{router: tc.desired})
-			s := fakeaas.New(hooked(svcs, newClock()))
+			s := fakeaas.New(hooked(svcs, clock.NewFake(t0)))
 			if tc.existing {
 				s.AddTarget(router, 2, 10)
 			}
@@ -67,10 +67,10 @@ func TestRegisterHookFailures(t *testing.T) {
 
 	// AAS refuses a target for a service that does not exist; here, one Options.Desired cannot read.
 	svcs := newServices(map[string]int{router: 1})
-	s := fakeaas.New(hooked(svcs, newClock()))
+	s := fakeaas.New(hooked(svcs, clock.NewFake(t0)))
 	c := serve(t, s)
 	_, err := c.RegisterScalableTarget(ctx, registerInput("service/prod/web", i32(2), i32(4)))
-	wantAPIError[*types.ValidationException](t, err, "cannot read the desired count of ECS service service/prod/web (Options.Desired: no ECS service service/prod/web)")
+	awstest.WantAPIError[*types.ValidationException](t, err, "cannot read the desired count of ECS service service/prod/web (Options.Desired: no ECS service service/prod/web)")
 	if _, ok := s.Target("service/prod/web"); ok {
 		t.Errorf("a target was registered for a service that does not exist")
 	}
@@ -78,7 +78,7 @@ func TestRegisterHookFailures(t *testing.T) {
 	// A failing SetDesired is a 500, which the SDK retries; nothing is registered.
 	svcs.setErr = errors.New("ecs: access denied")
 	_, err = c.RegisterScalableTarget(ctx, registerInput(router, i32(2), i32(4)))
-	wantAPIError[*types.InternalServiceException](t, err, "ecs: access denied")
+	awstest.WantAPIError[*types.InternalServiceException](t, err, "ecs: access denied")
 	if _, ok := s.Target(router); ok {
 		t.Errorf("a target was registered although its capacity could not be set")
 	}
@@ -106,14 +106,14 @@ func TestRegisterWithoutHooks(t *testing.T) {
 		t.Errorf("desired count %d, want it left at 1 without SetDesired", got)
 	}
 	_, err := c.RegisterScalableTarget(context.Background(), registerInput(api, i32(3), i32(5)))
-	wantAPIError[*types.ValidationException](t, err, "no ECS service service/prod/api")
+	awstest.WantAPIError[*types.ValidationException](t, err, "no ECS service service/prod/api")
 }
 
 // TestFightWithDirectAutoscaler wires the fake to fakeecs, as AAS is wired to ECS, and plays the fight of
 // issue 7: an autoscaler that only calls UpdateService has its capacity cut by AAS's target tracking, and
 // one that raises MinCapacity keeps it.
 func TestFightWithDirectAutoscaler(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	ctx := context.Background()
 	ecsSrv := fakeecs.New(fakeecs.Options{Now: clk.Now})
 	ecsSrv.AddService("prod", "router", 4, nil)
@@ -122,11 +122,7 @@ func TestFightWithDirectAutoscaler(t *testing.T) {
 		t.Fatalf("fakeecs Start: %v", err)
 	}
 	t.Cleanup(ecsSrv.Close)
-	ecsClient := ecs.New(ecs.Options{
-		Region: region, BaseEndpoint: aws.String(ecsURL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDFAKEECS", "fake-secret", ""),
-		Retryer:     retry.NewStandard(),
-	})
+	ecsClient := ecs.NewFromConfig(awstest.Config(ecsURL))
 	desiredOf := func(id string) (int, error) {
 		cluster, service, ok := fakeaas.SplitResourceID(id)
 		if !ok {

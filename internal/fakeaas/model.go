@@ -1,17 +1,16 @@
 package fakeaas
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
+	"github.com/fastscaler/fastscaler/internal/tracking"
 )
 
 // The only scalable target this fake knows: an ECS service's desired count.
@@ -32,10 +31,8 @@ const (
 	maxTagKeyLen         = 128
 	maxTagValueLen       = 256
 
-	maxTargetsPage     = 50 // DescribeScalableTargets MaxResults: 1..50, default 50
-	maxPoliciesPage    = 10 // DescribeScalingPolicies MaxResults: 1..10, default 10
-	defaultECSCooldown = 300 * time.Second
-	scaleInThreshold   = 0.9 // fraction of the target below which the scale-in alarm fires; see Evaluate
+	maxTargetsPage  = 50 // DescribeScalableTargets MaxResults: 1..50, default 50
+	maxPoliciesPage = 10 // DescribeScalingPolicies MaxResults: 1..10, default 10
 )
 
 // predefinedMetrics are the predefined metric types AAS accepts for ECS services; the value says whether
@@ -64,11 +61,8 @@ type target struct {
 	tags       map[string]string
 	policies   []*policy // in creation order
 
-	// Evaluate's scaling state, the target's latest activities.
-	lastOut, lastIn  time.Time
-	outCooldownUntil time.Time // scale-outs until then must be larger than outTo
-	outFrom, outTo   int       // capacity before and after the scale-out that started the cooldown
-	inCooldownUntil  time.Time // no scale-in until then; a scale-out ends it
+	// Evaluate's scaling state: cooldowns and the target's latest activities.
+	scaling tracking.State
 }
 
 type policy struct {
@@ -90,7 +84,7 @@ func (p *policy) scaleOutCooldown() time.Duration { return cooldown(p.scaleOutCD
 
 func cooldown(seconds *int32) time.Duration {
 	if seconds == nil {
-		return defaultECSCooldown
+		return tracking.DefaultCooldown
 	}
 	return time.Duration(*seconds) * time.Second
 }
@@ -115,7 +109,7 @@ func SplitResourceID(resourceID string) (cluster, service string, ok bool) {
 }
 
 // notNull is the message AWS's request validation gives for a missing required member.
-func notNull(member string) *apiError {
+func notNull(member string) *awsfake.Error {
 	return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
 }
 
@@ -127,7 +121,7 @@ func checkNamespace(ns string) error {
 		return notNull("serviceNamespace")
 	default:
 		return validation("fakeaas: ServiceNamespace %q is not supported: this fake scales ECS services only (ServiceNamespace %q)",
-			truncate(ns, 64), namespaceECS)
+			awsfake.Truncate(ns, 64), namespaceECS)
 	}
 }
 
@@ -142,7 +136,7 @@ func checkDimension(dim string, required bool) error {
 		return nil
 	default:
 		return validation("fakeaas: ScalableDimension %q is not supported: ECS services scale on %q",
-			truncate(dim, 64), dimensionECS)
+			awsfake.Truncate(dim, 64), dimensionECS)
 	}
 }
 
@@ -153,7 +147,7 @@ func checkResourceID(id string) error {
 	case len(id) > maxResourceIDLen:
 		return validation("1 validation error detected: Value at 'resourceId' failed to satisfy constraint: Member must have length less than or equal to %d", maxResourceIDLen)
 	case !resourceIDRE.MatchString(id):
-		return validation("fakeaas: ResourceId %q is not an ECS service resource ID (service/CLUSTER/SERVICE)", truncate(id, 80))
+		return validation("fakeaas: ResourceId %q is not an ECS service resource ID (service/CLUSTER/SERVICE)", awsfake.Truncate(id, 80))
 	}
 	return nil
 }
@@ -195,7 +189,7 @@ func checkTags(tags map[string]string) error {
 		case !utf8.ValidString(k) || !utf8.ValidString(v):
 			return validation("fakeaas: tag %q is not valid UTF-8", k)
 		case k == "" || utf8.RuneCountInString(k) > maxTagKeyLen:
-			return validation("fakeaas: tag key %q must be 1 to %d characters long", truncate(k, 140), maxTagKeyLen)
+			return validation("fakeaas: tag key %q must be 1 to %d characters long", awsfake.Truncate(k, 140), maxTagKeyLen)
 		case utf8.RuneCountInString(v) > maxTagValueLen:
 			return validation("fakeaas: value of tag %q is longer than %d characters", k, maxTagValueLen)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
@@ -214,47 +208,25 @@ func checkPolicyName(name string) error {
 	}
 	for _, r := range name {
 		if !unicode.IsPrint(r) {
-			return validation("fakeaas: PolicyName %q contains the non-printable character %U", truncate(name, 80), r)
+			return validation("fakeaas: PolicyName %q contains the non-printable character %U", awsfake.Truncate(name, 80), r)
 		}
 	}
 	return nil
 }
 
-func notFoundTarget(id string) *apiError {
-	return clientError("ObjectNotFoundException",
+func notFoundTarget(id string) *awsfake.Error {
+	return awsfake.ClientError("ObjectNotFoundException",
 		"No scalable target registered for service namespace: %s, resource ID: %s, scalable dimension: %s",
 		namespaceECS, id, dimensionECS)
 }
 
-// ceilRatio is ceil(capacity × metric / target), AAS's proportional target tracking step. A tolerance keeps
-// float noise (e.g. 4 × 75 / 50 = 6.000000000000001) from adding a task.
-func ceilRatio(capacity int, metric, targetValue float64) int {
-	x := float64(capacity) * metric / targetValue
-	if x >= math.MaxInt32 {
-		return math.MaxInt32
-	}
-	return int(math.Ceil(x - 1e-9))
-}
-
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
-
-// hexID derives a stable hexadecimal identifier of the given length from a kind and a seed, so that IDs look
-// like AWS's but stay reproducible from one test run to the next.
-func hexID(kind, seed string, length int) string {
-	sum := sha256.Sum256([]byte(kind + "\x00" + seed))
-	return hex.EncodeToString(sum[:])[:length]
-}
-
-func uuidID(kind, seed string) string {
-	h := hexID(kind, seed, 32)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
 
 // targetARN looks like arn:aws:application-autoscaling:REGION:ACCOUNT:scalable-target/<36 hex digits>; the
 // seq makes a re-registered target a new resource, as in AAS.
 func (s *Server) targetARN(resourceID string, seq uint64) string {
 	return fmt.Sprintf("arn:%s:application-autoscaling:%s:%s:scalable-target/%s",
-		s.partition, s.opts.Region, s.opts.Account, hexID("target", resourceID+"#"+strconv.FormatUint(seq, 10), 36))
+		s.partition, s.opts.Region, s.opts.Account, awsfake.HexID("target", resourceID+"#"+strconv.FormatUint(seq, 10), 36))
 }
 
 // defaultRoleARN is the service-linked role AAS uses for ECS when RegisterScalableTarget names none.
@@ -266,7 +238,7 @@ func (s *Server) defaultRoleARN() string {
 // newPolicy fills in the ARN and the two CloudWatch alarms AAS creates for a target tracking policy.
 func (s *Server) newPolicy(t *target, name string, now time.Time) *policy {
 	s.seq++
-	id := uuidID("policy", t.arn+"/"+name+"#"+strconv.FormatUint(s.seq, 10))
+	id := awsfake.UUID("policy", t.arn+"/"+name+"#"+strconv.FormatUint(s.seq, 10))
 	p := &policy{
 		seq:       s.seq,
 		name:      name,
@@ -275,7 +247,7 @@ func (s *Server) newPolicy(t *target, name string, now time.Time) *policy {
 			s.partition, s.opts.Region, s.opts.Account, id, namespaceECS, t.resourceID, name),
 	}
 	for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
-		alarm := "TargetTracking-" + t.resourceID + "-" + kind + "-" + uuidID("alarm", id+kind)
+		alarm := "TargetTracking-" + t.resourceID + "-" + kind + "-" + awsfake.UUID("alarm", id+kind)
 		p.alarms = append(p.alarms, alarmJSON{
 			AlarmName: alarm,
 			AlarmARN:  fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", s.partition, s.opts.Region, s.opts.Account, alarm),
@@ -284,26 +256,16 @@ func (s *Server) newPolicy(t *target, name string, now time.Time) *policy {
 	return p
 }
 
-// A NextToken is an opaque cursor: the seq of the last item listed, bound to the operation. Paging by seq
-// rather than by offset keeps pages consistent while targets come and go between calls.
+// A NextToken is an opaque cursor (awsfake.EncodeCursor): the seq of the last item listed, bound to the
+// operation.
 const tokenPrefix = "fakeaas-v1:"
 
-func encodeToken(op string, seq uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + op + ":" + strconv.FormatUint(seq, 10)))
-}
+func encodeToken(op string, seq uint64) string { return awsfake.EncodeCursor(tokenPrefix+op+":", seq) }
 
 func decodeToken(op, tok string) (uint64, error) {
-	if tok == "" {
-		return 0, nil
+	if seq, ok := awsfake.DecodeCursor(tokenPrefix+op+":", tok); ok {
+		return seq, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(raw), tokenPrefix+op+":"); ok {
-			if seq, err := strconv.ParseUint(rest, 10, 64); err == nil {
-				return seq, nil
-			}
-		}
-	}
-	return 0, clientError("InvalidNextTokenException", "fakeaas: NextToken %q was not returned by a %s call of this fake",
-		truncate(tok, 40), op)
+	return 0, awsfake.ClientError("InvalidNextTokenException", "fakeaas: NextToken %q was not returned by a %s call of this fake",
+		awsfake.Truncate(tok, 40), op)
 }

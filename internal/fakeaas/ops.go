@@ -10,23 +10,17 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
-// operation is one decoded Application Auto Scaling request.
-type operation interface {
-	// record copies the request's parameters into the call log entry.
-	record(c *Call)
-	// run executes the request against the state, noting in c what it did; the caller holds s.mu.
-	run(s *Server, now time.Time, c *Call) (any, error)
-}
-
 // operations maps each supported operation name to a constructor of its request type.
-var operations = map[string]func() operation{
-	"DescribeScalableTargets":  func() operation { return new(describeTargetsRequest) },
-	"RegisterScalableTarget":   func() operation { return new(registerRequest) },
-	"DeregisterScalableTarget": func() operation { return new(deregisterRequest) },
-	"PutScalingPolicy":         func() operation { return new(putPolicyRequest) },
-	"DescribeScalingPolicies":  func() operation { return new(describePoliciesRequest) },
+var operations = awsfake.Registry[*Server, Call]{
+	"DescribeScalableTargets":  func() awsfake.Operation[*Server, Call] { return new(describeTargetsRequest) },
+	"RegisterScalableTarget":   func() awsfake.Operation[*Server, Call] { return new(registerRequest) },
+	"DeregisterScalableTarget": func() awsfake.Operation[*Server, Call] { return new(deregisterRequest) },
+	"PutScalingPolicy":         func() awsfake.Operation[*Server, Call] { return new(putPolicyRequest) },
+	"DescribeScalingPolicies":  func() awsfake.Operation[*Server, Call] { return new(describePoliciesRequest) },
 }
 
 func intPtr(v *int32) *int {
@@ -50,7 +44,7 @@ func (s *Server) targetJSON(t *target) scalableTargetJSON {
 		MinCapacity:       t.min,
 		MaxCapacity:       t.max,
 		RoleARN:           t.roleARN,
-		CreationTime:      epoch(t.createdAt),
+		CreationTime:      awsfake.Epoch(t.createdAt),
 		SuspendedState: suspendedStateJSON{
 			DynamicScalingInSuspended:  &t.suspended.in,
 			DynamicScalingOutSuspended: &t.suspended.out,
@@ -82,9 +76,9 @@ type describeTargetsResponse struct {
 	NextToken       string               `json:"NextToken,omitempty"`
 }
 
-func (in *describeTargetsRequest) record(c *Call) { c.ResourceIDs = slices.Clone(in.ResourceIDs) }
+func (in *describeTargetsRequest) Record(c *Call) { c.ResourceIDs = slices.Clone(in.ResourceIDs) }
 
-func (in *describeTargetsRequest) run(s *Server, _ time.Time, _ *Call) (any, error) {
+func (in *describeTargetsRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 	if err := checkNamespace(in.ServiceNamespace); err != nil {
 		return nil, err
 	}
@@ -136,14 +130,14 @@ type registerResponse struct {
 	ScalableTargetARN string `json:"ScalableTargetARN"`
 }
 
-func (in *registerRequest) record(c *Call) {
+func (in *registerRequest) Record(c *Call) {
 	c.ResourceID, c.MinCapacity, c.MaxCapacity = in.ResourceID, intPtr(in.MinCapacity), intPtr(in.MaxCapacity)
 }
 
 // run creates or updates the target. Like AAS, an update keeps what the request leaves out, and the
 // service's desired count is moved into the new range at once (API reference, RegisterScalableTarget: "it
 // changes the resource's current capacity to a value that is inside of this range").
-func (in *registerRequest) run(s *Server, now time.Time, c *Call) (any, error) {
+func (in *registerRequest) Run(s *Server, now time.Time, c *Call) (any, error) {
 	if err := checkTarget(in.ServiceNamespace, in.ScalableDimension, in.ResourceID); err != nil {
 		return nil, err
 	}
@@ -154,7 +148,7 @@ func (in *registerRequest) run(s *Server, now time.Time, c *Call) (any, error) {
 		return nil, err
 	}
 	if in.RoleARN != nil && (!strings.HasPrefix(*in.RoleARN, "arn:") || len(*in.RoleARN) > maxRoleARNLen) {
-		return nil, validation("fakeaas: RoleARN %q is not an IAM role ARN of at most %d characters", truncate(*in.RoleARN, 80), maxRoleARNLen)
+		return nil, validation("fakeaas: RoleARN %q is not an IAM role ARN of at most %d characters", awsfake.Truncate(*in.RoleARN, 80), maxRoleARNLen)
 	}
 	t, exists := s.targets[in.ResourceID]
 	var lo, hi int
@@ -185,8 +179,8 @@ func (in *registerRequest) run(s *Server, now time.Time, c *Call) (any, error) {
 		}
 		if want := clamp(current, lo, hi); want != current && s.opts.SetDesired != nil {
 			if err := s.opts.SetDesired(in.ResourceID, want); err != nil {
-				return nil, &apiError{code: "InternalServiceException", status: http.StatusInternalServerError,
-					msg: "fakeaas: setting the desired count of " + in.ResourceID + " into its new range (Options.SetDesired): " + err.Error()}
+				return nil, &awsfake.Error{Code: "InternalServiceException", Status: http.StatusInternalServerError,
+					Msg: "fakeaas: setting the desired count of " + in.ResourceID + " into its new range (Options.SetDesired): " + err.Error()}
 			}
 			c.SetDesired = &want
 		}
@@ -230,10 +224,10 @@ type deregisterRequest struct {
 	ScalableDimension string `json:"ScalableDimension"`
 }
 
-func (in *deregisterRequest) record(c *Call) { c.ResourceID = in.ResourceID }
+func (in *deregisterRequest) Record(c *Call) { c.ResourceID = in.ResourceID }
 
 // run deletes the target with its scaling policies, as AAS does; the service's capacity stays where it is.
-func (in *deregisterRequest) run(s *Server, _ time.Time, _ *Call) (any, error) {
+func (in *deregisterRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 	if err := checkTarget(in.ServiceNamespace, in.ScalableDimension, in.ResourceID); err != nil {
 		return nil, err
 	}
@@ -262,13 +256,13 @@ type putPolicyResponse struct {
 	Alarms    []alarmJSON `json:"Alarms"`
 }
 
-func (in *putPolicyRequest) record(c *Call) {
+func (in *putPolicyRequest) Record(c *Call) {
 	c.ResourceID, c.PolicyName = in.ResourceID, in.PolicyName
 }
 
 // run creates or updates a target tracking policy. An update keeps the policy's ARN, alarms and creation
 // time, and, when the request carries no configuration, the configuration too.
-func (in *putPolicyRequest) run(s *Server, now time.Time, _ *Call) (any, error) {
+func (in *putPolicyRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	if err := checkPolicyName(in.PolicyName); err != nil {
 		return nil, err
 	}
@@ -281,7 +275,7 @@ func (in *putPolicyRequest) run(s *Server, now time.Time, _ *Call) (any, error) 
 		return nil, validation("fakeaas: PolicyType %s is not supported: this fake stores %s policies only", in.PolicyType, policyTypeTargetTracking)
 	default:
 		return nil, validation("1 validation error detected: Value '%s' at 'policyType' failed to satisfy constraint: Member must satisfy enum value set: [PredictiveScaling, StepScaling, TargetTrackingScaling]",
-			truncate(in.PolicyType, 64))
+			awsfake.Truncate(in.PolicyType, 64))
 	}
 	if present(in.StepScalingPolicyConfiguration) || present(in.PredictiveScalingPolicyConfiguration) {
 		return nil, validation("fakeaas: a %s policy takes a TargetTrackingScalingPolicyConfiguration only", policyTypeTargetTracking)
@@ -300,7 +294,7 @@ func (in *putPolicyRequest) run(s *Server, now time.Time, _ *Call) (any, error) 
 			return nil, validation("fakeaas: TargetTrackingScalingPolicyConfiguration is required to create a %s policy", policyTypeTargetTracking)
 		}
 		if len(t.policies) >= maxPoliciesPerTarget {
-			return nil, clientError("LimitExceededException", "fakeaas: %s already has %d scaling policies, the quota per scalable target", in.ResourceID, maxPoliciesPerTarget)
+			return nil, awsfake.ClientError("LimitExceededException", "fakeaas: %s already has %d scaling policies, the quota per scalable target", in.ResourceID, maxPoliciesPerTarget)
 		}
 	}
 	if cfg != nil {
@@ -343,7 +337,7 @@ func checkTargetTracking(cfg *targetTrackingInJSON) error {
 	needsLabel, ok := predefinedMetrics[spec.PredefinedMetricType]
 	switch {
 	case !ok:
-		return validation("fakeaas: PredefinedMetricType %q is not a metric of ECS services (%s)", truncate(spec.PredefinedMetricType, 64), metricTypes())
+		return validation("fakeaas: PredefinedMetricType %q is not a metric of ECS services (%s)", awsfake.Truncate(spec.PredefinedMetricType, 64), metricTypes())
 	case needsLabel && spec.ResourceLabel == "":
 		return validation("fakeaas: %s needs a ResourceLabel naming the target group (app/LB/ID/targetgroup/TG/ID)", spec.PredefinedMetricType)
 	case !needsLabel && spec.ResourceLabel != "":
@@ -382,9 +376,9 @@ type describePoliciesResponse struct {
 	NextToken       string              `json:"NextToken,omitempty"`
 }
 
-func (in *describePoliciesRequest) record(c *Call) { c.ResourceID = in.ResourceID }
+func (in *describePoliciesRequest) Record(c *Call) { c.ResourceID = in.ResourceID }
 
-func (in *describePoliciesRequest) run(s *Server, _ time.Time, _ *Call) (any, error) {
+func (in *describePoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 	if err := checkNamespace(in.ServiceNamespace); err != nil {
 		return nil, err
 	}
@@ -440,7 +434,7 @@ func (in *describePoliciesRequest) run(s *Server, _ time.Time, _ *Call) (any, er
 				DisableScaleIn:                o.p.disableScaleIn,
 			},
 			Alarms:       o.p.alarms,
-			CreationTime: epoch(o.p.createdAt),
+			CreationTime: awsfake.Epoch(o.p.createdAt),
 		})
 		after = o.p.seq
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
@@ -32,7 +34,7 @@ func describePolicies(t *testing.T, c *aas.Client, in aas.DescribeScalingPolicie
 }
 
 func TestPutAndDescribeScalingPolicy(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeaas.New(fakeaas.Options{Now: clk.Now})
 	s.AddTarget(router, 2, 10)
 	c := serve(t, s)
@@ -42,14 +44,14 @@ func TestPutAndDescribeScalingPolicy(t *testing.T) {
 	}))
 	const uuid = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
 	arn := aws.ToString(out.PolicyARN)
-	wantMatch(t, "PolicyARN", arn,
+	awstest.WantMatch(t, "PolicyARN", arn,
 		`^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:`+uuid+`:resource/ecs/service/prod/router:policyName/cpu50$`)
 	if len(out.Alarms) != 2 {
 		t.Fatalf("PutScalingPolicy returned %d alarms, want AlarmHigh and AlarmLow", len(out.Alarms))
 	}
 	for i, kind := range []string{"AlarmHigh", "AlarmLow"} {
 		name := aws.ToString(out.Alarms[i].AlarmName)
-		wantMatch(t, "AlarmName", name, `^TargetTracking-service/prod/router-`+kind+`-`+uuid+`$`)
+		awstest.WantMatch(t, "AlarmName", name, `^TargetTracking-service/prod/router-`+kind+`-`+uuid+`$`)
 		if got, want := aws.ToString(out.Alarms[i].AlarmARN), "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"+name; got != want {
 			t.Errorf("AlarmARN = %q, want %q", got, want)
 		}
@@ -74,7 +76,7 @@ func TestPutAndDescribeScalingPolicy(t *testing.T) {
 		Alarms:       out.Alarms,
 		CreationTime: aws.Time(t0),
 	}
-	if diff := cmp.Diff([]types.ScalingPolicy{want}, describePolicies(t, c, aas.DescribeScalingPoliciesInput{}), cmpSDK); diff != "" {
+	if diff := cmp.Diff([]types.ScalingPolicy{want}, describePolicies(t, c, aas.DescribeScalingPoliciesInput{}), awstest.CmpSDK); diff != "" {
 		t.Fatalf("DescribeScalingPolicies (-want +got):\n%s", diff)
 	}
 
@@ -89,7 +91,7 @@ func TestPutAndDescribeScalingPolicy(t *testing.T) {
 		TargetValue:                   aws.Float64(70.5),
 		PredefinedMetricSpecification: want.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification,
 	}
-	if diff := cmp.Diff([]types.ScalingPolicy{want}, describePolicies(t, c, aas.DescribeScalingPoliciesInput{}), cmpSDK); diff != "" {
+	if diff := cmp.Diff([]types.ScalingPolicy{want}, describePolicies(t, c, aas.DescribeScalingPoliciesInput{}), awstest.CmpSDK); diff != "" {
 		t.Errorf("after the update (-want +got):\n%s", diff)
 	}
 
@@ -125,7 +127,7 @@ func TestALBRequestCountPolicy(t *testing.T) {
 	}))
 	got := describePolicies(t, c, aas.DescribeScalingPoliciesInput{})[0].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification
 	want := &types.PredefinedMetricSpecification{PredefinedMetricType: types.MetricTypeALBRequestCountPerTarget, ResourceLabel: aws.String(label)}
-	if diff := cmp.Diff(want, got, cmpSDK); diff != "" {
+	if diff := cmp.Diff(want, got, awstest.CmpSDK); diff != "" {
 		t.Errorf("metric (-want +got):\n%s", diff)
 	}
 }
@@ -250,7 +252,7 @@ func TestPolicyValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantAPIError[*types.ValidationException](t, tc.err, tc.wantErr)
+			awstest.WantAPIError[*types.ValidationException](t, tc.err, tc.wantErr)
 		})
 	}
 	if snap, _ := s.Target(router); len(snap.Policies) != 0 {
@@ -258,17 +260,17 @@ func TestPolicyValidation(t *testing.T) {
 	}
 
 	_, err := c.PutScalingPolicy(ctx, cpuPolicy("service/prod/web", "cpu50", 50, nil))
-	wantAPIError[*types.ObjectNotFoundException](t, err,
+	awstest.WantAPIError[*types.ObjectNotFoundException](t, err,
 		"No scalable target registered for service namespace: ecs, resource ID: service/prod/web, scalable dimension: ecs:service:DesiredCount")
 
 	_, err = c.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{ServiceNamespace: types.ServiceNamespaceEcs, NextToken: aws.String("bm9wZQ")})
-	wantAPIError[*types.InvalidNextTokenException](t, err, "DescribeScalingPolicies")
+	awstest.WantAPIError[*types.InvalidNextTokenException](t, err, "DescribeScalingPolicies")
 
 	// The quota of 50 policies per scalable target; updating one of them is still fine.
 	for i := range 50 {
 		putPolicy(t, c, cpuPolicy(router, fmt.Sprintf("p%02d", i), 50, nil))
 	}
 	_, err = c.PutScalingPolicy(ctx, cpuPolicy(router, "p50", 50, nil))
-	wantAPIError[*types.LimitExceededException](t, err, "50 scaling policies")
+	awstest.WantAPIError[*types.LimitExceededException](t, err, "50 scaling policies")
 	putPolicy(t, c, cpuPolicy(router, "p49", 60, nil))
 }

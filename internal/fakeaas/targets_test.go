@@ -12,17 +12,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
 func TestRegisterUpdateAndDescribe(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeaas.New(fakeaas.Options{Now: clk.Now})
 	c := serve(t, s)
 	ctx := context.Background()
 
 	out := register(t, c, router, i32(2), i32(10))
-	wantMatch(t, "ScalableTargetARN", aws.ToString(out.ScalableTargetARN),
+	awstest.WantMatch(t, "ScalableTargetARN", aws.ToString(out.ScalableTargetARN),
 		`^arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/[0-9a-f]{36}$`)
 	want := types.ScalableTarget{
 		ServiceNamespace:  types.ServiceNamespaceEcs,
@@ -38,7 +40,7 @@ func TestRegisterUpdateAndDescribe(t *testing.T) {
 		ScalableTargetARN: out.ScalableTargetARN,
 	}
 	got := describeTargets(t, c, aas.DescribeScalableTargetsInput{})
-	if diff := cmp.Diff([]types.ScalableTarget{want}, got, cmpSDK); diff != "" {
+	if diff := cmp.Diff([]types.ScalableTarget{want}, got, awstest.CmpSDK); diff != "" {
 		t.Fatalf("after registering (-want +got):\n%s", diff)
 	}
 
@@ -58,7 +60,7 @@ func TestRegisterUpdateAndDescribe(t *testing.T) {
 	want.RoleARN = in.RoleARN
 	want.SuspendedState.DynamicScalingInSuspended = aws.Bool(true)
 	got = describeTargets(t, c, aas.DescribeScalableTargetsInput{})
-	if diff := cmp.Diff([]types.ScalableTarget{want}, got, cmpSDK); diff != "" {
+	if diff := cmp.Diff([]types.ScalableTarget{want}, got, awstest.CmpSDK); diff != "" {
 		t.Errorf("after updating MinCapacity (-want +got):\n%s", diff)
 	}
 
@@ -77,7 +79,7 @@ func TestRegisterUpdateAndDescribe(t *testing.T) {
 		RoleARN: "arn:aws:iam::123456789012:role/custom", CreationTime: t0,
 		Suspended: fakeaas.Suspended{DynamicScalingIn: true, ScheduledScaling: true},
 	}
-	if diff := cmp.Diff(wantSnap, snap, cmpSDK); diff != "" {
+	if diff := cmp.Diff(wantSnap, snap, awstest.CmpSDK); diff != "" {
 		t.Errorf("snapshot (-want +got):\n%s", diff)
 	}
 
@@ -246,7 +248,7 @@ func TestDeregisterScalableTarget(t *testing.T) {
 		t.Errorf("deregistering %s removed %s", router, api)
 	}
 	_, err := c.DeregisterScalableTarget(ctx, in)
-	wantAPIError[*types.ObjectNotFoundException](t, err, "No scalable target registered for service namespace: ecs, resource ID: service/prod/router")
+	awstest.WantAPIError[*types.ObjectNotFoundException](t, err, "No scalable target registered for service namespace: ecs, resource ID: service/prod/router")
 
 	// Its policies went with it; registering again makes a new target with none.
 	out, err := c.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{ServiceNamespace: types.ServiceNamespaceEcs})
@@ -335,7 +337,7 @@ func TestTargetValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantAPIError[*types.ValidationException](t, tc.err, tc.wantErr)
+			awstest.WantAPIError[*types.ValidationException](t, tc.err, tc.wantErr)
 		})
 	}
 	// The rejected requests left no trace.
@@ -348,7 +350,7 @@ func TestTargetValidation(t *testing.T) {
 
 	for _, tok := range []string{"garbage", encodeForeignToken(t, c)} {
 		err := describe(aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceEcs, NextToken: aws.String(tok)})
-		wantAPIError[*types.InvalidNextTokenException](t, err, "was not returned by a DescribeScalableTargets call")
+		awstest.WantAPIError[*types.InvalidNextTokenException](t, err, "was not returned by a DescribeScalableTargets call")
 	}
 }
 

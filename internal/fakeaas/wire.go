@@ -4,23 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
-	"time"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
 // This file holds the JSON shapes of the awsJson1_1 wire format, named and typed as in the Application Auto
 // Scaling API model (aws-sdk-go-v2/service/applicationautoscaling serializers.go and deserializers.go).
 // Members are PascalCase, capacities and cooldowns are JSON integers, timestamps are epoch seconds as JSON
 // numbers, exactly as AAS sends them; the SDK's deserializer rejects anything else.
-
-// epoch is a timestamp that marshals as fractional epoch seconds with millisecond precision, as AAS sends.
-type epoch time.Time
-
-// MarshalJSON writes the time as a JSON number of seconds since the Unix epoch.
-func (e epoch) MarshalJSON() ([]byte, error) {
-	ms := time.Time(e).UnixMilli()
-	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
-}
 
 // double is a Smithy Double as the SDK sends it: a JSON number, or the strings "NaN", "Infinity" and
 // "-Infinity" for the values JSON cannot write. Decoding them lets validation reject them with a clear
@@ -42,7 +33,7 @@ func (d *double) UnmarshalJSON(b []byte) error {
 		case "-Infinity":
 			*d = double(math.Inf(-1))
 		default:
-			return fmt.Errorf("%q is not a number", truncate(s, 40))
+			return fmt.Errorf("%q is not a number", awsfake.Truncate(s, 40))
 		}
 		return nil
 	}
@@ -67,7 +58,7 @@ type scalableTargetJSON struct {
 	MinCapacity       int                `json:"MinCapacity"`
 	MaxCapacity       int                `json:"MaxCapacity"`
 	RoleARN           string             `json:"RoleARN"`
-	CreationTime      epoch              `json:"CreationTime"`
+	CreationTime      awsfake.Epoch      `json:"CreationTime"`
 	SuspendedState    suspendedStateJSON `json:"SuspendedState"`
 	ScalableTargetARN string             `json:"ScalableTargetARN"`
 }
@@ -111,10 +102,5 @@ type scalingPolicyJSON struct {
 	PolicyType                               string                `json:"PolicyType"`
 	TargetTrackingScalingPolicyConfiguration targetTrackingOutJSON `json:"TargetTrackingScalingPolicyConfiguration"`
 	Alarms                                   []alarmJSON           `json:"Alarms"`
-	CreationTime                             epoch                 `json:"CreationTime"`
-}
-
-type errorJSON struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
+	CreationTime                             awsfake.Epoch         `json:"CreationTime"`
 }

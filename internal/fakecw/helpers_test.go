@@ -3,17 +3,17 @@ package fakecw
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/fastscaler/fastscaler/internal/awstest"
 )
 
 // testNow is the fake's clock in most tests: datum timestamps are checked against it and StartTime is
@@ -22,36 +22,14 @@ var testNow = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-// awsEnv isolates the SDK's default chain from the machine: static credentials, us-east-1, no shared
-// config files, no IMDS.
-func awsEnv(t *testing.T) {
-	t.Helper()
-	none := filepath.Join(t.TempDir(), "absent")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID":           "AKIDFAKECW",
-		"AWS_SECRET_ACCESS_KEY":       "fakecw-secret",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_PROFILE":                 "",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             none,
-		"AWS_SHARED_CREDENTIALS_FILE": none,
-		"AWS_ENDPOINT_URL":            "",
-		"AWS_ENDPOINT_URL_CLOUDWATCH": "",
-	} {
-		t.Setenv(k, v)
-	}
-}
+// awsEnv isolates the SDK's default chain from the machine (awstest.IsolateEnv).
+func awsEnv(t *testing.T) { awstest.IsolateEnv(t, nil) }
 
 // loadConfig is config.LoadDefaultConfig with a retryer that does not back off, so retry tests take no
 // wall-clock time while still going through the SDK's real retry decision.
 func loadConfig(t *testing.T) aws.Config {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})
-	}))
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryer(awstest.Config("").Retryer))
 	if err != nil {
 		t.Fatalf("loading AWS config: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go/encoding/cbor"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
 // Wire constants of CloudWatch's Smithy RPC v2 CBOR binding.
@@ -51,29 +52,17 @@ type Options struct {
 	PageSize int
 }
 
-// Server is a fake CloudWatch endpoint. It is safe for concurrent use.
+// Server is a fake CloudWatch endpoint; the embedded plumbing gives it Start, Close, FailNext, SetThrottle,
+// SetLatency, SetOpLatency, ClearFaults and Calls. It is safe for concurrent use.
 type Server struct {
+	*awsfake.Core[Call]
+	wire     *awsfake.Wire[Call]
 	now      func() time.Time
 	pageSize int
 
-	mu       sync.Mutex
-	datums   []Datum
-	series   map[metricKey][]sample
-	calls    []Call
-	failures []*failure
-	requests uint64
-
-	lifeMu sync.Mutex
-	http   *http.Server
-	served chan struct{} // closed when Serve returns
-	closed bool
-}
-
-// failure is an error FailNext queued.
-type failure struct {
-	op        string
-	err       apiError
-	remaining int
+	mu     sync.Mutex
+	datums []Datum
+	series map[metricKey][]sample
 }
 
 // New returns a Server that is not yet listening; use Start, or mount it as an http.Handler.
@@ -85,45 +74,16 @@ func New(opts Options) *Server {
 	if s.pageSize <= 0 {
 		s.pageSize = defaultMaxDatapoints
 	}
+	// FailNext takes a CloudWatch error's shape name or its query code ("InvalidParameterValueException" or
+	// "InvalidParameterValue", "InternalServiceFault", "Throttling"); unknown codes are sent verbatim, so any
+	// code the SDK's retryer classifies works; status 0 is the code's usual status (400 if unknown).
+	s.Core, s.wire = awsfake.New(awsfake.Setup[Call]{
+		Name:         "fakecw",
+		Ops:          []string{OpPutMetricData, OpGetMetricData},
+		ThrottleCode: errThrottling.queryCode,
+		StatusOf:     func(code string) int { return lookupErrorKind(code).status },
+	}, s)
 	return s
-}
-
-// Start serves on a fresh loopback port and returns the base URL to give the client as its endpoint.
-func (s *Server) Start() (string, error) {
-	s.lifeMu.Lock()
-	defer s.lifeMu.Unlock()
-	if s.closed {
-		return "", errors.New("fakecw: starting server: already closed")
-	}
-	if s.http != nil {
-		return "", errors.New("fakecw: starting server: already started")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("fakecw: starting server: %w", err)
-	}
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.served = make(chan struct{})
-	go func(srv *http.Server, done chan struct{}) {
-		defer close(done)
-		_ = srv.Serve(ln) // always ErrServerClosed after Close; nothing to report
-	}(s.http, s.served)
-	return "http://" + ln.Addr().String(), nil
-}
-
-// Close stops the listener and drops open connections; it waits for the serving goroutine to exit and is
-// safe to call more than once or without Start.
-func (s *Server) Close() {
-	s.lifeMu.Lock()
-	defer s.lifeMu.Unlock()
-	if s.closed {
-		return
-	}
-	s.closed = true
-	if s.http != nil {
-		_ = s.http.Close() // only reports listener close errors, which leave nothing to clean up
-		<-s.served
-	}
 }
 
 // Datums returns a copy of every datum PutMetricData accepted, in order of arrival.
@@ -142,33 +102,6 @@ func (s *Server) Datums() []Datum {
 		out[i] = d
 	}
 	return out
-}
-
-// Calls returns a copy of every request that reached an operation, in order of arrival, including
-// attempts that failed validation or were failed by FailNext.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.calls)
-}
-
-// FailNext makes the next `times` calls of op ("" for any operation) fail with code and HTTP status.
-// code is a CloudWatch error shape or query code ("InvalidParameterValueException" or
-// "InvalidParameterValue", "InternalServiceFault", "Throttling"); unknown codes are sent verbatim, so any
-// code the SDK's retryer classifies works. status 0 means the code's usual status (400 if unknown).
-// Queued failures are served in the order they were queued; times < 1 queues nothing.
-func (s *Server) FailNext(op, code string, status, times int) {
-	if times < 1 {
-		return
-	}
-	kind := lookupErrorKind(code)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures = append(s.failures, &failure{
-		op:        op,
-		err:       apiError{kind: kind, status: status, message: fmt.Sprintf("fakecw: %s injected by FailNext", code)},
-		remaining: times,
-	})
 }
 
 // AddSeries seeds raw samples of a metric (unit None, one-second resolution) that GetMetricData
@@ -196,11 +129,10 @@ func (s *Server) AddSeries(namespace, name string, dims map[string]string, point
 
 // ServeHTTP answers one CloudWatch RPC v2 CBOR request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.requests++
-	reqID := fmt.Sprintf("fakecw-%08d", s.requests)
-	s.mu.Unlock()
-	w.Header().Set("X-Amzn-Requestid", reqID)
+	if !s.wire.Wait(r, strings.TrimPrefix(r.URL.Path, pathPrefix)) {
+		return
+	}
+	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("fakecw-%08d", s.wire.Request()))
 
 	op, body, perr := s.checkRequest(r)
 	if perr != nil {
@@ -223,18 +155,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ae = newError(errInternalServiceFault, "fakecw: %v", err)
 		}
 		call.Code = ae.code()
-		s.calls = append(s.calls, call)
+		s.wire.Record(call)
 		writeError(w, ae)
 		return
 	}
-	s.calls = append(s.calls, call)
+	s.wire.Record(call)
 	writeResponse(w, resp)
 }
 
 // handle runs one operation with s.mu held. A nil map means a response without a body.
 func (s *Server) handle(op string, in object, decodeErr error, now time.Time) (cbor.Map, error) {
-	if f := s.takeFailure(op); f != nil {
-		return nil, f
+	if f := s.wire.Fault(op); f != nil {
+		return nil, &apiError{kind: lookupErrorKind(f.Code), status: f.Status, message: f.Msg}
 	}
 	if decodeErr != nil {
 		return nil, decodeErr
@@ -263,30 +195,18 @@ func (s *Server) handle(op string, in object, decodeErr error, now time.Time) (c
 	return nil, newError(errUnknownOperation, "operation %s is not supported by fakecw", op)
 }
 
-// takeFailure consumes one queued failure for op, if any. Caller holds s.mu.
-func (s *Server) takeFailure(op string) *apiError {
-	for i, f := range s.failures {
-		if f.op != "" && f.op != op {
-			continue
-		}
-		f.remaining--
-		if f.remaining == 0 {
-			s.failures = slices.Delete(s.failures, i, i+1)
-		}
-		e := f.err
-		return &e
-	}
-	return nil
-}
-
 // checkRequest enforces what every CloudWatch RPC v2 CBOR request must carry and returns the operation
 // name and the (decompressed) body.
 func (s *Server) checkRequest(r *http.Request) (string, []byte, *apiError) {
 	if r.Method != http.MethodPost {
 		return "", nil, newError(errMethodNotAllowed, "method %s is not allowed; RPC v2 CBOR requests are POSTs", r.Method)
 	}
-	if err := checkAuthorization(r.Header.Get("Authorization")); err != nil {
-		return "", nil, err
+	switch problem, msg := awsfake.CheckAuthorization(r.Header.Get("Authorization"), "", signingName); problem {
+	case awsfake.AuthOK:
+	case awsfake.AuthMissing:
+		return "", nil, newError(errMissingAuthentication, "%s", msg)
+	default: // CloudWatch answers a signature for another service as an incomplete one
+		return "", nil, newError(errIncompleteSignature, "%s", msg)
 	}
 	op, ok := strings.CutPrefix(r.URL.Path, pathPrefix)
 	if !ok || op == "" || strings.Contains(op, "/") {
@@ -343,38 +263,6 @@ func gunzip(body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("decompressed body exceeds %d bytes", maxDecompressedBytes)
 	}
 	return out, nil
-}
-
-// checkAuthorization accepts any SigV4 signature for the monitoring service without verifying it: the fake
-// has no secrets, but an unsigned request, or one signed for another service, is a client misconfiguration
-// worth failing on.
-func checkAuthorization(auth string) *apiError {
-	if auth == "" {
-		return newError(errMissingAuthentication, "Request is missing Authentication Token (no Authorization header)")
-	}
-	rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 ")
-	if !ok {
-		return newError(errIncompleteSignature, "Authorization header must use AWS4-HMAC-SHA256, got %q", firstWord(auth))
-	}
-	_, cred, ok := strings.Cut(rest, "Credential=")
-	if !ok {
-		return newError(errIncompleteSignature, "Authorization header has no Credential")
-	}
-	cred, _, _ = strings.Cut(cred, ",")
-	// Credential=AKID/20240101/us-east-1/monitoring/aws4_request
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[4] != "aws4_request" {
-		return newError(errIncompleteSignature, "Authorization Credential %q is not AKID/date/region/service/aws4_request", cred)
-	}
-	if parts[3] != signingName {
-		return newError(errIncompleteSignature, "request is signed for service %q; CloudWatch expects %q", parts[3], signingName)
-	}
-	return nil
-}
-
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(s, " ")
-	return w
 }
 
 func writeResponse(w http.ResponseWriter, body cbor.Map) {

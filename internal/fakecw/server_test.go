@@ -75,12 +75,6 @@ func TestFailNext(t *testing.T) {
 			wantCalls: []string{"RequestLimitExceeded", "Throttling", ""},
 			wantLeft:  1,
 		},
-		{
-			name:      "zero times queues nothing",
-			fail:      []queued{{OpPutMetricData, "Throttling", 0, 0}},
-			wantCalls: []string{""},
-			wantLeft:  1,
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,31 +240,5 @@ func TestProtocolErrors(t *testing.T) {
 	}
 	if got := len(s.Datums()); got != 0 {
 		t.Errorf("malformed requests stored %d datums", got)
-	}
-}
-
-func TestLifecycle(t *testing.T) {
-	s := New(Options{})
-	s.Close() // before Start: nothing to do
-	if _, err := s.Start(); err == nil || !strings.Contains(err.Error(), "already closed") {
-		t.Errorf("Start after Close: err = %v, want already closed", err)
-	}
-
-	s = New(Options{})
-	url, err := s.Start()
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	if !strings.HasPrefix(url, "http://127.0.0.1:") {
-		t.Errorf("url = %q, want a 127.0.0.1 address", url)
-	}
-	if _, err := s.Start(); err == nil || !strings.Contains(err.Error(), "already started") {
-		t.Errorf("second Start: err = %v, want already started", err)
-	}
-	s.Close()
-	s.Close()
-	if resp, err := http.Post(url, "application/cbor", nil); err == nil {
-		resp.Body.Close()
-		t.Errorf("request after Close got %s, want a connection error", resp.Status)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -78,10 +80,10 @@ func updateDesired(t *testing.T, c *ecs.Client, service string, n int32) *types.
 }
 
 func TestScaleOutTasksRunAfterStartDelay(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StartDelay: time.Minute, Address: addressOf})
 	s.AddService("prod", "router", 2, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 
 	got := updateDesired(t, c, "router", 5)
 	if got.DesiredCount != 5 {
@@ -137,10 +139,10 @@ func TestScaleOutTasksRunAfterStartDelay(t *testing.T) {
 }
 
 func TestScaleInStopsNewestTasks(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StartDelay: time.Minute, StopDelay: 30 * time.Second, Address: addressOf})
 	s.AddService("prod", "router", 3, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 
 	updateDesired(t, c, "router", 5) // two tasks still PROVISIONING...
 	got := updateDesired(t, c, "router", 1)
@@ -209,10 +211,10 @@ func TestScaleInStopsNewestTasks(t *testing.T) {
 }
 
 func TestCrashedTaskIsReplaced(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StartDelay: 10 * time.Second, Address: addressOf})
 	s.AddService("prod", "router", 2, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	before, _ := s.Service("prod", "router")
 	crashed := before.Tasks[0]
 
@@ -257,10 +259,10 @@ func TestCrashedTaskIsReplaced(t *testing.T) {
 }
 
 func TestSetTaskStatus(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StartDelay: time.Minute, StopDelay: time.Minute})
 	s.AddService("prod", "router", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	updateDesired(t, c, "router", 2)
 	snap, _ := s.Service("prod", "router")
 	old, fresh := snap.Tasks[0], snap.Tasks[1]
@@ -306,7 +308,7 @@ func TestUpdateService(t *testing.T) {
 	arn := s.AddService("prod", "router", 2, nil)
 	s.AddCluster("default")
 	s.AddService("default", "api", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	tests := []struct {
@@ -334,27 +336,27 @@ func TestUpdateService(t *testing.T) {
 			}},
 		{"negative", ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("router"), DesiredCount: aws.Int32(-1)},
 			func(t *testing.T, _ *ecs.UpdateServiceOutput, err error) {
-				wantAPIError[*types.InvalidParameterException](t, err, "desiredCount -1")
+				awstest.WantAPIError[*types.InvalidParameterException](t, err, "desiredCount -1")
 			}},
 		{"over the quota", ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("router"), DesiredCount: aws.Int32(5001)},
 			func(t *testing.T, _ *ecs.UpdateServiceOutput, err error) {
-				wantAPIError[*types.InvalidParameterException](t, err, "desiredCount 5001")
+				awstest.WantAPIError[*types.InvalidParameterException](t, err, "desiredCount 5001")
 			}},
 		{"unknown service", ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("web"), DesiredCount: aws.Int32(1)},
 			func(t *testing.T, _ *ecs.UpdateServiceOutput, err error) {
-				wantAPIError[*types.ServiceNotFoundException](t, err, `"web"`)
+				awstest.WantAPIError[*types.ServiceNotFoundException](t, err, `"web"`)
 			}},
 		{"service of another cluster", ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("api"), DesiredCount: aws.Int32(1)},
 			func(t *testing.T, _ *ecs.UpdateServiceOutput, err error) {
-				wantAPIError[*types.ServiceNotFoundException](t, err, `"api"`)
+				awstest.WantAPIError[*types.ServiceNotFoundException](t, err, `"api"`)
 			}},
 		{"unknown cluster", ecs.UpdateServiceInput{Cluster: aws.String("staging"), Service: aws.String("router"), DesiredCount: aws.Int32(1)},
 			func(t *testing.T, _ *ecs.UpdateServiceOutput, err error) {
-				wantAPIError[*types.ClusterNotFoundException](t, err, `"staging"`)
+				awstest.WantAPIError[*types.ClusterNotFoundException](t, err, `"staging"`)
 			}},
 		{"empty service", ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String(""), DesiredCount: aws.Int32(1)},
 			func(t *testing.T, _ *ecs.UpdateServiceOutput, err error) {
-				wantAPIError[*types.InvalidParameterException](t, err, "service is required")
+				awstest.WantAPIError[*types.InvalidParameterException](t, err, "service is required")
 			}},
 	}
 	for _, tc := range tests {
@@ -377,21 +379,21 @@ func TestBadAddressFailsTheUpdate(t *testing.T) {
 		return "task-" + service
 	}})
 	s.AddService("prod", "router", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	_, err := c.UpdateService(context.Background(), &ecs.UpdateServiceInput{
 		Cluster: aws.String("prod"), Service: aws.String("router"), DesiredCount: aws.Int32(3),
 	})
-	wantAPIError[*types.ServerException](t, err, `Options.Address("router", 1) returned "task-router"`)
+	awstest.WantAPIError[*types.ServerException](t, err, `Options.Address("router", 1) returned "task-router"`)
 	if snap, _ := s.Service("prod", "router"); snap.DesiredCount != 1 || len(snap.Tasks) != 1 {
 		t.Errorf("router after the failed update: %d desired, %d tasks; want 1 and 1", snap.DesiredCount, len(snap.Tasks))
 	}
 }
 
 func TestSetDesiredCountAsAnotherActor(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StartDelay: time.Minute, Address: addressOf})
 	s.AddService("prod", "api", 2, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 
 	if err := s.SetDesiredCount("prod", "api", 5); err != nil {
 		t.Fatal(err)

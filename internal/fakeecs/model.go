@@ -3,12 +3,13 @@ package fakeecs
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
 // Task lastStatus values, as ECS reports them for Fargate tasks.
@@ -209,7 +210,7 @@ func (s *Server) startTasks(svc *service, count int, now time.Time) error {
 		svc.started++
 		s.taskSeq++
 		seed := fmt.Sprintf("%s/%s/%d", c.name, svc.name, n)
-		id := hexID("task", seed, 32)
+		id := awsfake.HexID("task", seed, 32)
 		az := s.opts.Region + string(rune('a'+n%3))
 		t := &task{
 			svc:          svc,
@@ -219,11 +220,11 @@ func (s *Server) startTasks(svc *service, count int, now time.Time) error {
 			ipv4:         a.v4,
 			ipv6:         a.v6,
 			az:           az,
-			subnetID:     "subnet-" + hexID("subnet", az, 17),
-			eniID:        "eni-" + hexID("eni", seed, 17),
+			subnetID:     "subnet-" + awsfake.HexID("subnet", az, 17),
+			eniID:        "eni-" + awsfake.HexID("eni", seed, 17),
 			mac:          macAddress(seed),
-			attachmentID: uuidID("attachment", seed),
-			containerID:  uuidID("container", seed),
+			attachmentID: awsfake.UUID("attachment", seed),
+			containerID:  awsfake.UUID("container", seed),
 			createdAt:    now,
 			pendingAt:    now.Add(s.opts.StartDelay / 2),
 			runningAt:    now.Add(s.opts.StartDelay),
@@ -297,20 +298,8 @@ func (s *Server) address(service string, n int) string {
 	return s.defaultAddress()
 }
 
-// hexID derives a stable hexadecimal identifier of the given length from a kind and a seed, so that IDs look
-// like ECS's but stay reproducible from one test run to the next.
-func hexID(kind, seed string, length int) string {
-	sum := sha256.Sum256([]byte(kind + "\x00" + seed))
-	return hex.EncodeToString(sum[:])[:length]
-}
-
-func uuidID(kind, seed string) string {
-	h := hexID(kind, seed, 32)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
 func macAddress(seed string) string {
-	h := hexID("mac", seed, 10)
+	h := awsfake.HexID("mac", seed, 10)
 	return "0a:" + h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10]
 }
 

@@ -2,35 +2,23 @@ package fakeecs
 
 import (
 	"cmp"
-	"encoding/base64"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
-// operation is one decoded ECS request.
-type operation interface {
-	// record copies the request's parameters into the call log entry.
-	record(c *Call)
-	// run executes the request against the state; the caller holds s.mu.
-	run(s *Server, now time.Time) (any, error)
-}
-
 // operations maps each supported operation name to a constructor of its request type.
-var operations = map[string]func() operation{
-	"ListTasks":           func() operation { return new(listTasksRequest) },
-	"DescribeTasks":       func() operation { return new(describeTasksRequest) },
-	"DescribeServices":    func() operation { return new(describeServicesRequest) },
-	"UpdateService":       func() operation { return new(updateServiceRequest) },
-	"TagResource":         func() operation { return new(tagResourceRequest) },
-	"UntagResource":       func() operation { return new(untagResourceRequest) },
-	"ListTagsForResource": func() operation { return new(listTagsForResourceRequest) },
-}
-
-func supportedOps() string {
-	return strings.Join(slices.Sorted(maps.Keys(operations)), ", ")
+var operations = awsfake.Registry[*Server, Call]{
+	"ListTasks":           func() awsfake.Operation[*Server, Call] { return new(listTasksRequest) },
+	"DescribeTasks":       func() awsfake.Operation[*Server, Call] { return new(describeTasksRequest) },
+	"DescribeServices":    func() awsfake.Operation[*Server, Call] { return new(describeServicesRequest) },
+	"UpdateService":       func() awsfake.Operation[*Server, Call] { return new(updateServiceRequest) },
+	"TagResource":         func() awsfake.Operation[*Server, Call] { return new(tagResourceRequest) },
+	"UntagResource":       func() awsfake.Operation[*Server, Call] { return new(untagResourceRequest) },
+	"ListTagsForResource": func() awsfake.Operation[*Server, Call] { return new(listTagsForResourceRequest) },
 }
 
 // ---- ListTasks
@@ -52,11 +40,11 @@ type listTasksResponse struct {
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
-func (in *listTasksRequest) record(c *Call) {
+func (in *listTasksRequest) Record(c *Call) {
 	c.Cluster, c.Service, c.DesiredStatus = in.Cluster, in.ServiceName, in.DesiredStatus
 }
 
-func (in *listTasksRequest) run(s *Server, now time.Time) (any, error) {
+func (in *listTasksRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	c, err := s.lookupCluster(in.Cluster)
 	if err != nil {
 		return nil, err
@@ -126,27 +114,16 @@ func (in *listTasksRequest) run(s *Server, now time.Time) (any, error) {
 	return out, nil
 }
 
-// A nextToken is an opaque cursor: the seq of the last task listed. Paging by seq rather than by offset keeps
-// pages consistent while tasks start and stop between calls.
+// A nextToken is an opaque cursor (awsfake.EncodeCursor): the seq of the last task listed.
 const tokenPrefix = "fakeecs-v1:"
 
-func encodeToken(seq uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + strconv.FormatUint(seq, 10)))
-}
+func encodeToken(seq uint64) string { return awsfake.EncodeCursor(tokenPrefix, seq) }
 
 func decodeToken(tok string) (uint64, error) {
-	if tok == "" {
-		return 0, nil
+	if seq, ok := awsfake.DecodeCursor(tokenPrefix, tok); ok {
+		return seq, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(raw), tokenPrefix); ok {
-			if seq, err := strconv.ParseUint(rest, 10, 64); err == nil {
-				return seq, nil
-			}
-		}
-	}
-	return 0, invalidParameter("nextToken %q was not returned by a ListTasks call of this fake", truncate(tok, 40))
+	return 0, invalidParameter("nextToken %q was not returned by a ListTasks call of this fake", awsfake.Truncate(tok, 40))
 }
 
 // ---- DescribeTasks
@@ -165,11 +142,11 @@ type describeTasksResponse struct {
 // maxDescribeTasks is ECS's limit of tasks per DescribeTasks call.
 const maxDescribeTasks = 100
 
-func (in *describeTasksRequest) record(c *Call) {
+func (in *describeTasksRequest) Record(c *Call) {
 	c.Cluster, c.Tasks = in.Cluster, slices.Clone(in.Tasks)
 }
 
-func (in *describeTasksRequest) run(s *Server, now time.Time) (any, error) {
+func (in *describeTasksRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	c, err := s.lookupCluster(in.Cluster)
 	if err != nil {
 		return nil, err
@@ -232,11 +209,11 @@ type describeServicesResponse struct {
 // maxDescribeServices is ECS's limit of services per DescribeServices call.
 const maxDescribeServices = 10
 
-func (in *describeServicesRequest) record(c *Call) {
+func (in *describeServicesRequest) Record(c *Call) {
 	c.Cluster, c.Services = in.Cluster, slices.Clone(in.Services)
 }
 
-func (in *describeServicesRequest) run(s *Server, now time.Time) (any, error) {
+func (in *describeServicesRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	c, err := s.lookupCluster(in.Cluster)
 	if err != nil {
 		return nil, err
@@ -285,7 +262,7 @@ type updateServiceResponse struct {
 	Service serviceJSON `json:"service"`
 }
 
-func (in *updateServiceRequest) record(c *Call) {
+func (in *updateServiceRequest) Record(c *Call) {
 	c.Cluster, c.Service = in.Cluster, in.Service
 	if in.DesiredCount != nil {
 		n := *in.DesiredCount
@@ -293,7 +270,7 @@ func (in *updateServiceRequest) record(c *Call) {
 	}
 }
 
-func (in *updateServiceRequest) run(s *Server, now time.Time) (any, error) {
+func (in *updateServiceRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	c, err := s.lookupCluster(in.Cluster)
 	if err != nil {
 		return nil, err
@@ -306,7 +283,7 @@ func (in *updateServiceRequest) run(s *Server, now time.Time) (any, error) {
 		return nil, serviceNotFound(c, in.Service)
 	}
 	if svc.inactive {
-		return nil, clientError("ServiceNotActiveException", "Service was not ACTIVE.") // ECS's exact message
+		return nil, awsfake.ClientError("ServiceNotActiveException", "Service was not ACTIVE.") // ECS's exact message
 	}
 	if in.DesiredCount != nil {
 		n := *in.DesiredCount
@@ -345,7 +322,7 @@ type listTagsForResourceResponse struct {
 	Tags []tagJSON `json:"tags"`
 }
 
-func (in *tagResourceRequest) record(c *Call) {
+func (in *tagResourceRequest) Record(c *Call) {
 	c.ResourceARN, c.Service = in.ResourceArn, serviceNameOfARN(in.ResourceArn)
 	c.Tags = make(map[string]string, len(in.Tags))
 	for _, t := range in.Tags {
@@ -354,7 +331,7 @@ func (in *tagResourceRequest) record(c *Call) {
 	c.TagKeys = slices.Sorted(maps.Keys(c.Tags))
 }
 
-func (in *tagResourceRequest) run(s *Server, now time.Time) (any, error) {
+func (in *tagResourceRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	svc, err := s.taggable(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -381,11 +358,11 @@ func (in *tagResourceRequest) run(s *Server, now time.Time) (any, error) {
 	return struct{}{}, nil
 }
 
-func (in *untagResourceRequest) record(c *Call) {
+func (in *untagResourceRequest) Record(c *Call) {
 	c.ResourceARN, c.Service, c.TagKeys = in.ResourceArn, serviceNameOfARN(in.ResourceArn), slices.Clone(in.TagKeys)
 }
 
-func (in *untagResourceRequest) run(s *Server, now time.Time) (any, error) {
+func (in *untagResourceRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	svc, err := s.taggable(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -404,11 +381,11 @@ func (in *untagResourceRequest) run(s *Server, now time.Time) (any, error) {
 	return struct{}{}, nil
 }
 
-func (in *listTagsForResourceRequest) record(c *Call) {
+func (in *listTagsForResourceRequest) Record(c *Call) {
 	c.ResourceARN, c.Service = in.ResourceArn, serviceNameOfARN(in.ResourceArn)
 }
 
-func (in *listTagsForResourceRequest) run(s *Server, now time.Time) (any, error) {
+func (in *listTagsForResourceRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	svc, err := s.taggable(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -512,12 +489,12 @@ func (s *Server) lookupCluster(ref string) (*cluster, error) {
 
 func (s *Server) clusterNotFound(ref string) error {
 	known := slices.Sorted(maps.Keys(s.clusters))
-	return clientError("ClusterNotFoundException", "Cluster not found: %q (clusters in %s: %s)",
+	return awsfake.ClientError("ClusterNotFoundException", "Cluster not found: %q (clusters in %s: %s)",
 		ref, s.opts.Region, strings.Join(known, ", "))
 }
 
 func serviceNotFound(c *cluster, ref string) error {
-	return clientError("ServiceNotFoundException", "Service not found: %q in cluster %s", ref, c.name)
+	return awsfake.ClientError("ServiceNotFoundException", "Service not found: %q in cluster %s", ref, c.name)
 }
 
 // lookupService resolves a service name or ARN within the cluster.

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -63,7 +65,7 @@ func TestListTasksPagination(t *testing.T) {
 			s := fakeecs.New(fakeecs.Options{PageSize: tc.pageSize})
 			s.AddService("prod", "router", tc.tasks, nil)
 			s.AddService("prod", "api", 2, nil) // must not show up when filtering by service
-			c := newClient(start(t, s))
+			c := newClient(awstest.Start(t, s))
 
 			arns, pages := listAll(t, c, ecs.ListTasksInput{
 				Cluster: aws.String("prod"), ServiceName: aws.String("router"), MaxResults: tc.maxResults,
@@ -72,7 +74,7 @@ func TestListTasksPagination(t *testing.T) {
 				t.Errorf("page sizes (-want +got):\n%s", diff)
 			}
 			snap, _ := s.Service("prod", "router")
-			if diff := cmp.Diff(taskARNs(snap, "RUNNING"), arns, cmpSDK); diff != "" {
+			if diff := cmp.Diff(taskARNs(snap, "RUNNING"), arns, awstest.CmpSDK); diff != "" {
 				t.Errorf("task ARNs (-want +got):\n%s", diff)
 			}
 		})
@@ -83,7 +85,7 @@ func TestListTasksPagination(t *testing.T) {
 func TestListTasksPagesStayConsistentWhileScaling(t *testing.T) {
 	s := fakeecs.New(fakeecs.Options{PageSize: 2})
 	s.AddService("prod", "router", 4, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	first, err := c.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod"), ServiceName: aws.String("router")})
@@ -105,11 +107,11 @@ func TestListTasksPagesStayConsistentWhileScaling(t *testing.T) {
 }
 
 func TestListTasksFilters(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StopDelay: 30 * time.Second})
 	s.AddService("prod", "router", 4, nil)
 	s.AddService("prod", "api", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	if _, err := c.UpdateService(context.Background(), &ecs.UpdateServiceInput{
 		Cluster: aws.String("prod"), Service: aws.String("router"), DesiredCount: aws.Int32(2),
 	}); err != nil {
@@ -148,7 +150,7 @@ func TestListTasksFilters(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.Cluster = aws.String("prod")
 			got, _ := listAll(t, c, tc.in)
-			if diff := cmp.Diff(tc.want, got, cmpSDK); diff != "" {
+			if diff := cmp.Diff(tc.want, got, awstest.CmpSDK); diff != "" {
 				t.Errorf("task ARNs (-want +got):\n%s", diff)
 			}
 		})
@@ -158,7 +160,7 @@ func TestListTasksFilters(t *testing.T) {
 func TestListTasksErrors(t *testing.T) {
 	s := fakeecs.New(fakeecs.Options{})
 	s.AddService("prod", "router", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	tests := []struct {
@@ -167,28 +169,28 @@ func TestListTasksErrors(t *testing.T) {
 		check func(*testing.T, error)
 	}{
 		{"unknown cluster", ecs.ListTasksInput{Cluster: aws.String("staging")}, func(t *testing.T, err error) {
-			wantAPIError[*types.ClusterNotFoundException](t, err, `"staging"`)
+			awstest.WantAPIError[*types.ClusterNotFoundException](t, err, `"staging"`)
 		}},
 		{"no default cluster", ecs.ListTasksInput{}, func(t *testing.T, err error) {
-			wantAPIError[*types.ClusterNotFoundException](t, err, `"default"`)
+			awstest.WantAPIError[*types.ClusterNotFoundException](t, err, `"default"`)
 		}},
 		{"unknown service", ecs.ListTasksInput{Cluster: aws.String("prod"), ServiceName: aws.String("web")}, func(t *testing.T, err error) {
-			wantAPIError[*types.ServiceNotFoundException](t, err, `"web"`)
+			awstest.WantAPIError[*types.ServiceNotFoundException](t, err, `"web"`)
 		}},
 		{"bad desiredStatus", ecs.ListTasksInput{Cluster: aws.String("prod"), DesiredStatus: "DONE"}, func(t *testing.T, err error) {
-			wantAPIError[*types.InvalidParameterException](t, err, "DONE")
+			awstest.WantAPIError[*types.InvalidParameterException](t, err, "DONE")
 		}},
 		{"maxResults 0", ecs.ListTasksInput{Cluster: aws.String("prod"), MaxResults: aws.Int32(0)}, func(t *testing.T, err error) {
-			wantAPIError[*types.InvalidParameterException](t, err, "maxResults 0")
+			awstest.WantAPIError[*types.InvalidParameterException](t, err, "maxResults 0")
 		}},
 		{"maxResults 101", ecs.ListTasksInput{Cluster: aws.String("prod"), MaxResults: aws.Int32(101)}, func(t *testing.T, err error) {
-			wantAPIError[*types.InvalidParameterException](t, err, "maxResults 101")
+			awstest.WantAPIError[*types.InvalidParameterException](t, err, "maxResults 101")
 		}},
 		{"forged nextToken", ecs.ListTasksInput{Cluster: aws.String("prod"), NextToken: aws.String("bm90LWEtdG9rZW4")}, func(t *testing.T, err error) {
-			wantAPIError[*types.InvalidParameterException](t, err, "nextToken")
+			awstest.WantAPIError[*types.InvalidParameterException](t, err, "nextToken")
 		}},
 		{"cluster ARN of another account", ecs.ListTasksInput{Cluster: aws.String("arn:aws:ecs:us-east-1:999999999999:cluster/prod")}, func(t *testing.T, err error) {
-			wantAPIError[*types.ClusterNotFoundException](t, err, "999999999999")
+			awstest.WantAPIError[*types.ClusterNotFoundException](t, err, "999999999999")
 		}},
 	}
 	for _, tc := range tests {
@@ -208,10 +210,10 @@ func TestListTasksErrors(t *testing.T) {
 // TestDescribeTasksShape compares a whole task with what ECS returns for a running Fargate task, so that a
 // field the SDK would silently drop (a misspelt name) shows up as a difference.
 func TestDescribeTasksShape(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, Address: addressOf})
 	s.AddService("prod", "router", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	snap, _ := s.Service("prod", "router")
 	taskARN := snap.Tasks[0].ARN
 
@@ -228,13 +230,13 @@ func TestDescribeTasksShape(t *testing.T) {
 
 	// Opaque identifiers: check their form, then take them as they are.
 	att := got.Attachments[0]
-	wantMatch(t, "attachment id", aws.ToString(att.Id), `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	wantMatch(t, "subnetId", aws.ToString(att.Details[0].Value), `^subnet-[0-9a-f]{17}$`)
-	wantMatch(t, "networkInterfaceId", aws.ToString(att.Details[1].Value), `^eni-[0-9a-f]{17}$`)
-	wantMatch(t, "macAddress", aws.ToString(att.Details[2].Value), `^([0-9a-f]{2}:){5}[0-9a-f]{2}$`)
-	wantMatch(t, "taskArn", taskARN, `^`+arnPrefix+`task/prod/[0-9a-f]{32}$`)
-	wantMatch(t, "containerArn", aws.ToString(got.Containers[0].ContainerArn), `^`+arnPrefix+`container/prod/[0-9a-f]{32}/[0-9a-f-]{36}$`)
-	wantMatch(t, "startedBy", aws.ToString(got.StartedBy), `^ecs-svc/\d{19}$`)
+	awstest.WantMatch(t, "attachment id", aws.ToString(att.Id), `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	awstest.WantMatch(t, "subnetId", aws.ToString(att.Details[0].Value), `^subnet-[0-9a-f]{17}$`)
+	awstest.WantMatch(t, "networkInterfaceId", aws.ToString(att.Details[1].Value), `^eni-[0-9a-f]{17}$`)
+	awstest.WantMatch(t, "macAddress", aws.ToString(att.Details[2].Value), `^([0-9a-f]{2}:){5}[0-9a-f]{2}$`)
+	awstest.WantMatch(t, "taskArn", taskARN, `^`+arnPrefix+`task/prod/[0-9a-f]{32}$`)
+	awstest.WantMatch(t, "containerArn", aws.ToString(got.Containers[0].ContainerArn), `^`+arnPrefix+`container/prod/[0-9a-f]{32}/[0-9a-f-]{36}$`)
+	awstest.WantMatch(t, "startedBy", aws.ToString(got.StartedBy), `^ecs-svc/\d{19}$`)
 
 	want := types.Task{
 		Attachments: []types.Attachment{{
@@ -285,7 +287,7 @@ func TestDescribeTasksShape(t *testing.T) {
 		TaskDefinitionArn: aws.String(arnPrefix + "task-definition/router:1"),
 		Version:           3,
 	}
-	if diff := cmp.Diff(want, got, cmpSDK); diff != "" {
+	if diff := cmp.Diff(want, got, awstest.CmpSDK); diff != "" {
 		t.Errorf("task (-want +got):\n%s", diff)
 	}
 }
@@ -327,7 +329,7 @@ func TestDescribeTasksAddressFamilies(t *testing.T) {
 	for _, tc := range tests {
 		s.AddService("prod", tc.service, 1, nil)
 	}
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	for _, tc := range tests {
 		t.Run(tc.service, func(t *testing.T) {
 			snap, _ := s.Service("prod", tc.service)
@@ -348,7 +350,7 @@ func TestDescribeTasksAddressFamilies(t *testing.T) {
 				t.Errorf("ENI details (-want +got):\n%s", diff)
 			}
 			tc.wantNIC.AttachmentId = out.Tasks[0].Attachments[0].Id
-			if diff := cmp.Diff([]types.NetworkInterface{tc.wantNIC}, out.Tasks[0].Containers[0].NetworkInterfaces, cmpSDK); diff != "" {
+			if diff := cmp.Diff([]types.NetworkInterface{tc.wantNIC}, out.Tasks[0].Containers[0].NetworkInterfaces, awstest.CmpSDK); diff != "" {
 				t.Errorf("container network interfaces (-want +got):\n%s", diff)
 			}
 		})
@@ -359,7 +361,7 @@ func TestDescribeTasksFailuresAndLimits(t *testing.T) {
 	s := fakeecs.New(fakeecs.Options{})
 	s.AddService("prod", "router", 2, nil)
 	s.AddService("other", "router", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 	prod, _ := s.Service("prod", "router")
 	other, _ := s.Service("other", "router")
@@ -385,7 +387,7 @@ func TestDescribeTasksFailuresAndLimits(t *testing.T) {
 		{Arn: aws.String(arnPrefix + "task/prod/" + missingID), Reason: aws.String("MISSING")},
 		{Arn: aws.String(other.Tasks[0].ARN), Reason: aws.String("MISSING")},
 	}
-	if diff := cmp.Diff(wantFailures, out.Failures, cmpSDK); diff != "" {
+	if diff := cmp.Diff(wantFailures, out.Failures, awstest.CmpSDK); diff != "" {
 		t.Errorf("failures (-want +got):\n%s", diff)
 	}
 
@@ -394,23 +396,23 @@ func TestDescribeTasksFailuresAndLimits(t *testing.T) {
 		tooMany[i] = fmt.Sprintf("%032x", i)
 	}
 	_, err = c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("prod"), Tasks: tooMany})
-	wantAPIError[*types.InvalidParameterException](t, err, "at most 100")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "at most 100")
 	_, err = c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("prod"), Tasks: []string{}})
-	wantAPIError[*types.InvalidParameterException](t, err, "empty")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "empty")
 	_, err = c.DescribeTasks(ctx, &ecs.DescribeTasksInput{
 		Cluster: aws.String("prod"), Tasks: []string{missingID}, Include: []types.TaskField{"LABELS"},
 	})
-	wantAPIError[*types.InvalidParameterException](t, err, "LABELS")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "LABELS")
 	_, err = c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("nope"), Tasks: []string{missingID}})
-	wantAPIError[*types.ClusterNotFoundException](t, err, "nope")
+	awstest.WantAPIError[*types.ClusterNotFoundException](t, err, "nope")
 }
 
 func TestDescribeServices(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now})
 	routerARN := s.AddService("prod", "router", 2, map[string]string{"team": "edge"})
 	s.AddService("prod", "api", 0, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	out, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{
@@ -425,7 +427,7 @@ func TestDescribeServices(t *testing.T) {
 		t.Fatalf("got %d services, want router and api once each", len(out.Services))
 	}
 	router := out.Services[0]
-	wantMatch(t, "deployment id", aws.ToString(router.Deployments[0].Id), `^ecs-svc/\d{19}$`)
+	awstest.WantMatch(t, "deployment id", aws.ToString(router.Deployments[0].Id), `^ecs-svc/\d{19}$`)
 	want := types.Service{
 		ServiceArn:   aws.String(arnPrefix + "service/prod/router"),
 		ServiceName:  aws.String("router"),
@@ -464,7 +466,7 @@ func TestDescribeServices(t *testing.T) {
 		CreatedBy:            aws.String("arn:aws:iam::" + account + ":role/fakeecs"),
 		PropagateTags:        types.PropagateTagsNone,
 	}
-	if diff := cmp.Diff(want, router, cmpSDK); diff != "" {
+	if diff := cmp.Diff(want, router, awstest.CmpSDK); diff != "" {
 		t.Errorf("router service (-want +got):\n%s", diff)
 	}
 	if vpc := router.NetworkConfiguration.AwsvpcConfiguration; vpc == nil || len(vpc.Subnets) != 3 || vpc.AssignPublicIp != types.AssignPublicIpDisabled {
@@ -474,16 +476,16 @@ func TestDescribeServices(t *testing.T) {
 		t.Errorf("second service = %s with %d desired, want api with 0", got, out.Services[1].DesiredCount)
 	}
 	wantFailures := []types.Failure{{Arn: aws.String(arnPrefix + "service/prod/web"), Reason: aws.String("MISSING")}}
-	if diff := cmp.Diff(wantFailures, out.Failures, cmpSDK); diff != "" {
+	if diff := cmp.Diff(wantFailures, out.Failures, awstest.CmpSDK); diff != "" {
 		t.Errorf("failures (-want +got):\n%s", diff)
 	}
 
 	_, err = c.DescribeServices(ctx, &ecs.DescribeServicesInput{
 		Cluster: aws.String("prod"), Services: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"},
 	})
-	wantAPIError[*types.InvalidParameterException](t, err, "at most 10")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "at most 10")
 	_, err = c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{}})
-	wantAPIError[*types.InvalidParameterException](t, err, "empty")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "empty")
 	_, err = c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("staging"), Services: []string{"router"}})
-	wantAPIError[*types.ClusterNotFoundException](t, err, "staging")
+	awstest.WantAPIError[*types.ClusterNotFoundException](t, err, "staging")
 }

@@ -3,6 +3,8 @@ package fakeecs
 import (
 	"strings"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
 // taskJSON renders a task as DescribeTasks returns it at now.
@@ -75,7 +77,7 @@ func (s *Server) taskJSON(t *task, now time.Time, withTags bool) taskJSON {
 		ClusterArn:        c.arn,
 		Containers:        []containerJSON{ctr},
 		CPU:               taskCPU,
-		CreatedAt:         epoch(t.createdAt),
+		CreatedAt:         awsfake.Epoch(t.createdAt),
 		DesiredStatus:     t.desiredStatus(),
 		EphemeralStorage:  &ephemeralStorageJSON{SizeInGiB: 20},
 		Group:             "service:" + svc.name,
@@ -127,11 +129,11 @@ func (s *Server) privateDNSName(ipv4 string) string {
 func (s *Server) networkConfiguration(svc *service) networkConfigurationJSON {
 	var subnets []string
 	for _, az := range "abc" {
-		subnets = append(subnets, "subnet-"+hexID("subnet", s.opts.Region+string(az), 17))
+		subnets = append(subnets, "subnet-"+awsfake.HexID("subnet", s.opts.Region+string(az), 17))
 	}
 	return networkConfigurationJSON{AwsvpcConfiguration: awsVpcConfigurationJSON{
 		Subnets:        subnets,
-		SecurityGroups: []string{"sg-" + hexID("sg", svc.arn, 17)},
+		SecurityGroups: []string{"sg-" + awsfake.HexID("sg", svc.arn, 17)},
 		AssignPublicIP: "DISABLED",
 	}}
 }
@@ -166,8 +168,8 @@ func (s *Server) serviceJSON(svc *service, now time.Time, withTags bool) service
 			DesiredCount:         svc.desired,
 			PendingCount:         pending,
 			RunningCount:         running,
-			CreatedAt:            epoch(svc.createdAt),
-			UpdatedAt:            epoch(svc.updatedAt),
+			CreatedAt:            awsfake.Epoch(svc.createdAt),
+			UpdatedAt:            awsfake.Epoch(svc.updatedAt),
 			LaunchType:           "FARGATE",
 			PlatformVersion:      fargatePlatform,
 			PlatformFamily:       "Linux",
@@ -176,7 +178,7 @@ func (s *Server) serviceJSON(svc *service, now time.Time, withTags bool) service
 			RolloutStateReason:   "ECS deployment " + svc.deploymentID + " completed.",
 		}},
 		Events:               []struct{}{},
-		CreatedAt:            epoch(svc.createdAt),
+		CreatedAt:            awsfake.Epoch(svc.createdAt),
 		PlacementConstraints: []struct{}{},
 		PlacementStrategy:    []struct{}{},
 		NetworkConfiguration: netConf,

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -34,7 +36,7 @@ func callErrs(s *fakeecs.Server) []string {
 func TestOpLatency(t *testing.T) {
 	s := fakeecs.New(fakeecs.Options{})
 	s.AddService("prod", "router", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	router := &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"router"}}
 	list := &ecs.ListTasksInput{Cluster: aws.String("prod")}
 
@@ -159,7 +161,7 @@ func routerServer(t *testing.T) (*fakeecs.Server, *ecs.Client) {
 	t.Helper()
 	s := fakeecs.New(fakeecs.Options{})
 	s.AddService("prod", "router", 2, nil)
-	return s, newClient(start(t, s))
+	return s, newClient(awstest.Start(t, s))
 }
 
 // describeRouter calls DescribeServices for prod/router and returns its error.
@@ -214,7 +216,7 @@ func TestThrottle(t *testing.T) {
 		s, c := routerServer(t)
 		s.SetThrottle("DescribeServices", 1)
 		s.FailNext("DescribeServices", "ServerException", 500, 1)
-		wantAPIError[*types.ServerException](t, describeRouter(c, once), "FailNext")
+		awstest.WantAPIError[*types.ServerException](t, describeRouter(c, once), "FailNext")
 		wantThrottled(t, describeRouter(c, once))
 		if diff := cmp.Diff([]string{"ServerException", "ThrottlingException"}, callErrs(s)); diff != "" {
 			t.Errorf("recorded outcomes (-want +got):\n%s", diff)
@@ -242,11 +244,11 @@ func TestThrottle(t *testing.T) {
 }
 
 func TestDeleteService(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, StopDelay: 10 * time.Second})
 	routerARN := s.AddService("prod", "router", 3, map[string]string{"team": "edge"})
 	s.AddService("prod", "api", 1, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	if snap, _ := s.Service("prod", "router"); snap.Status != "ACTIVE" {
@@ -312,14 +314,14 @@ func TestDeleteService(t *testing.T) {
 	recorded := len(s.Calls())
 	for _, ref := range []string{"router", routerARN} {
 		_, err := c.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String(ref), DesiredCount: aws.Int32(2)})
-		wantAPIError[*types.ServiceNotActiveException](t, err, "Service was not ACTIVE")
+		awstest.WantAPIError[*types.ServiceNotActiveException](t, err, "Service was not ACTIVE")
 	}
 	_, err = c.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(routerARN), Tags: tags("fastscaler:paused", "true")})
-	wantAPIError[*types.InvalidParameterException](t, err, "service is inactive")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "service is inactive")
 	_, err = c.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(routerARN), TagKeys: []string{"team"}})
-	wantAPIError[*types.InvalidParameterException](t, err, "service is inactive")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "service is inactive")
 	_, err = c.ListTagsForResource(ctx, &ecs.ListTagsForResourceInput{ResourceArn: aws.String(routerARN)})
-	wantAPIError[*types.InvalidParameterException](t, err, "service is inactive")
+	awstest.WantAPIError[*types.InvalidParameterException](t, err, "service is inactive")
 	if err := s.SetDesiredCount("prod", "router", 1); err == nil {
 		t.Errorf("SetDesiredCount on a deleted service succeeded, want an error")
 	}
@@ -347,10 +349,10 @@ func TestDeleteService(t *testing.T) {
 }
 
 func TestRecreateDeletedService(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now, Address: addressOf})
 	arn := s.AddService("prod", "router", 2, map[string]string{"team": "edge"})
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 	old, _ := s.Service("prod", "router")
 	oldDeployment := describeOne(t, c).Deployments[0].Id
@@ -368,7 +370,7 @@ func TestRecreateDeletedService(t *testing.T) {
 	if aws.ToString(svc.Deployments[0].Id) == aws.ToString(oldDeployment) {
 		t.Errorf("re-created router kept deployment %s, want a new one", aws.ToString(oldDeployment))
 	}
-	if diff := cmp.Diff(tags("team", "core"), listTags(t, c, arn), cmpSDK); diff != "" {
+	if diff := cmp.Diff(tags("team", "core"), listTags(t, c, arn), awstest.CmpSDK); diff != "" {
 		t.Errorf("tags of the re-created router (-want +got):\n%s", diff)
 	}
 

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
+	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
@@ -32,10 +34,10 @@ func listTags(t *testing.T, c *ecs.Client, arn string) []types.Tag {
 }
 
 func TestTagsRoundTrip(t *testing.T) {
-	clk := newClock()
+	clk := clock.NewFake(t0)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now})
 	arn := s.AddService("prod", "router", 1, map[string]string{"team": "edge"})
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	if _, err := c.TagResource(ctx, &ecs.TagResourceInput{
@@ -45,7 +47,7 @@ func TestTagsRoundTrip(t *testing.T) {
 		t.Fatalf("TagResource: %v", err)
 	}
 	want := tags("fastscaler:floor", "router=5 until 2025-03-01T13:00:00Z", "fastscaler:paused", "true", "team", "core")
-	if diff := cmp.Diff(want, listTags(t, c, arn), cmpSDK); diff != "" {
+	if diff := cmp.Diff(want, listTags(t, c, arn), awstest.CmpSDK); diff != "" {
 		t.Errorf("tags after TagResource (-want +got):\n%s", diff)
 	}
 
@@ -56,7 +58,7 @@ func TestTagsRoundTrip(t *testing.T) {
 		t.Fatalf("UntagResource: %v", err)
 	}
 	want = tags("fastscaler:floor", "router=5 until 2025-03-01T13:00:00Z", "team", "core")
-	if diff := cmp.Diff(want, listTags(t, c, arn), cmpSDK); diff != "" {
+	if diff := cmp.Diff(want, listTags(t, c, arn), awstest.CmpSDK); diff != "" {
 		t.Errorf("tags after UntagResource (-want +got):\n%s", diff)
 	}
 	out, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{
@@ -65,7 +67,7 @@ func TestTagsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DescribeServices: %v", err)
 	}
-	if diff := cmp.Diff(want, out.Services[0].Tags, cmpSDK); diff != "" {
+	if diff := cmp.Diff(want, out.Services[0].Tags, awstest.CmpSDK); diff != "" {
 		t.Errorf("DescribeServices tags (-want +got):\n%s", diff)
 	}
 	snap, _ := s.Service("prod", "router")
@@ -96,7 +98,7 @@ func TestTagValidation(t *testing.T) {
 	s := fakeecs.New(fakeecs.Options{})
 	arn := s.AddService("prod", "router", 1, map[string]string{"team": "edge"})
 	s.AddService("prod", "api", 0, nil)
-	c := newClient(start(t, s))
+	c := newClient(awstest.Start(t, s))
 	ctx := context.Background()
 
 	fifty := make([]types.Tag, 50)
@@ -144,7 +146,7 @@ func TestTagValidation(t *testing.T) {
 				}
 				return
 			}
-			wantAPIError[*types.InvalidParameterException](t, tc.err, tc.wantErr)
+			awstest.WantAPIError[*types.InvalidParameterException](t, tc.err, tc.wantErr)
 		})
 	}
 	// The rejected requests left no trace.

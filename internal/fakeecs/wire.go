@@ -1,29 +1,21 @@
 package fakeecs
 
 import (
-	"strconv"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
 // This file holds the JSON shapes of the awsJson1_1 wire format, named and typed as in the ECS API model
 // (aws-sdk-go-v2/service/ecs/schemas). Integers are JSON numbers, cpu/memory are strings, timestamps are
 // epoch seconds as JSON numbers, exactly as ECS sends them; the SDK's deserializer rejects anything else.
 
-// epoch is a timestamp that marshals as fractional epoch seconds with millisecond precision, as ECS sends.
-type epoch time.Time
-
-// MarshalJSON writes the time as a JSON number of seconds since the Unix epoch.
-func (e epoch) MarshalJSON() ([]byte, error) {
-	ms := time.Time(e).UnixMilli()
-	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
-}
-
 // at returns a pointer for an optional timestamp field, nil when t is zero.
-func at(t time.Time) *epoch {
+func at(t time.Time) *awsfake.Epoch {
 	if t.IsZero() {
 		return nil
 	}
-	e := epoch(t)
+	e := awsfake.Epoch(t)
 	return &e
 }
 
@@ -80,14 +72,14 @@ type taskJSON struct {
 	AvailabilityZone     string                `json:"availabilityZone"`
 	ClusterArn           string                `json:"clusterArn"`
 	Connectivity         string                `json:"connectivity,omitempty"`
-	ConnectivityAt       *epoch                `json:"connectivityAt,omitempty"`
+	ConnectivityAt       *awsfake.Epoch        `json:"connectivityAt,omitempty"`
 	Containers           []containerJSON       `json:"containers"`
 	CPU                  string                `json:"cpu"`
-	CreatedAt            epoch                 `json:"createdAt"`
+	CreatedAt            awsfake.Epoch         `json:"createdAt"`
 	DesiredStatus        string                `json:"desiredStatus"`
 	EnableExecuteCommand bool                  `json:"enableExecuteCommand"`
 	EphemeralStorage     *ephemeralStorageJSON `json:"ephemeralStorage"`
-	ExecutionStoppedAt   *epoch                `json:"executionStoppedAt,omitempty"`
+	ExecutionStoppedAt   *awsfake.Epoch        `json:"executionStoppedAt,omitempty"`
 	Group                string                `json:"group"`
 	HealthStatus         string                `json:"healthStatus"`
 	LastStatus           string                `json:"lastStatus"`
@@ -95,14 +87,14 @@ type taskJSON struct {
 	Memory               string                `json:"memory"`
 	PlatformVersion      string                `json:"platformVersion"`
 	PlatformFamily       string                `json:"platformFamily"`
-	PullStartedAt        *epoch                `json:"pullStartedAt,omitempty"`
-	PullStoppedAt        *epoch                `json:"pullStoppedAt,omitempty"`
-	StartedAt            *epoch                `json:"startedAt,omitempty"`
+	PullStartedAt        *awsfake.Epoch        `json:"pullStartedAt,omitempty"`
+	PullStoppedAt        *awsfake.Epoch        `json:"pullStoppedAt,omitempty"`
+	StartedAt            *awsfake.Epoch        `json:"startedAt,omitempty"`
 	StartedBy            string                `json:"startedBy"`
 	StopCode             string                `json:"stopCode,omitempty"`
-	StoppedAt            *epoch                `json:"stoppedAt,omitempty"`
+	StoppedAt            *awsfake.Epoch        `json:"stoppedAt,omitempty"`
 	StoppedReason        string                `json:"stoppedReason,omitempty"`
-	StoppingAt           *epoch                `json:"stoppingAt,omitempty"`
+	StoppingAt           *awsfake.Epoch        `json:"stoppingAt,omitempty"`
 	Tags                 *[]tagJSON            `json:"tags,omitempty"`
 	TaskArn              string                `json:"taskArn"`
 	TaskDefinitionArn    string                `json:"taskDefinitionArn"`
@@ -138,8 +130,8 @@ type deploymentJSON struct {
 	PendingCount         int                      `json:"pendingCount"`
 	RunningCount         int                      `json:"runningCount"`
 	FailedTasks          int                      `json:"failedTasks"`
-	CreatedAt            epoch                    `json:"createdAt"`
-	UpdatedAt            epoch                    `json:"updatedAt"`
+	CreatedAt            awsfake.Epoch            `json:"createdAt"`
+	UpdatedAt            awsfake.Epoch            `json:"updatedAt"`
 	LaunchType           string                   `json:"launchType"`
 	PlatformVersion      string                   `json:"platformVersion"`
 	PlatformFamily       string                   `json:"platformFamily"`
@@ -169,7 +161,7 @@ type serviceJSON struct {
 	DeploymentConfiguration deploymentConfigurationJSON `json:"deploymentConfiguration"`
 	Deployments             []deploymentJSON            `json:"deployments"`
 	Events                  []struct{}                  `json:"events"`
-	CreatedAt               epoch                       `json:"createdAt"`
+	CreatedAt               awsfake.Epoch               `json:"createdAt"`
 	PlacementConstraints    []struct{}                  `json:"placementConstraints"`
 	PlacementStrategy       []struct{}                  `json:"placementStrategy"`
 	NetworkConfiguration    networkConfigurationJSON    `json:"networkConfiguration"`
@@ -180,9 +172,4 @@ type serviceJSON struct {
 	EnableECSManagedTags    bool                        `json:"enableECSManagedTags"`
 	PropagateTags           string                      `json:"propagateTags"`
 	EnableExecuteCommand    bool                        `json:"enableExecuteCommand"`
-}
-
-type errorJSON struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
 }

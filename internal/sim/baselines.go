@@ -3,6 +3,8 @@ package sim
 import (
 	"math"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/tracking"
 )
 
 // The AWS baselines read CloudWatch's ECS CPUUtilization: one datapoint per minute per service (the average over
@@ -35,10 +37,9 @@ import (
 //     and a datapoint usable one period (HRMetricDelay, 20 s) after it ends: a step of load then triggers the
 //     scale-out 80 to 100 s after it starts, which brackets AWS's 86 s.
 const (
-	aasCooldown      = 300 * time.Second
+	aasCooldown      = tracking.DefaultCooldown
 	ttOutDatapoints  = 3
 	ttInDatapoints   = 15
-	ttInFraction     = 0.9
 	stepCooldown     = 60 * time.Second
 	stepInThreshold  = 40.0
 	stepInDatapoints = 15
@@ -103,9 +104,9 @@ func allBelow(ds []float64, v float64) bool {
 }
 
 // targetTracking models an Application Auto Scaling target tracking policy on ECS average CPU, at one-minute or
-// (hr) 20-second resolution.
+// (hr) 20-second resolution: the alarms here, their response in internal/tracking, which the AAS fake runs too.
 type targetTracking struct {
-	svc     map[string]*aasState
+	svc     map[string]*tracking.State
 	period  time.Duration // of the metric; the alarms evaluate once a period
 	outN    int           // datapoints of the high alarm
 	inN     int           // datapoints of the low alarm
@@ -115,14 +116,17 @@ type targetTracking struct {
 
 func newTargetTracking(hr bool) *targetTracking {
 	if hr {
-		return &targetTracking{svc: map[string]*aasState{}, period: hrPeriod, outN: hrOutDatapoints, inN: hrInDatapoints, hr: true,
+		return &targetTracking{svc: map[string]*tracking.State{}, period: hrPeriod, outN: hrOutDatapoints, inN: hrInDatapoints, hr: true,
 			periodS: int(hrPeriod / time.Second)}
 	}
-	return &targetTracking{svc: map[string]*aasState{}, period: time.Minute, outN: ttOutDatapoints, inN: ttInDatapoints,
+	return &targetTracking{svc: map[string]*tracking.State{}, period: time.Minute, outN: ttOutDatapoints, inN: ttInDatapoints,
 		periodS: minuteSeconds}
 }
 
 func (p *targetTracking) init(*world) {}
+
+// simEpoch is the wall-clock time of the simulation's start, for the model's cooldowns.
+var simEpoch = time.Unix(0, 0).UTC()
 
 func (p *targetTracking) step(w *world, sec int) {
 	now := time.Duration(sec+1) * time.Second
@@ -133,39 +137,36 @@ func (p *targetTracking) step(w *world, sec int) {
 	if p.hr {
 		delay = w.cfg.HRMetricDelay
 	}
-	target := w.cfg.TargetCPU
+	pol := tracking.Policy{Target: w.cfg.TargetCPU, ScaleOutCooldown: aasCooldown, ScaleInCooldown: aasCooldown}
 	for _, name := range w.names {
 		st := p.svc[name]
 		if st == nil {
-			st = newAAS()
+			st = &tracking.State{}
 			p.svc[name] = st
 		}
-		f := w.fleets[name]
-		cur := f.desired()
-		if ds := w.datapointsOf(name, now, p.outN, p.period, delay); allAbove(ds, target) {
-			latest := ds[len(ds)-1]
-			base := cur
-			inCooldown := now-st.lastOut < aasCooldown
-			if inCooldown {
-				base = st.outBase
+		ds := w.datapointsOf(name, now, p.outN, p.period, delay)
+		if !allAbove(ds, pol.Target) {
+			if ds = w.datapointsOf(name, now, p.inN, p.period, delay); !allBelow(ds, tracking.ScaleInFraction*pol.Target) {
+				continue // neither alarm fires
 			}
-			if want := int(math.Ceil(float64(base) * latest / target)); want > cur {
-				if !inCooldown {
-					st.outBase = cur
-					st.lastOut = now
-				}
-				w.setClamped(name, want, now)
-			}
-			continue
 		}
-		if ds := w.datapointsOf(name, now, p.inN, p.period, delay); allBelow(ds, ttInFraction*target) &&
-			now-st.lastIn >= aasCooldown && now-st.lastOut >= aasCooldown {
-			if want := int(math.Ceil(float64(cur) * ds[len(ds)-1] / target)); want < cur {
-				st.lastIn = now
-				w.setClamped(name, want, now)
-			}
+		lo, hi := w.bounds(name, now)
+		cur := w.fleets[name].desired()
+		if next, state := tracking.Evaluate(pol, tracking.Target{Min: lo, Max: hi}, *st, cur, ds[len(ds)-1], simEpoch.Add(now)); next != cur {
+			*st = state
+			w.setClamped(name, next, now)
 		}
 	}
+}
+
+// bounds is the range setClamped keeps a service's desired count in at now: its minimum (raised by an active
+// floor) and maximum, as AAS's MinCapacity and MaxCapacity.
+func (w *world) bounds(name string, now time.Duration) (lo, hi int) {
+	lo, hi = w.cfg.Scaler.MinMax(name)
+	if fl, _ := w.floorAt(name, now); fl > lo {
+		lo = min(fl, hi)
+	}
+	return lo, hi
 }
 
 // stepScaling models an Application Auto Scaling step scaling policy on a one-minute CPU alarm.

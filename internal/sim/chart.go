@@ -10,51 +10,78 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
-// Chart geometry, in pixels at chartDPI.
+// Chart geometry, in pixels at chart.DPI.
 const (
-	chartDPI      = 96
 	chartWidthPx  = 1600
 	chartPanelPx  = 300 // per policy
-	chartHeaderPx = 72  // title and the one legend
+	chartHeaderPx = 72  // the title and the legend's first three entries ...
+	chartEntryPx  = 16  // ... and this much for each further entry
 	// chartMaxPoints bounds each line: a 1600 px wide panel cannot show more, and gonum's cost is per point.
 	chartMaxPoints = 2000
-	// chartMaxPanels keeps the image (4 bytes a pixel) under 200 MB whatever the caller passes.
-	chartMaxPanels = 24
+	// chartCapacityLimit bounds a panel's scale: capacity counts only up to this many times the trace's peak
+	// load, so that a fleet sized far above the load does not flatten its panel; above it the capacity line
+	// leaves the panel, and the top edge is marked where it does.
+	chartCapacityLimit = 2.5
 )
 
-// Chart colours: the shading is the only reddish ink, which the tests rely on to find it.
+// Chart colours: the 503 shading is the only reddish ink, which the tests rely on to find it.
 var (
 	chartLoadColor     = color.RGBA{R: 31, G: 119, B: 180, A: 255}  // blue
 	chartCapacityColor = color.RGBA{R: 30, G: 130, B: 30, A: 255}   // green
 	chartUnservedColor = color.RGBA{R: 255, G: 190, B: 190, A: 255} // light red
+	chartFloorColor    = color.RGBA{R: 255, G: 240, B: 196, A: 255} // light amber
+	chartSurgeColor    = color.RGBA{R: 120, G: 120, B: 120, A: 255} // grey
+	chartRestartColor  = color.RGBA{R: 148, G: 103, B: 189, A: 255} // purple
 )
 
-// WriteChart draws a PNG with one panel per policy: load, ready capacity and the seconds with 503s shaded.
-func WriteChart(w io.Writer, title string, tr Trace, results []Result) error {
-	if len(results) == 0 {
-		return errors.New("drawing chart: no results to draw")
+// WriteChart draws a chart in format f with one panel per policy: load and ready capacity on the panel's own
+// scale, the seconds with 503s and the pre-scale floors shaded, the surges' starts and the daemon's restarts marked.
+func WriteChart(w io.Writer, f chart.Format, title string, tr Trace, results []Result) error {
+	fig, err := chartFigure(title, tr, results)
+	if err != nil {
+		return err
 	}
-	if len(results) > chartMaxPanels {
-		return fmt.Errorf("drawing chart: %d results, at most %d fit one chart", len(results), chartMaxPanels)
+	if err := fig.Write(w, f); err != nil {
+		return fmt.Errorf("drawing chart: %w", err)
+	}
+	return nil
+}
+
+// chartMarks is what every panel shows besides its own run: when the floors held and when surges started, in
+// minutes from the trace's start.
+type chartMarks struct {
+	floors [][2]float64
+	surges []float64
+}
+
+// chartFigure lays out WriteChart's figure.
+func chartFigure(title string, tr Trace, results []Result) (chart.Figure, error) {
+	var fig chart.Figure
+	if len(results) == 0 {
+		return fig, errors.New("drawing chart: no results to draw")
+	}
+	if len(results) > chart.MaxPanels {
+		return fig, fmt.Errorf("drawing chart: %d results, at most %d fit one chart", len(results), chart.MaxPanels)
 	}
 	seconds := 0
+	peakLoad := 0.0
 	for i, r := range results {
 		if len(r.Points) == 0 {
-			return fmt.Errorf("drawing chart: result %d (%s) has no points", i, chartPolicyName(i, r))
+			return fig, fmt.Errorf("drawing chart: result %d (%s) has no points", i, chartPolicyName(i, r))
 		}
 		for s, pt := range r.Points {
 			if !chartFinite(pt.Load) || !chartFinite(pt.Capacity) || !chartFinite(pt.Unserved) {
-				return fmt.Errorf("drawing chart: result %d (%s), second %d: load %v, capacity %v, unserved %v: not all finite",
+				return fig, fmt.Errorf("drawing chart: result %d (%s), second %d: load %v, capacity %v, unserved %v: not all finite",
 					i, chartPolicyName(i, r), s, pt.Load, pt.Capacity, pt.Unserved)
 			}
+			peakLoad = max(peakLoad, pt.Load)
 		}
 		seconds = max(seconds, len(r.Points))
 	}
@@ -68,91 +95,154 @@ func WriteChart(w io.Writer, title string, tr Trace, results []Result) error {
 	if xMax <= 0 {
 		xMax = 1.0 / 60 // a one-second run still needs an axis with some width
 	}
-	yMax := chartYMax(results)
 	ticker := chartTimeTicker{start: tr.Start}
+	var marks chartMarks
+	for _, fl := range tr.Floors {
+		marks.floors = append(marks.floors, [2]float64{fl.From.Minutes(), fl.Until.Minutes()})
+	}
+	for _, at := range Surges(tr.RPS) {
+		marks.surges = append(marks.surges, at.Minutes())
+	}
 
-	plots := make([][]*plot.Plot, len(results))
-	var legend plot.Legend
+	var legend chartLegendParts
 	for i, r := range results {
-		p, load, capacity, shade, err := chartPanel(i, r, bucket)
+		p, parts, err := chartPanel(i, r, bucket, peakLoad, marks)
 		if err != nil {
-			return err
+			return fig, err
 		}
 		p.X.Min, p.X.Max = 0, xMax
 		p.X.Tick.Marker = ticker
-		p.Y.Min, p.Y.Max = 0, yMax
-		p.Y.Label.Text = "requests/s"
 		if i == len(results)-1 {
 			p.X.Label.Text = ticker.label()
 		}
-		plots[i] = []*plot.Plot{p}
-		if i == 0 {
-			legend = chartLegend(load, capacity, shade)
-		}
+		fig.Panels = append(fig.Panels, p)
+		legend.merge(parts)
 	}
-
-	img := vgimg.NewWith(
-		vgimg.UseWH(chartPx(chartWidthPx), chartPx(chartHeaderPx+chartPanelPx*len(results))),
-		vgimg.UseDPI(chartDPI),
-	)
-	dc := draw.New(img)
-	header := draw.Crop(dc, chartPx(12), -chartPx(12), chartPx(chartPanelPx*len(results)), -chartPx(6))
-	body := draw.Crop(dc, 0, 0, 0, -chartPx(chartHeaderPx))
-	chartDrawHeader(header, title, legend)
-	tiles := draw.Tiles{
-		Rows: len(results), Cols: 1,
-		PadLeft: chartPx(8), PadRight: chartPx(16), PadY: chartPx(8), PadBottom: chartPx(4),
-	}
-	canvases := plot.Align(plots, tiles, body)
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
-	}
-
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
-		return fmt.Errorf("drawing chart: writing PNG: %w", err)
-	}
-	return nil
+	fig.Title = title
+	var entries int
+	fig.Legend, entries = legend.legend()
+	fig.WidthPx, fig.PanelPx, fig.PadYPx = chartWidthPx, chartPanelPx, 8
+	fig.HeaderPx = chartHeaderPx + chartEntryPx*max(0, entries-3)
+	return fig, nil
 }
 
-// chartPanel builds one policy's panel: shading first so the lines stay visible on top of it.
-func chartPanel(i int, r Result, bucket int) (*plot.Plot, *plotter.Line, *plotter.Line, chartShading, error) {
+// chartLegendParts are the plotters the legend shows, each the first of its kind drawn in any panel.
+type chartLegendParts struct {
+	load, capacity, unserved, floors, surge, restart, overshoot plot.Thumbnailer
+}
+
+// merge keeps what p has that l lacks.
+func (l *chartLegendParts) merge(p chartLegendParts) {
+	if l.load == nil {
+		l.load, l.capacity, l.unserved = p.load, p.capacity, p.unserved
+	}
+	if l.floors == nil {
+		l.floors = p.floors
+	}
+	if l.surge == nil {
+		l.surge = p.surge
+	}
+	if l.restart == nil {
+		l.restart = p.restart
+	}
+	if l.overshoot == nil {
+		l.overshoot = p.overshoot
+	}
+}
+
+// legend is the chart's one legend, drawn in the header rather than repeated over every panel's data, and the
+// number of its entries.
+func (l chartLegendParts) legend() (plot.Legend, int) {
+	lg := chart.NewLegend()
+	n := 0
+	add := func(name string, t plot.Thumbnailer) {
+		if t != nil {
+			lg.Add(name, t)
+			n++
+		}
+	}
+	add("offered load", l.load)
+	add("ready capacity (end to end)", l.capacity)
+	add("seconds with 503s", l.unserved)
+	add("pre-scale floor", l.floors)
+	add("surge start", l.surge)
+	add("daemon restart", l.restart)
+	add("capacity above the panel's scale", l.overshoot)
+	return lg, n
+}
+
+// chartPanel builds one policy's panel on its own y scale (chartYMax): shading first, then the marks, so that
+// the lines stay visible on top of them.
+func chartPanel(i int, r Result, bucket int, peakLoad float64, marks chartMarks) (*plot.Plot, chartLegendParts, error) {
+	var parts chartLegendParts
 	load, capacity := chartDownsample(r.Points, bucket)
 	loadLine, err := plotter.NewLine(load)
 	if err != nil {
-		return nil, nil, nil, chartShading{}, fmt.Errorf("drawing chart: result %d (%s): load line: %w", i, chartPolicyName(i, r), err)
+		return nil, parts, fmt.Errorf("drawing chart: result %d (%s): load line: %w", i, chartPolicyName(i, r), err)
 	}
 	loadLine.Color = chartLoadColor
 	loadLine.Width = vg.Points(1.5)
 	capLine, err := plotter.NewLine(capacity)
 	if err != nil {
-		return nil, nil, nil, chartShading{}, fmt.Errorf("drawing chart: result %d (%s): capacity line: %w", i, chartPolicyName(i, r), err)
+		return nil, parts, fmt.Errorf("drawing chart: result %d (%s): capacity line: %w", i, chartPolicyName(i, r), err)
 	}
 	capLine.Color = chartCapacityColor
 	capLine.Width = vg.Points(1.5)
-	shade := chartShading{spans: chartUnservedSpans(r.Points, bucket), color: chartUnservedColor}
+	yMax := chartYMax(r.Points, peakLoad)
 
-	p := plot.New()
-	p.Title.Text = chartPolicyName(i, r) + ": " + chartSummary(r.Summary)
-	p.Title.TextStyle.Font.Size = vg.Points(11)
-	p.Title.Padding = chartPx(4)
-	p.X.Padding, p.Y.Padding = 0, 0
-	p.Add(shade, loadLine, capLine)
-	return p, loadLine, capLine, shade, nil
+	p := chart.NewPanel(chartPolicyName(i, r) + ": " + chartSummary(r.Summary))
+	p.Y.Label.Text = "requests/s"
+	p.Y.Tick.Marker = chartRateTicks{}
+	if len(marks.floors) > 0 {
+		floors := chart.Bands{Spans: marks.floors, Color: chartFloorColor, MinWidthPx: 2}
+		parts.floors = floors
+		p.Add(floors)
+	}
+	unserved := chart.Bands{Spans: chartSpans(r.Points, bucket, func(pt Point) bool { return pt.Unserved > 0 }),
+		Color: chartUnservedColor, MinWidthPx: 2}
+	p.Add(unserved)
+	for _, at := range marks.surges {
+		l := chart.VLine(at, yMax, chartSurgeColor, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(3)})
+		if parts.surge == nil {
+			parts.surge = l
+		}
+		p.Add(l)
+	}
+	for _, at := range r.Restarts {
+		l := chart.VLine(at.Minutes(), yMax, chartRestartColor, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(3)})
+		if parts.restart == nil {
+			parts.restart = l
+		}
+		p.Add(l)
+	}
+	p.Add(loadLine, capLine)
+	if over := chartSpans(r.Points, bucket, func(pt Point) bool { return pt.Capacity > yMax }); len(over) > 0 {
+		o := chartOvershoot{spans: over, color: chartCapacityColor}
+		parts.overshoot = o
+		p.Add(o)
+		peak := 0.0
+		for _, pt := range r.Points {
+			peak = max(peak, pt.Capacity)
+		}
+		p.Title.Text += "; capacity above the scale up to " + chartRPS(peak) + " rps"
+	}
+	parts.load, parts.capacity, parts.unserved = loadLine, capLine, unserved
+	// p.Add widened the axes to fit the lines; the ranges are set last, and what goes beyond them is clipped.
+	p.Y.Min, p.Y.Max = 0, yMax
+	return p, parts, nil
 }
 
-// chartYMax is the y range shared by every panel, so their heights compare. Capacity counts only up to
-// twice the peak load: a static fleet sized far above the load would otherwise flatten every curve.
-func chartYMax(results []Result) float64 {
-	var peakLoad, peakCap float64
-	for _, r := range results {
-		for _, pt := range r.Points {
-			peakLoad = max(peakLoad, pt.Load)
-			peakCap = max(peakCap, pt.Capacity)
-		}
+// chartYMax is a panel's y range: its own peak load and capacity, capacity counting only up to chartCapacityLimit
+// times the trace's peak load (peakLoad, over every panel).
+func chartYMax(pts []Point, peakLoad float64) float64 {
+	var load, capacity float64
+	for _, pt := range pts {
+		load = max(load, pt.Load)
+		capacity = max(capacity, pt.Capacity)
 	}
-	top := max(peakLoad, min(peakCap, 2*peakLoad))
+	top := max(load, min(capacity, chartCapacityLimit*peakLoad))
 	if top <= 0 {
-		top = max(peakCap, 1)
+		top = max(capacity, 1)
 	}
 	return top * 1.05
 }
@@ -177,17 +267,16 @@ func chartDownsample(pts []Point, bucket int) (load, capacity plotter.XYs) {
 	return load, capacity
 }
 
-// chartUnservedSpans returns the runs of seconds with Unserved > 0, in minutes [from, to). Runs less than a
-// bucket apart are merged: the chart cannot tell them apart, and a flapping day would otherwise draw tens of
-// thousands of bands.
-func chartUnservedSpans(pts []Point, bucket int) [][2]float64 {
+// chartSpans returns the runs of seconds for which in holds, in minutes [from, to). Runs less than a bucket apart
+// are merged: the chart cannot tell them apart, and a flapping day would otherwise draw tens of thousands of bands.
+func chartSpans(pts []Point, bucket int, in func(Point) bool) [][2]float64 {
 	var runs [][2]int
 	for s := 0; s < len(pts); s++ {
-		if pts[s].Unserved <= 0 {
+		if !in(pts[s]) {
 			continue
 		}
 		end := s + 1
-		for end < len(pts) && pts[end].Unserved > 0 {
+		for end < len(pts) && in(pts[end]) {
 			end++
 		}
 		if k := len(runs) - 1; k >= 0 && s-runs[k][1] < bucket {
@@ -207,67 +296,32 @@ func chartUnservedSpans(pts []Point, bucket int) [][2]float64 {
 	return spans
 }
 
-// chartShading is a plot.Plotter filling full-height vertical bands, one per span of x.
-type chartShading struct {
+// chartOvershoot marks, on a panel's top edge, the spans of x where the capacity line is above the panel's scale:
+// a thick bar over each, with a triangle at its start.
+type chartOvershoot struct {
 	spans [][2]float64
 	color color.Color
 }
 
-// Plot fills the bands in one path, each at least two pixels wide so a lone second of 503s on a day-long
-// axis still shows.
-func (s chartShading) Plot(c draw.Canvas, p *plot.Plot) {
-	if len(s.spans) == 0 {
-		return
-	}
+// Plot draws the marks.
+func (o chartOvershoot) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
-	minWidth := chartPx(2)
-	var path vg.Path
-	for _, sp := range s.spans {
-		x0, x1 := max(trX(sp[0]), c.Min.X), min(trX(sp[1]), c.Max.X)
-		if x1-x0 < minWidth {
-			x1 = min(x0+minWidth, c.Max.X)
-			x0 = x1 - minWidth
-		}
-		path.Move(vg.Point{X: x0, Y: c.Min.Y})
-		path.Line(vg.Point{X: x1, Y: c.Min.Y})
-		path.Line(vg.Point{X: x1, Y: c.Max.Y})
-		path.Line(vg.Point{X: x0, Y: c.Max.Y})
-		path.Close()
+	bar := draw.LineStyle{Color: o.color, Width: chart.Px(4)}
+	glyph := draw.GlyphStyle{Color: o.color, Radius: chart.Px(5), Shape: draw.TriangleGlyph{}}
+	y := c.Max.Y - chart.Px(2)
+	for _, sp := range o.spans {
+		x0, x1 := trX(sp[0]), max(trX(sp[1]), trX(sp[0])+chart.Px(2))
+		c.StrokeLine2(bar, x0, y, min(x1, c.Max.X), y)
+		c.DrawGlyph(glyph, vg.Point{X: x0, Y: y - chart.Px(6)})
 	}
-	c.SetColor(s.color)
-	c.Fill(path)
 }
 
-// Thumbnail draws the legend's swatch for the shading.
-func (s chartShading) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(s.color, []vg.Point{
-		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
-	})
-}
-
-// chartLegend is the chart's one legend, drawn in the header rather than repeated over every panel's data.
-func chartLegend(load, capacity *plotter.Line, shade chartShading) plot.Legend {
-	l := plot.NewLegend()
-	l.Top = true
-	l.TextStyle.Font.Size = vg.Points(10)
-	l.Padding = vg.Points(2)
-	l.Add("offered load", load)
-	l.Add("ready capacity (end to end)", capacity)
-	l.Add("seconds with 503s", shade)
-	return l
-}
-
-// chartDrawHeader writes the title on the left of the header and the legend on its right.
-func chartDrawHeader(c draw.Canvas, title string, legend plot.Legend) {
-	sty := text.Style{
-		Color:   color.Black,
-		Font:    font.From(plot.DefaultFont, 16),
-		XAlign:  draw.XLeft,
-		YAlign:  draw.YTop,
-		Handler: plot.DefaultTextHandler,
-	}
-	c.FillText(sty, vg.Point{X: c.Min.X, Y: c.Max.Y}, title)
-	legend.Draw(c)
+// Thumbnail draws the legend's swatch: the bar with its triangle.
+func (o chartOvershoot) Thumbnail(c *draw.Canvas) {
+	y := c.Max.Y - chart.Px(2)
+	c.StrokeLine2(draw.LineStyle{Color: o.color, Width: chart.Px(4)}, c.Min.X, y, c.Max.X, y)
+	c.DrawGlyph(draw.GlyphStyle{Color: o.color, Radius: chart.Px(4), Shape: draw.TriangleGlyph{}},
+		vg.Point{X: c.Min.X + chart.Px(4), Y: y - chart.Px(5)})
 }
 
 // chartTimeTicker labels the x axis, in minutes from the start, with clock times when the trace has a start time
@@ -353,7 +407,28 @@ func chartPolicyName(i int, r Result) string {
 	return "policy " + strconv.Itoa(i+1)
 }
 
-// chartPx converts pixels to gonum's lengths (points) at the chart's DPI.
-func chartPx(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }
+// chartRateTicks labels the y axis where gonum would, whole numbers without decimals and with thousands
+// separators ("7,500", not "7500.00").
+type chartRateTicks struct{}
+
+// Ticks returns gonum's default ticks, relabelled.
+func (chartRateTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" && t.Value == math.Trunc(t.Value) && math.Abs(t.Value) < 1e15 {
+			ticks[i].Label = chartRPS(t.Value)
+		}
+	}
+	return ticks
+}
+
+// chartRPS writes a rate rounded, with thousands separators: 12,345.
+func chartRPS(v float64) string {
+	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 func chartFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

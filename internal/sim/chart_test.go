@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"encoding/xml"
 	"flag"
 	"image"
 	"image/png"
@@ -15,6 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
 var chartOut = flag.String("chart.out", "", "also write TestWriteChart's charts to files with this prefix, to look at them")
@@ -76,7 +79,7 @@ func TestWriteChart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			tr := Trace{Name: tt.name, Start: tt.start}
-			if err := WriteChart(&buf, "chart test: "+tt.name, tr, tt.results); err != nil {
+			if err := WriteChart(&buf, chart.PNG, "chart test: "+tt.name, tr, tt.results); err != nil {
 				t.Fatalf("WriteChart: %v", err)
 			}
 			if *chartOut != "" {
@@ -136,11 +139,11 @@ func TestWriteChartErrors(t *testing.T) {
 		{"no points", []Result{chartRun("a", 10, 2), {Summary: Summary{Policy: "empty"}}}, "drawing chart: result 1 (empty) has no points"},
 		{"unnamed, no points", []Result{{}}, "drawing chart: result 0 (policy 1) has no points"},
 		{"NaN", []Result{nan}, "drawing chart: result 0 (nan), second 7: load 1000, capacity NaN, unserved 0: not all finite"},
-		{"too many", make([]Result, chartMaxPanels+1), "drawing chart: 25 results, at most 24 fit one chart"},
+		{"too many", make([]Result, chart.MaxPanels+1), "drawing chart: 25 results, at most 24 fit one chart"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := WriteChart(io.Discard, "t", Trace{}, tt.results)
+			err := WriteChart(io.Discard, chart.PNG, "t", Trace{}, tt.results)
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("WriteChart error = %v, want %q", err, tt.want)
 			}
@@ -149,7 +152,7 @@ func TestWriteChartErrors(t *testing.T) {
 }
 
 func TestWriteChartWriteError(t *testing.T) {
-	err := WriteChart(failingWriter{io.ErrClosedPipe}, "t", Trace{}, []Result{chartRun("a", 60, 5)})
+	err := WriteChart(failingWriter{io.ErrClosedPipe}, chart.PNG, "t", Trace{}, []Result{chartRun("a", 60, 5)})
 	if err == nil || !strings.HasPrefix(err.Error(), "drawing chart: writing PNG: ") {
 		t.Errorf("WriteChart error = %v, want a PNG writing error", err)
 	}
@@ -168,7 +171,7 @@ func TestChartDownsample(t *testing.T) {
 	}
 }
 
-func TestChartUnservedSpans(t *testing.T) {
+func TestChartSpans(t *testing.T) {
 	u := func(vals ...float64) []Point {
 		pts := make([]Point, len(vals))
 		for i, v := range vals {
@@ -191,7 +194,7 @@ func TestChartUnservedSpans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, chartUnservedSpans(tt.pts, tt.bucket)); diff != "" {
+			if diff := cmp.Diff(tt.want, chartSpans(tt.pts, tt.bucket, func(pt Point) bool { return pt.Unserved > 0 })); diff != "" {
 				t.Errorf("spans (-want +got):\n%s", diff)
 			}
 		})
@@ -292,8 +295,141 @@ func BenchmarkWriteChart24h(b *testing.B) {
 	tr := Trace{Name: "24h", Start: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteChart(io.Discard, "24 hours", tr, results); err != nil {
+		if err := WriteChart(io.Discard, chart.PNG, "24 hours", tr, results); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestChartPerPanelScale: each panel is scaled to its own load and capacity, so a policy that overshoots stays in
+// its panel; capacity beyond chartCapacityLimit × the peak load is clipped, and the panel says so.
+func TestChartPerPanelScale(t *testing.T) {
+	withCapacity := func(name string, capacity float64) Result {
+		r := chartRun(name, 600, -1)
+		for i := range r.Points {
+			r.Points[i].Capacity = capacity
+		}
+		return r
+	}
+	results := []Result{withCapacity("tight", 1100), withCapacity("twice", 2000), withCapacity("far above", 10_000)}
+	fig, err := chartFigure("t", Trace{}, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The peak load is 1000 rps; tops are 5% above what the panel shows.
+	for i, want := range []float64{1100 * 1.05, 2000 * 1.05, chartCapacityLimit * 1000 * 1.05} {
+		p := fig.Panels[i]
+		if math.Abs(p.Y.Max-want) > 1e-9 || p.Y.Min != 0 {
+			t.Errorf("panel %d (%s): y from %v to %v, want 0 to %v", i, results[i].Summary.Policy, p.Y.Min, p.Y.Max, want)
+		}
+		for s, pt := range results[i].Points {
+			if pt.Load > p.Y.Max || (i < 2 && pt.Capacity > p.Y.Max) {
+				t.Fatalf("panel %d, second %d: %+v outside the panel's 0–%v", i, s, pt, p.Y.Max)
+			}
+		}
+		clipped := strings.Contains(p.Title.Text, "capacity above the scale up to 10,000 rps")
+		if clipped != (i == 2) {
+			t.Errorf("panel %d title %q: want the clipped capacity named only on the far-above panel", i, p.Title.Text)
+		}
+	}
+}
+
+// TestWriteChartSVG: an SVG chart is well-formed SVG with every panel's title, the 503 and floor shading.
+func TestWriteChartSVG(t *testing.T) {
+	tr := Trace{Name: "svg", Floors: []Floor{{Service: "api", Count: 4, From: time.Minute, Until: 3 * time.Minute}}}
+	var buf bytes.Buffer
+	if err := WriteChart(&buf, chart.SVG, "svg test", tr, []Result{chartRun("fastscaler", 600, 60), chartRun("static", 600, -1)}); err != nil {
+		t.Fatal(err)
+	}
+	if *chartOut != "" {
+		if err := os.WriteFile(*chartOut+"svg.svg", buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := buf.String()
+	dec := xml.NewDecoder(strings.NewReader(out))
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && root == "" {
+			root = se.Name.Local
+		}
+	}
+	if root != "svg" {
+		t.Errorf("root element %q, want svg", root)
+	}
+	for _, want := range []string{"svg test", "fastscaler: ", "static: ", "fill:#FFBEBE", "fill:#FFF0C4", "pre-scale floor"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	if bytes.HasPrefix(buf.Bytes(), []byte("\x89PNG")) {
+		t.Error("SVG chart holds PNG bytes")
+	}
+}
+
+// TestWriteChartMarks: floors are shaded, surge starts and restarts are marked and in the legend,
+// whose extra entries make the header taller.
+func TestWriteChartMarks(t *testing.T) {
+	rps := make([]float64, 1200)
+	for s := range rps {
+		rps[s] = 100
+		if s >= 600 {
+			rps[s] = 300
+		}
+	}
+	tr := Trace{Name: "marks", RPS: rps, Floors: []Floor{{Service: "api", Count: 4, From: 2 * time.Minute, Until: 4 * time.Minute}}}
+	fs := chartRun("fastscaler", 1200, 30)
+	fs.Restarts = []time.Duration{15 * time.Minute}
+	results := []Result{fs, chartRun("static", 1200, -1)}
+
+	var svg bytes.Buffer
+	if err := WriteChart(&svg, chart.SVG, "marks", tr, results); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"surge start", "daemon restart", "pre-scale floor", "stroke:#787878", "stroke:#9467BD"} {
+		if !strings.Contains(svg.String(), want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+
+	var buf bytes.Buffer
+	if err := WriteChart(&buf, chart.PNG, "marks", tr, results); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := chartHeaderPx + 3*chartEntryPx // three entries more than the header holds: floor, surge, restart
+	if got := img.Bounds().Dy(); got != header+2*chartPanelPx {
+		t.Errorf("height %d, want %d: a header for 6 legend entries and 2 panels", got, header+2*chartPanelPx)
+	}
+	// Without floors, no floor shading.
+	tr.Floors = nil
+	svg.Reset()
+	if err := WriteChart(&svg, chart.SVG, "marks", tr, results); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(svg.String(), "fill:#FFF0C4") || strings.Contains(svg.String(), "pre-scale floor") {
+		t.Error("floor shading without a floor")
+	}
+}
+
+func TestChartRateTicks(t *testing.T) {
+	var labels []string
+	for _, tk := range (chartRateTicks{}).Ticks(0, 12_600) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, " "); got != "0 4,000 8,000 12,000" {
+		t.Errorf("labels %q, want whole numbers with thousands separators", got)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/policy"
 )
 
@@ -34,7 +34,7 @@ const (
 
 // Config is a simulation: the daemon's own configuration plus the simulated platform.
 type Config struct {
-	Scaler      autoscaler.Config // every FASTSCALER_* knob, exactly as the daemon reads them
+	Scaler      config.Config // every FASTSCALER_* knob, exactly as the daemon reads them
 	StartDelay  time.Duration
 	Jitter      time.Duration
 	NLBDelay    time.Duration
@@ -62,7 +62,7 @@ type Config struct {
 }
 
 // NewConfig returns a simulation of the daemon configuration scaler on the default platform.
-func NewConfig(scaler autoscaler.Config) Config {
+func NewConfig(scaler config.Config) Config {
 	return Config{Scaler: scaler, StartDelay: DefaultStartDelay, Jitter: DefaultJitter, NLBDelay: DefaultNLBDelay,
 		MetricDelay: DefaultMetricDelay, TargetCPU: DefaultTargetCPU, Seed: DefaultSeed,
 		HRMetricDelay: DefaultHRMetricDelay, LaunchBurst: DefaultLaunchBurst, LaunchRate: DefaultLaunchRate,

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 )
 
 // TestLaunchBucketByHand: Fargate's documented bucket, 100 tokens refilled at 20 a second. 250 launches at once:
@@ -83,7 +83,7 @@ func TestLaunchLimitIsSharedAndReported(t *testing.T) {
 // TestLaunchLimitDoesNotBindInTheScenarios: the embedded scenarios scale by tens of tasks, far from Fargate's
 // 100-task burst, so the limit leaves their figures as they were before it was modelled.
 func TestLaunchLimitDoesNotBindInTheScenarios(t *testing.T) {
-	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
 		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/nginxstat"
 	"github.com/fastscaler/fastscaler/policy"
 )
@@ -107,7 +107,7 @@ func daemonWarmStart(pcfg policy.Config) func(at time.Time, published []policy.P
 	return func(at time.Time, published []policy.Point) policy.State {
 		var sent []policy.Point
 		for _, p := range published {
-			if p.At.Before(at.Add(-autoscaler.DefaultMetricsFlush)) {
+			if p.At.Before(at.Add(-config.MetricsFlush)) {
 				sent = append(sent, p)
 			}
 		}
@@ -160,7 +160,7 @@ func (c *fastscaler) step(w *world, sec int) {
 		})
 	}
 	snap := c.tracker.Observe(at, c.samples).Screen(w.router.capacity) // the daemon's plausibility screen
-	in := policy.Input{Load: autoscaler.LoadOf(snap, running), Services: make(map[string]policy.ServiceState, len(w.names))}
+	in := policy.Input{Load: snap.Load(running), Services: make(map[string]policy.ServiceState, len(w.names))}
 	for _, name := range w.names {
 		f := w.fleets[name]
 		ss := policy.ServiceState{Desired: f.desired(), Running: f.ready(now), Pending: f.desired() - f.ready(now),

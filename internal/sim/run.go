@@ -26,8 +26,9 @@ func Run(cfg Config, tr Trace) ([]Result, error) {
 		}
 	}
 	results := make([]Result, 0, len(cfg.Policies))
+	surges := Surges(tr.RPS)
 	for _, name := range cfg.Policies {
-		results = append(results, runOne(&cfg, &tr, name))
+		results = append(results, runOne(&cfg, &tr, name, surges))
 	}
 	oracle := -1.0
 	for _, r := range results {
@@ -43,7 +44,7 @@ func Run(cfg Config, tr Trace) ([]Result, error) {
 	return results, nil
 }
 
-func runOne(cfg *Config, tr *Trace, name string) Result {
+func runOne(cfg *Config, tr *Trace, name string, surges []time.Duration) Result {
 	w := newWorld(cfg, tr, cfg.Seed)
 	ctrl := newController(name, cfg, tr)
 	ctrl.init(w)
@@ -64,13 +65,21 @@ func runOne(cfg *Config, tr *Trace, name string) Result {
 	if fs, ok := ctrl.(*fastscaler); ok {
 		r.Restarts = fs.restarted
 	}
-	r.Summary = summarise(name, w, points)
+	r.Summary = summarise(name, w, points, surges)
+	if len(surges) > 1 {
+		var ups []time.Duration
+		for _, n := range w.names {
+			ups = append(ups, w.fleets[n].ups...)
+		}
+		r.SurgeScaleOuts = surgeScaleOuts(ups, surges)
+	}
 	r.Summary.LaunchesDelayed, r.Summary.MaxLaunchDelaySecs = r.Launch.Delayed, r.Launch.MaxDelay.Seconds()
 	return r
 }
 
-// summarise computes a policy's figures from its run.
-func summarise(name string, w *world, points []Point) Summary {
+// summarise computes a policy's figures from its run; with several surges, the first scale-out is left to
+// Result.SurgeScaleOuts.
+func summarise(name string, w *world, points []Point, surges []time.Duration) Summary {
 	s := Summary{Policy: name}
 	startCap := points[0].Capacity
 	overloadAt := -1
@@ -106,7 +115,7 @@ func summarise(name string, w *world, points []Point) Summary {
 			}
 		}
 	}
-	if overloadAt >= 0 && firstUp >= 0 {
+	if overloadAt >= 0 && firstUp >= 0 && len(surges) < 2 {
 		v := (firstUp - time.Duration(overloadAt)*time.Second).Seconds()
 		s.FirstScaleOutSecs = &v
 	}

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 )
 
 // handConfig is a one-service world (the router alone) that a person can compute: 100 rps per task at 70% CPU,
 // so a task saturates at 100×100/70 ≈ 142.86 rps; tasks serve 60 s after launch, no jitter, no NLB delay.
 func handConfig(t *testing.T, capacity string, policies ...string) Config {
 	t.Helper()
-	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=" + capacity, "FASTSCALER_MIN_TASKS=router:1"})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestServeSplitsThroughRouterAndBackends(t *testing.T) {
 	// Router 1 task at 100 rps capacity (saturates at 200 with a 50% CPU target); api 2 tasks at 50 (100 each);
 	// canary 1 task at 50 (100). 300 rps offered: the router serves 200 and drops 100; api gets 180 of
 	// which it serves all (200 max), canary gets 20.
-	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=router:100,api:50,api-canary:50", "FASTSCALER_WEIGHTS=api:90,api-canary:10"})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 // TestBroadcastEndClaims checks the README's claims on the default scenario with the default configuration:
 // fastscaler leaves ≤ 1% of requests unserved, ≤ 1/10 of target tracking's, at ≤ 1.3x the oracle's cost.
 func TestBroadcastEndClaims(t *testing.T) {
-	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
 		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
 	if err != nil {
@@ -242,7 +242,7 @@ func TestBroadcastEndClaims(t *testing.T) {
 // example configuration and every default: saturated routers no longer hide the demand of a step, a 5-second blip
 // adds no task, a restart as a broadcast ends costs (almost) nothing, and broadcast-end keeps its figures.
 func TestPolicyV2Claims(t *testing.T) {
-	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
 		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
 	if err != nil {

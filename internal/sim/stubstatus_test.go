@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -12,7 +12,7 @@ import (
 // 1,000 connections.
 func satWorld(t *testing.T, rps ...float64) *world {
 	t.Helper()
-	sc, err := autoscaler.LoadConfig([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
+	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
 		"FASTSCALER_CAPACITY=router:100", "FASTSCALER_MIN_TASKS=router:1"})
 	if err != nil {
 		t.Fatal(err)

@@ -1,323 +1,38 @@
 package sim
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/fastscaler/fastscaler/internal/trace"
 )
 
-// Limits on a trace file, so a wrong file (or a typo in one timestamp) fails with a clear error instead of
-// exhausting memory: 10 million seconds of output is 80 MB of float64s and about 115 days.
-const (
-	maxTraceSeconds  = 10_000_000
-	maxTraceRows     = 5_000_000
-	maxTraceProblems = 10 // problems reported one by one; the rest are counted
-)
-
-// traceTimeKind is how a trace file gives its times; all rows of one file use one kind.
-type traceTimeKind int
-
-const (
-	traceKindUnknown traceTimeKind = iota
-	traceKindSeconds
-	traceKindRFC3339
-)
-
-// ReadCSV reads a `seconds,rps` or `RFC3339,rps` trace (header optional) and samples it every second, linearly.
+// ReadCSV reads a trace file (package trace's format) named name, sampled every second.
 func ReadCSV(r io.Reader, name string) (Trace, error) {
-	return readCSV(r, name, traceLimits{rows: maxTraceRows, seconds: maxTraceSeconds})
-}
-
-// traceLimits bound a trace file; tests lower them to exercise the limits without multi-megabyte inputs.
-type traceLimits struct {
-	rows    int // data rows
-	seconds int // seconds of output
-}
-
-// readCSV is ReadCSV within limits. Samples run from the first row's time (Start for RFC 3339 files; a seconds
-// file is shifted to start at 0) to the last row's, inclusive when that falls on a whole second. Errors name the
-// line ("line 7: rps "abc" is not a number"), up to maxTraceProblems of them, so one run reports most of a file.
-func readCSV(r io.Reader, name string, limits traceLimits) (Trace, error) {
-	p := traceParser{limits: limits}
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if line == 1 {
-			// Spreadsheets save UTF-8 CSV with a byte-order mark, which would otherwise spoil the first field.
-			text = strings.TrimPrefix(text, "\ufeff")
-		}
-		if !p.row(line, text) {
-			break
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if !errors.Is(err, bufio.ErrTooLong) {
-			return Trace{}, fmt.Errorf("reading trace after line %d: %w", line, err)
-		}
-		p.problems.add(line+1, "longer than %d bytes", bufio.MaxScanTokenSize)
-	}
-	if p.problems.n == 0 && p.rows < 2 {
-		return Trace{}, fmt.Errorf("want at least 2 rows (time,rps), got %d", p.rows)
-	}
-	if err := p.problems.err(); err != nil {
+	l, err := trace.Read(r)
+	if err != nil {
 		return Trace{}, err
 	}
-	// The last row's own sample, when it falls on a whole second (rows on whole seconds are the usual case).
-	if float64(len(p.rps)) <= p.prev.offset {
-		p.rps = append(p.rps, p.prev.rps)
-	}
-	return Trace{Name: name, Start: p.start, RPS: p.rps}, nil
+	return Trace{Name: name, Start: l.Start, RPS: l.RPS}, nil
 }
 
-// traceRow is one valid row, its time as seconds after the first row's.
-type traceRow struct {
-	line   int
-	text   string // the time as written, for error messages
-	offset float64
-	rps    float64
-}
-
-// traceParser reads rows one by one, streaming the 1-second samples out as each pair of rows is known, so
-// a long history never holds its rows and its samples in memory at once.
-type traceParser struct {
-	limits   traceLimits
-	seenRow  bool // a non-blank, non-comment row was read: a header may only come first
-	rows     int  // data rows (not counting a header)
-	kind     traceTimeKind
-	origin   float64   // the first row's time in seconds (seconds traces)
-	start    time.Time // the first row's time (RFC 3339 traces)
-	prev     traceRow
-	havePrev bool
-	rps      []float64
-	problems traceProblems
-}
-
-// row reads one physical line; it returns false when reading should stop (a limit was exceeded).
-func (p *traceParser) row(line int, text string) bool {
-	text = strings.TrimSpace(text)
-	if text == "" || text[0] == '#' {
-		return true
-	}
-	timeText, rest, hasRPS := strings.Cut(text, ",")
-	timeText = traceField(timeText)
-	rpsText, _, _ := strings.Cut(rest, ",") // columns after rps (a calibrate export's extras) are ignored
-	rpsText = traceField(rpsText)
-
-	first := !p.seenRow
-	p.seenRow = true
-	if first && traceIsHeader(timeText, rpsText, hasRPS) {
-		return true
-	}
-	if !hasRPS {
-		p.problems.add(line, "want at least 2 columns (time,rps), got 1")
-		return true
-	}
-	p.rows++
-	if p.rows > p.limits.rows {
-		p.problems.add(line, "more than %d rows; resample the trace coarser", p.limits.rows)
-		return false
-	}
-
-	offset, ok := p.parseTime(line, timeText)
-	if ok && p.havePrev && offset <= p.prev.offset {
-		p.problems.add(line, "time %s is not after line %d's %s", timeText, p.prev.line, p.prev.text)
-		ok = false
-	}
-	if ok && offset >= float64(p.limits.seconds) {
-		p.problems.add(line, "time %s is %.0f s after the first row's; a trace may last at most %d s",
-			timeText, offset, p.limits.seconds)
-		return false
-	}
-	if !ok {
-		// One problem a line is enough to fix it; and the last good time stays the reference, so one bad
-		// row yields one error, not a second one on the row after it.
-		return true
-	}
-	rps, why := traceRPS(rpsText)
-	if why != "" {
-		p.problems.add(line, "rps %s", why)
-	}
-	cur := traceRow{line: line, text: timeText, offset: offset, rps: rps}
-	if p.havePrev && p.problems.n == 0 {
-		p.interpolate(p.prev, cur)
-	}
-	p.prev, p.havePrev = cur, true
-	return true
-}
-
-// interpolate appends the 1-second samples in [a.offset, b.offset), on the straight line from a to b.
-func (p *traceParser) interpolate(a, b traceRow) {
-	span := b.offset - a.offset
-	for k := len(p.rps); float64(k) < b.offset; k++ {
-		p.rps = append(p.rps, a.rps+(b.rps-a.rps)*(float64(k)-a.offset)/span)
-	}
-}
-
-// parseTime returns a row's time in seconds after the first row's; the first valid time fixes the file's kind.
-func (p *traceParser) parseTime(line int, text string) (float64, bool) {
-	secs, secsErr := traceNumber(text)
-	isSecs := !errors.Is(secsErr, errTraceNotNumber)
-	t, timeErr := time.Parse(time.RFC3339, text)
-	isTime := timeErr == nil
-
-	if p.kind == traceKindUnknown {
-		switch {
-		case isSecs:
-			p.kind = traceKindSeconds
-		case isTime:
-			p.kind = traceKindRFC3339
-		default:
-			p.problems.add(line, "time %q is neither seconds nor an RFC 3339 time (like 2026-11-22T20:00:00Z)", text)
-			return 0, false
-		}
-	}
-	switch p.kind {
-	case traceKindSeconds:
-		switch {
-		case !isSecs && isTime:
-			p.problems.add(line, "mixes RFC 3339 times and seconds")
-			return 0, false
-		case !isSecs:
-			p.problems.add(line, "time %q is not a number of seconds", text)
-			return 0, false
-		case secsErr != nil:
-			p.problems.add(line, "time %s is not finite", text)
-			return 0, false
-		case secs < 0:
-			p.problems.add(line, "time %s is negative", text)
-			return 0, false
-		}
-		if !p.havePrev {
-			p.origin = secs
-		}
-		return secs - p.origin, true
-	default:
-		switch {
-		case !isTime && isSecs:
-			p.problems.add(line, "mixes RFC 3339 times and seconds")
-			return 0, false
-		case !isTime:
-			p.problems.add(line, "time %q is not an RFC 3339 time (like 2026-11-22T20:00:00Z)", text)
-			return 0, false
-		}
-		if !p.havePrev {
-			p.start = t
-		}
-		// Sub saturates past ±292 years; such a row fails the ordering or length check either way.
-		return t.Sub(p.start).Seconds(), true
-	}
-}
-
-// traceIsHeader reports whether a file's first row names its columns rather than giving a sample. Its first field
-// is neither a number nor a time; a row whose rps is a number is a bad sample, not a header, so a first row
-// like "2026-11-22 20:00:00,1234" is reported instead of silently dropped.
-func traceIsHeader(timeText, rpsText string, hasRPS bool) bool {
-	if _, err := traceNumber(timeText); !errors.Is(err, errTraceNotNumber) {
-		return false
-	}
-	if _, err := time.Parse(time.RFC3339, timeText); err == nil {
-		return false
-	}
-	if !hasRPS {
-		return true
-	}
-	_, err := traceNumber(rpsText)
-	return errors.Is(err, errTraceNotNumber)
-}
-
-// traceField trims a field and the double quotes spreadsheets put around every field of their exports.
-func traceField(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		s = strings.TrimSpace(s[1 : len(s)-1])
-	}
-	return s
-}
-
-var (
-	errTraceNotNumber = errors.New("not a number")
-	errTraceNotFinite = errors.New("not finite")
-)
-
-// traceNumber parses a float, telling a non-number from a number that is not finite (NaN, Inf, 1e999).
-func traceNumber(s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, errTraceNotNumber
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, errTraceNotFinite
-	}
-	return v, nil
-}
-
-// traceRPS parses an rps field, a finite number ≥ 0; why, when not empty, says what is wrong with it.
-func traceRPS(s string) (v float64, why string) {
-	v, err := traceNumber(s)
-	switch {
-	case errors.Is(err, errTraceNotNumber):
-		return 0, strconv.Quote(s) + " is not a number"
-	case err != nil:
-		return 0, s + " is not finite"
-	case v < 0:
-		return 0, s + " is negative"
-	}
-	return v, ""
-}
-
-// traceProblems collects a file's problems, keeping the first few, so one run of the command reports many.
-type traceProblems struct {
-	errs []error
-	n    int
-}
-
-func (l *traceProblems) add(line int, format string, args ...any) {
-	l.n++
-	if len(l.errs) < maxTraceProblems {
-		l.errs = append(l.errs, fmt.Errorf("line %d: %s", line, fmt.Sprintf(format, args...)))
-	}
-}
-
-func (l *traceProblems) err() error {
-	if l.n == 0 {
-		return nil
-	}
-	errs := l.errs
-	if more := l.n - len(errs); more > 0 {
-		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("... and %d more", more))
-	}
-	return errors.Join(errs...)
-}
-
-// WriteCSV writes the trace as `seconds,rps` rows under a header, for ReadCSV; Start and Floors are not written.
+// WriteCSV writes the trace in package trace's format, for ReadCSV: one row a second, at RFC 3339 times from Start
+// when it has one, else in seconds from 0. Floors are not written.
 func (t Trace) WriteCSV(w io.Writer) error {
+	tw := trace.NewWriter(w)
 	for i, v := range t.RPS {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			return fmt.Errorf("writing trace %q: second %d: rps %v is not a finite number ≥ 0", t.Name, i, v)
+		var err error
+		if t.Start.IsZero() {
+			err = tw.WriteSeconds(float64(i), v)
+		} else {
+			err = tw.WriteTime(t.Start.Add(time.Duration(i)*time.Second), v)
 		}
-	}
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString("seconds,rps\n"); err != nil {
-		return fmt.Errorf("writing trace %q: %w", t.Name, err)
-	}
-	buf := make([]byte, 0, 64)
-	for i, v := range t.RPS {
-		buf = strconv.AppendInt(buf[:0], int64(i), 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, v, 'g', -1, 64) // shortest text that parses back to the same float
-		buf = append(buf, '\n')
-		if _, err := bw.Write(buf); err != nil {
+		if err != nil {
 			return fmt.Errorf("writing trace %q: %w", t.Name, err)
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing trace %q: %w", t.Name, err)
 	}
 	return nil

@@ -33,13 +33,15 @@ type Point struct {
 
 // Summary is one policy's outcome over a trace.
 type Summary struct {
-	Policy            string   `json:"policy"`
-	Requests          float64  `json:"requests"`
-	Unserved          float64  `json:"unserved"`
-	UnservedPct       float64  `json:"unserved_pct"`
-	SecondsWith503    int      `json:"seconds_with_503"`
-	PeakUnservedRPS   float64  `json:"peak_unserved_rps"`
-	FirstScaleOutSecs *float64 `json:"first_scale_out_s"` // from the load first exceeding the starting capacity (negative: before it); nil if it never did or no scale-out
+	Policy          string  `json:"policy"`
+	Requests        float64 `json:"requests"`
+	Unserved        float64 `json:"unserved"`
+	UnservedPct     float64 `json:"unserved_pct"`
+	SecondsWith503  int     `json:"seconds_with_503"`
+	PeakUnservedRPS float64 `json:"peak_unserved_rps"`
+	// FirstScaleOutSecs is from the load first exceeding the starting capacity (negative: before it); nil if it
+	// never did, there was no scale-out, or the trace has several surges (Result.SurgeScaleOuts says it per surge).
+	FirstScaleOutSecs *float64 `json:"first_scale_out_s"`
 	TaskMinutes       float64  `json:"task_minutes"`
 	CostVsOracle      float64  `json:"cost_vs_oracle"` // task-minutes ÷ the oracle's; 0 when no oracle ran
 	ScalingActions    int      `json:"scaling_actions"`
@@ -58,4 +60,7 @@ type Result struct {
 	Ready    [][]int32       // per service, per second: tasks serving
 	Launch   LaunchStats     // what Fargate's launch rate limit did to this policy's launches
 	Restarts []time.Duration // when the fastscaler daemon restarted (Config.RestartAt), from the trace's start
+	// SurgeScaleOuts is, when the trace has several surges (Surges), per surge the seconds from its start to the
+	// policy's first scale-out at or after it and before the next one; nil where there was none.
+	SurgeScaleOuts []*float64
 }

@@ -14,8 +14,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -49,14 +47,6 @@ func main() {
 		}
 		ecs.AddService(*cluster, strings.TrimSpace(name), count, nil)
 	}
-	serve := func(addr string, h http.Handler) {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "fakeaws:", err)
-			os.Exit(1)
-		}
-		go func() { _ = http.Serve(l, h) }()
-	}
 	aas := fakeaas.New(fakeaas.Options{Region: *region,
 		Desired: func(id string) (int, error) {
 			c, name, _ := fakeaas.SplitResourceID(id)
@@ -85,9 +75,20 @@ func main() {
 		}
 		aas.AddTarget("service/"+*cluster+"/"+strings.TrimSpace(name), minCap, maxCap)
 	}
-	serve(*ecsAddr, ecs)
-	serve(*cwAddr, fakecw.New(fakecw.Options{}))
-	serve(*aasAddr, aas)
+	cw := fakecw.New(fakecw.Options{})
+	for _, f := range []struct {
+		addr string
+		fake interface {
+			StartOn(addr string) (string, error)
+			Close()
+		}
+	}{{*ecsAddr, ecs}, {*cwAddr, cw}, {*aasAddr, aas}} {
+		if _, err := f.fake.StartOn(f.addr); err != nil {
+			fmt.Fprintln(os.Stderr, "fakeaws:", err)
+			os.Exit(1)
+		}
+		defer f.fake.Close()
+	}
 	fmt.Printf("ECS fake on http://%s (cluster %s: %s), CloudWatch fake on http://%s, Application Auto Scaling fake on http://%s (targets: %s)\n",
 		*ecsAddr, *cluster, *services, *cwAddr, *aasAddr, *scalable)
 	sig := make(chan os.Signal, 1)
