@@ -94,3 +94,13 @@ resource "aws_ecs_service" "fastscaler" {
   # The task must not start before its permissions exist, or its first calls fail.
   depends_on = [aws_iam_role_policy.this]
 }
+
+# fastscaler's settings as an env file for the CLI (`fastscaler --env-file FILE`, the fastscaler_env_file output): the
+# FASTSCALER_* variables and AWS_REGION; the CLI refuses other AWS_* variables in a file (the AWS SDK reads them from
+# the environment only).
+module "fastscaler_env_file" {
+  source = "./modules/env_file"
+
+  environment = { for k, v in local.fastscaler_environment : k => v if startswith(k, "FASTSCALER_") || k == "AWS_REGION" }
+  comment     = "fastscaler settings of cluster ${local.cluster_name}, from Terraform (terraform output -raw fastscaler_env_file)"
+}

@@ -109,43 +109,30 @@ locals {
   # ------------------------------------------------------------------------------------------------------------------
   fastscaler_environment = merge(
     {
-    FASTSCALER_CLUSTER           = local.cluster_name
-    FASTSCALER_ROUTER_SERVICE    = local.service_names.router
-    FASTSCALER_CAPACITY          = join(",", [for name in sort(keys(local.scaled)) : "${name}:${tostring(local.scaled[name].capacity_rps)}"])
-    FASTSCALER_WEIGHTS           = "${local.service_names.api}:${100 - var.canary_weight},${local.service_names.api_canary}:${var.canary_weight}"
-    FASTSCALER_MIN_TASKS         = join(",", [for name in sort(keys(local.scaled)) : "${name}:${local.scaled[name].min_tasks}"])
-    FASTSCALER_MAX_TASKS         = join(",", [for name in sort(keys(local.scaled)) : "${name}:${local.scaled[name].max_tasks}"])
-    FASTSCALER_STATUS_PORT       = tostring(var.fastscaler_status_port)
-    FASTSCALER_STATUS_PATH       = var.fastscaler_status_path
-    FASTSCALER_POLL_INTERVAL     = var.fastscaler_poll_interval
-    FASTSCALER_SURGE_RATIO       = tostring(var.fastscaler_surge_ratio)
-    FASTSCALER_LEAD_TIME         = var.fastscaler_lead_time
-    FASTSCALER_SCALE_IN_COOLDOWN = var.fastscaler_scale_in_cooldown
-    FASTSCALER_DRY_RUN           = tostring(var.fastscaler_dry_run)
-    FASTSCALER_LISTEN            = var.fastscaler_listen
-    FASTSCALER_LOG_LEVEL         = var.fastscaler_log_level
-    FASTSCALER_METRICS_NAMESPACE = var.fastscaler_metrics_namespace
-    FASTSCALER_AAS_MODE          = var.cpu_target_tracking.enabled ? "auto" : "off"
-    AWS_REGION                   = local.region
+      FASTSCALER_CLUSTER           = local.cluster_name
+      FASTSCALER_ROUTER_SERVICE    = local.service_names.router
+      FASTSCALER_CAPACITY          = join(",", [for name in sort(keys(local.scaled)) : "${name}:${tostring(local.scaled[name].capacity_rps)}"])
+      FASTSCALER_WEIGHTS           = "${local.service_names.api}:${100 - var.canary_weight},${local.service_names.api_canary}:${var.canary_weight}"
+      FASTSCALER_MIN_TASKS         = join(",", [for name in sort(keys(local.scaled)) : "${name}:${local.scaled[name].min_tasks}"])
+      FASTSCALER_MAX_TASKS         = join(",", [for name in sort(keys(local.scaled)) : "${name}:${local.scaled[name].max_tasks}"])
+      FASTSCALER_STATUS_PORT       = tostring(var.fastscaler_status_port)
+      FASTSCALER_STATUS_PATH       = var.fastscaler_status_path
+      FASTSCALER_POLL_INTERVAL     = var.fastscaler_poll_interval
+      FASTSCALER_SURGE_RATIO       = tostring(var.fastscaler_surge_ratio)
+      FASTSCALER_LEAD_TIME         = var.fastscaler_lead_time
+      FASTSCALER_SCALE_IN_COOLDOWN = var.fastscaler_scale_in_cooldown
+      FASTSCALER_DRY_RUN           = tostring(var.fastscaler_dry_run)
+      FASTSCALER_LISTEN            = var.fastscaler_listen
+      FASTSCALER_LOG_LEVEL         = var.fastscaler_log_level
+      FASTSCALER_METRICS_NAMESPACE = var.fastscaler_metrics_namespace
+      FASTSCALER_AAS_MODE          = var.cpu_target_tracking.enabled ? "auto" : "off"
+      AWS_REGION                   = local.region
     },
     # Null: unset, so that the daemon's default (1s, or half the poll interval if that is shorter) follows the interval.
     var.fastscaler_poll_timeout == null ? {} : { FASTSCALER_POLL_TIMEOUT = var.fastscaler_poll_timeout },
     local.lease_environment,
     var.fastscaler_extra_environment,
   )
-
-  # The same settings as an env file for the CLI (`fastscaler --env-file FILE`, see the fastscaler_env_file output):
-  # the FASTSCALER_* variables and AWS_REGION (the CLI refuses other AWS_* variables in a file: the AWS SDK reads them
-  # from the environment only), one KEY=VALUE line each. A value is written bare when it holds nothing a dotenv
-  # reader treats specially, else in single quotes (literal), else in double quotes with \ \" \$ and \n escaped.
-  fastscaler_env_file = join("", concat(
-    ["# fastscaler settings of cluster ${local.cluster_name}, from Terraform (terraform output -raw fastscaler_env_file)\n"],
-    [for k in sort(keys(local.fastscaler_environment)) : format("%s=%s\n", k, (
-      can(regex("^[A-Za-z0-9_./:,@%+=-]+$", local.fastscaler_environment[k])) ? local.fastscaler_environment[k] :
-      !strcontains(local.fastscaler_environment[k], "'") && !strcontains(local.fastscaler_environment[k], "\n") ? "'${local.fastscaler_environment[k]}'" :
-      "\"${replace(replace(replace(replace(local.fastscaler_environment[k], "\\", "\\\\"), "\"", "\\\""), "$", "\\$"), "\n", "\\n")}\""
-    )) if startswith(k, "FASTSCALER_") || k == "AWS_REGION"],
-  ))
 
   publish_metrics = var.fastscaler_metrics_namespace != ""
 

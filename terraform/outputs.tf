@@ -102,8 +102,18 @@ output "router_environment" {
 }
 
 output "fastscaler_environment" {
-  description = "Environment of the fastscaler container: every FASTSCALER_* variable (FASTSCALER_LEASE_* with fastscaler_standby)."
+  description = "Environment of the fastscaler container: the FASTSCALER_* variables the module sets (FASTSCALER_LEASE_* with fastscaler_standby), AWS_REGION and fastscaler_extra_environment."
   value       = local.fastscaler_environment
+}
+
+output "fastscaler_env_file" {
+  description = "The FASTSCALER_* variables of fastscaler_environment and AWS_REGION as an env file, one KEY=VALUE line each, for the CLI: `terraform output -raw fastscaler_env_file > fastscaler.env`, then `fastscaler --env-file fastscaler.env status` (a variable set in the shell wins over the file)."
+  value       = module.fastscaler_env_file.text
+}
+
+output "ecr_repository_urls" {
+  description = "URLs of the ECR repositories by image (router, fastscaler) to push to and to name in router_image and fastscaler_image; empty without ecr_repositories.enabled."
+  value       = { for k, r in aws_ecr_repository.this : k => r.repository_url }
 }
 
 output "log_group_names" {

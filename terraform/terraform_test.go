@@ -144,11 +144,18 @@ func terraformEnv() []string {
 	return append(env, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1")
 }
 
-// plan runs plan -refresh=false into planFile in dir and returns `terraform show -json` of it.
+// plan runs plan -refresh=false of examples/complete's inputs (complete.tfvars) into planFile in dir and returns
+// `terraform show -json` of it.
 func (tf terraform) plan(t *testing.T, dir, planFile string) *plan {
 	t.Helper()
-	if out, err := tf.run(t, dir, "plan", "-refresh=false", "-input=false", "-lock=false", "-no-color",
-		"-var-file=complete.tfvars", "-out="+planFile); err != nil {
+	return tf.planWith(t, dir, planFile, "-var-file=complete.tfvars")
+}
+
+// planWith runs plan -refresh=false with args into planFile in dir and returns `terraform show -json` of it.
+func (tf terraform) planWith(t *testing.T, dir, planFile string, args ...string) *plan {
+	t.Helper()
+	args = append([]string{"plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=" + planFile}, args...)
+	if out, err := tf.run(t, dir, args...); err != nil {
 		t.Fatalf("terraform plan -refresh=false:\n%s", out)
 	}
 	stdout, stderr, err := tf.exec(t, dir, "show", "-json", planFile)

@@ -118,15 +118,14 @@ var fakes = []wireFake{
 	},
 }
 
-// start serves f's fake on loopback for the duration of the test and returns a client configuration for it.
-func start(t *testing.T, f served) aws.Config {
-	t.Helper()
-	url, err := f.fake.Start()
-	if err != nil {
-		t.Fatalf("Start: %v", err)
+// eachFake runs test in a subtest for every fake, started, with a client configuration for it.
+func eachFake(t *testing.T, test func(t *testing.T, wf wireFake, f served, cfg aws.Config)) {
+	for _, wf := range fakes {
+		t.Run(wf.name, func(t *testing.T) {
+			f := wf.new()
+			test(t, wf, f, awstest.Config(awstest.Start(t, f.fake)))
+		})
 	}
-	t.Cleanup(f.fake.Close)
-	return awstest.Config(url)
 }
 
 func TestFailNext(t *testing.T) {
@@ -164,7 +163,7 @@ func TestFailNext(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(wf.name+"/"+tc.name, func(t *testing.T) {
 				f := wf.new()
-				cfg := start(t, f)
+				cfg := awstest.Config(awstest.Start(t, f.fake))
 				f.fake.FailNext(tc.op, tc.code, tc.status, tc.times)
 				err := f.call(context.Background(), cfg)
 				switch {
@@ -184,72 +183,60 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestClearFaults(t *testing.T) {
-	for _, wf := range fakes {
-		t.Run(wf.name, func(t *testing.T) {
-			f := wf.new()
-			cfg := start(t, f)
-			f.fake.FailNext(wf.op, wf.client, 400, 1000)
-			f.fake.SetThrottle(wf.op, 1)
-			if err := f.call(context.Background(), cfg); err == nil {
-				t.Fatal("call succeeded with a fault queued")
-			}
-			f.fake.ClearFaults()
-			if err := f.call(context.Background(), cfg); err != nil {
-				t.Fatalf("call after ClearFaults: %v", err)
-			}
-		})
-	}
+	eachFake(t, func(t *testing.T, wf wireFake, f served, cfg aws.Config) {
+		f.fake.FailNext(wf.op, wf.client, 400, 1000)
+		f.fake.SetThrottle(wf.op, 1)
+		if err := f.call(context.Background(), cfg); err == nil {
+			t.Fatal("call succeeded with a fault queued")
+		}
+		f.fake.ClearFaults()
+		if err := f.call(context.Background(), cfg); err != nil {
+			t.Fatalf("call after ClearFaults: %v", err)
+		}
+	})
 }
 
 func TestThrottle(t *testing.T) {
-	for _, wf := range fakes {
-		t.Run(wf.name, func(t *testing.T) {
-			f := wf.new()
-			cfg := start(t, f)
-			cfg.RetryMaxAttempts = 1
-			cfg.Retryer = nil // one attempt per call: the pattern shows in the calls
-			f.fake.SetThrottle(wf.op, 0.5)
-			for range 4 {
-				err := f.call(context.Background(), cfg)
-				var apiErr smithy.APIError
-				if err != nil && (!errors.As(err, &apiErr) || apiErr.ErrorCode() != wf.throttle || !strings.Contains(apiErr.ErrorMessage(), "Rate exceeded")) {
-					t.Errorf("throttled call: %v, want %s Rate exceeded", err, wf.throttle)
-				}
+	eachFake(t, func(t *testing.T, wf wireFake, f served, cfg aws.Config) {
+		cfg.RetryMaxAttempts = 1
+		cfg.Retryer = nil // one attempt per call: the pattern shows in the calls
+		f.fake.SetThrottle(wf.op, 0.5)
+		for range 4 {
+			err := f.call(context.Background(), cfg)
+			var apiErr smithy.APIError
+			if err != nil && (!errors.As(err, &apiErr) || apiErr.ErrorCode() != wf.throttle || !strings.Contains(apiErr.ErrorMessage(), "Rate exceeded")) {
+				t.Errorf("throttled call: %v, want %s Rate exceeded", err, wf.throttle)
 			}
-			if diff := cmp.Diff([]string{"", wf.throttle, "", wf.throttle}, f.codes()); diff != "" {
-				t.Errorf("calls under SetThrottle(0.5) (-want +got):\n%s", diff)
-			}
-		})
-	}
+		}
+		if diff := cmp.Diff([]string{"", wf.throttle, "", wf.throttle}, f.codes()); diff != "" {
+			t.Errorf("calls under SetThrottle(0.5) (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestLatency(t *testing.T) {
-	for _, wf := range fakes {
-		t.Run(wf.name, func(t *testing.T) {
-			f := wf.new()
-			cfg := start(t, f)
-			for _, set := range []func(){
-				func() { f.fake.SetLatency(time.Hour) },
-				func() { f.fake.SetLatency(0); f.fake.SetOpLatency(wf.op, time.Hour) },
-			} {
-				set()
-				// The client gives up long before the hour is over; the fake neither answers nor records the call.
-				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-				err := f.call(ctx, cfg)
-				cancel()
-				if !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("call under an hour of latency: %v, want the context deadline", err)
-				}
+	eachFake(t, func(t *testing.T, wf wireFake, f served, cfg aws.Config) {
+		for _, set := range []func(){
+			func() { f.fake.SetLatency(time.Hour) },
+			func() { f.fake.SetLatency(0); f.fake.SetOpLatency(wf.op, time.Hour) },
+		} {
+			set()
+			// The client gives up long before the hour is over; the fake neither answers nor records the call.
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			err := f.call(ctx, cfg)
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("call under an hour of latency: %v, want the context deadline", err)
 			}
-			f.fake.SetOpLatency(wf.op, 0)
-			if err := f.call(context.Background(), cfg); err != nil {
-				t.Fatalf("call without latency: %v", err)
-			}
-			if diff := cmp.Diff([]string{""}, f.codes()); diff != "" {
-				t.Errorf("recorded (-want +got):\n%s; want only the call that was not abandoned", diff)
-			}
-		})
-	}
+		}
+		f.fake.SetOpLatency(wf.op, 0)
+		if err := f.call(context.Background(), cfg); err != nil {
+			t.Fatalf("call without latency: %v", err)
+		}
+		if diff := cmp.Diff([]string{""}, f.codes()); diff != "" {
+			t.Errorf("recorded (-want +got):\n%s; want only the call that was not abandoned", diff)
+		}
+	})
 }
 
 func TestStartAndClose(t *testing.T) {

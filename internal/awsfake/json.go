@@ -21,6 +21,7 @@ const (
 
 // Protocol names one service's awsJson1_1 endpoint.
 type Protocol struct {
+	Name         string // the fake's package name, which starts its messages, e.g. "fakeecs"
 	Service      string // the service's name in messages, e.g. "ECS"
 	TargetPrefix string // what starts X-Amz-Target, e.g. "AmazonEC2ContainerServiceV20141113."
 	SigningName  string // the service in the SigV4 credential scope, e.g. "ecs"
@@ -42,7 +43,6 @@ type Registry[S, C any] map[string]func() Operation[S, C]
 // JSONSetup is what NewJSON needs of a fake S whose calls are logged as C.
 type JSONSetup[S, C any] struct {
 	Protocol
-	Name    string           // the fake's package name, which starts its messages, e.g. "fakeecs"
 	Ops     Registry[S, C]   // the operations it implements
 	Server  S                // handed to every Operation's Run
 	Lock    sync.Locker      // the fake's lock, held while a call is checked, run and recorded

@@ -401,8 +401,14 @@ func TestPrescaleWait(t *testing.T) {
 // waitRun runs a command that waits on the fake clock, stepping the clock each time the command has read ECS.
 func waitRun(t *testing.T, u *daemontest.Unit, args ...string) result {
 	t.Helper()
+	return waitRunEnv(t, u, sreEnv, args...)
+}
+
+// waitRunEnv is waitRun with the given environment.
+func waitRunEnv(t *testing.T, u *daemontest.Unit, environ []string, args ...string) result {
+	t.Helper()
 	done := make(chan result, 1)
-	go func() { done <- run(t, u, args...) }()
+	go func() { done <- runEnv(t, u, environ, args...) }()
 	reads := func() int {
 		n := 0
 		for _, c := range u.ECS.Calls() {

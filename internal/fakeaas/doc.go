@@ -19,6 +19,8 @@
 // autoscaler that calls UpdateService directly: AAS scales in to its own number, cutting what the other
 // added, unless the other raised MinCapacity first.
 //
-// Tests seed targets with AddTarget, inspect them with Target and Calls, queue failures with FailNext, and
-// map a resource ID to its cluster and service with SplitResourceID when wiring the hooks.
+// Tests seed targets with AddTarget, inspect them with Target and Calls, stage trouble with FailNext,
+// SetThrottle, SetLatency, SetOpLatency and ClearFaults (the plumbing every fake shares, internal/awsfake),
+// and map a resource ID to its cluster and service with SplitResourceID when wiring the hooks. Evaluate runs
+// internal/tracking, the target tracking model the simulator's AWS baselines run too.
 package fakeaas

@@ -310,8 +310,8 @@ func (in *putPolicyRequest) Run(s *Server, now time.Time, _ *Call) (any, error) 
 		p.targetValue = float64(*cfg.TargetValue)
 		p.metricType = cfg.PredefinedMetricSpecification.PredefinedMetricType
 		p.resourceLabel = cfg.PredefinedMetricSpecification.ResourceLabel
-		p.scaleInCD, p.scaleOutCD = clonePtr(cfg.ScaleInCooldown), clonePtr(cfg.ScaleOutCooldown)
-		p.disableScaleIn = clonePtr(cfg.DisableScaleIn)
+		p.scaleInCD, p.scaleOutCD = awsfake.ClonePtr(cfg.ScaleInCooldown), awsfake.ClonePtr(cfg.ScaleOutCooldown)
+		p.disableScaleIn = awsfake.ClonePtr(cfg.DisableScaleIn)
 	}
 	return putPolicyResponse{PolicyARN: p.arn, Alarms: slices.Clone(p.alarms)}, nil
 }

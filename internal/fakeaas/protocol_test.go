@@ -31,27 +31,19 @@ func TestProtocolErrors(t *testing.T) {
 	op := func(name, body string) awstest.Raw {
 		return with(func(r *awstest.Raw) { r.Target, r.Body = target+name, body })
 	}
-	tests := []struct {
-		name       string
-		req        awstest.Raw
-		wantStatus int
-		wantType   string
-		wantMsg    string
-	}{
-		{"capacity as a string", op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","MinCapacity":"3"}`), 400, "SerializationException", "MinCapacity"},
-		{"capacity beyond int32", op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","MaxCapacity":3000000000}`), 400, "SerializationException", "MaxCapacity"},
-		{"target value as a word", op("PutScalingPolicy", `{"PolicyName":"p","ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{"TargetValue":"fifty"}}`), 400, "SerializationException", `"fifty" is not a number`},
+	tests := []awstest.ErrorCase{
+		{Name: "capacity as a string", Req: op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","MinCapacity":"3"}`), Status: 400, Type: "SerializationException", Substr: "MinCapacity"},
+		{Name: "capacity beyond int32", Req: op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","MaxCapacity":3000000000}`), Status: 400, Type: "SerializationException", Substr: "MaxCapacity"},
+		{Name: "target value as a word", Req: op("PutScalingPolicy", `{"PolicyName":"p","ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{"TargetValue":"fifty"}}`), Status: 400, Type: "SerializationException", Substr: `"fifty" is not a number`},
 		// Required members the SDK checks before sending.
-		{"no namespace", op("DescribeScalableTargets", `{}`), 400, "ValidationException", "Value null at 'serviceNamespace'"},
-		{"no dimension", op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ResourceId":"service/prod/router"}`), 400, "ValidationException", "Value null at 'scalableDimension'"},
-		{"no resource ID", op("DeregisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount"}`), 400, "ValidationException", "Value null at 'resourceId'"},
-		{"no policy name", op("PutScalingPolicy", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router"}`), 400, "ValidationException", "Value null at 'policyName'"},
-		{"no target value", op("PutScalingPolicy", `{"PolicyName":"p","ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{}}`), 400, "ValidationException", "targetTrackingScalingPolicyConfiguration.targetValue"},
-		{"no namespace for policies", op("DescribeScalingPolicies", `{"ResourceId":"service/prod/router"}`), 400, "ValidationException", "Value null at 'serviceNamespace'"},
+		{Name: "no namespace", Req: op("DescribeScalableTargets", `{}`), Status: 400, Type: "ValidationException", Substr: "Value null at 'serviceNamespace'"},
+		{Name: "no dimension", Req: op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ResourceId":"service/prod/router"}`), Status: 400, Type: "ValidationException", Substr: "Value null at 'scalableDimension'"},
+		{Name: "no resource ID", Req: op("DeregisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount"}`), Status: 400, Type: "ValidationException", Substr: "Value null at 'resourceId'"},
+		{Name: "no policy name", Req: op("PutScalingPolicy", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router"}`), Status: 400, Type: "ValidationException", Substr: "Value null at 'policyName'"},
+		{Name: "no target value", Req: op("PutScalingPolicy", `{"PolicyName":"p","ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{}}`), Status: 400, Type: "ValidationException", Substr: "targetTrackingScalingPolicyConfiguration.targetValue"},
+		{Name: "no namespace for policies", Req: op("DescribeScalingPolicies", `{"ResourceId":"service/prod/router"}`), Status: 400, Type: "ValidationException", Substr: "Value null at 'serviceNamespace'"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { awstest.WantJSONError(t, srv.URL, tc.req, tc.wantStatus, tc.wantType, tc.wantMsg) })
-	}
+	awstest.WantJSONErrors(t, srv.URL, tests)
 	// Rejected calls are recorded with their error, under the operation the target named.
 	calls := s.Calls()
 	if len(calls) != len(tests) {

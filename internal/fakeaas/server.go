@@ -11,6 +11,7 @@ import (
 
 // protocol is Application Auto Scaling's awsJson1_1 endpoint.
 var protocol = awsfake.Protocol{
+	Name:         "fakeaas",
 	Service:      "Application Auto Scaling",
 	TargetPrefix: "AnyScaleFrontendService.",
 	SigningName:  "application-autoscaling",
@@ -76,35 +77,18 @@ func New(opts Options) *Server {
 		partition: awsfake.PartitionOf(opts.Region),
 		targets:   make(map[string]*target),
 	}
-	s.JSON = awsfake.NewJSON(awsfake.JSONSetup[*Server, Call]{
-		Protocol: protocol,
-		Name:     "fakeaas",
-		Ops:      operations,
-		Server:   s,
-		Lock:     &s.mu,
-		Region:   opts.Region,
-		Now:      opts.Now,
-		NewCall:  func(op string, now time.Time) Call { return Call{Op: op, Time: now} },
-		SetErr:   func(c *Call, code string) { c.Err = code },
-		Clone:    Call.clone,
-	})
+	s.JSON = awsfake.NewJSON(awsfake.JSONSetup[*Server, Call]{Protocol: protocol, Ops: operations, Server: s, Lock: &s.mu,
+		Region: opts.Region, Now: opts.Now, Clone: Call.clone,
+		NewCall: func(op string, now time.Time) Call { return Call{Op: op, Time: now} }, SetErr: func(c *Call, code string) { c.Err = code }})
 	return s
 }
 
 func (c Call) clone() Call {
 	c.ResourceIDs = slices.Clone(c.ResourceIDs)
-	c.MinCapacity = clonePtr(c.MinCapacity)
-	c.MaxCapacity = clonePtr(c.MaxCapacity)
-	c.SetDesired = clonePtr(c.SetDesired)
+	c.MinCapacity = awsfake.ClonePtr(c.MinCapacity)
+	c.MaxCapacity = awsfake.ClonePtr(c.MaxCapacity)
+	c.SetDesired = awsfake.ClonePtr(c.SetDesired)
 	return c
-}
-
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
 }
 
 func validation(format string, args ...any) *awsfake.Error {

@@ -21,5 +21,7 @@
 //
 // Everything else answers UnknownOperationException. Tests reach the fake through o.BaseEndpoint or
 // AWS_ENDPOINT_URL_CLOUDWATCH, inspect what arrived with Datums and Calls, seed history with AddSeries and
-// queue failures with FailNext.
+// stage trouble with FailNext (a CloudWatch error's shape name or query code; unknown codes are sent
+// verbatim), SetThrottle, SetLatency, SetOpLatency and ClearFaults, the plumbing every fake shares
+// (internal/awsfake).
 package fakecw

@@ -51,11 +51,7 @@ func startFake(t *testing.T, opts Options, via clientVia) (*Server, *cloudwatch.
 	t.Helper()
 	awsEnv(t)
 	s := New(opts)
-	url, err := s.Start()
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(s.Close)
+	url := awstest.Start(t, s)
 	switch via {
 	case viaEnv:
 		t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", url)

@@ -95,10 +95,7 @@ func (s *Server) Datums() []Datum {
 		d.Dimensions = maps.Clone(d.Dimensions)
 		d.Values = slices.Clone(d.Values)
 		d.Counts = slices.Clone(d.Counts)
-		if d.Stats != nil {
-			st := *d.Stats
-			d.Stats = &st
-		}
+		d.Stats = awsfake.ClonePtr(d.Stats)
 		out[i] = d
 	}
 	return out

@@ -23,8 +23,8 @@
 // Stopped tasks stay visible to DescribeTasks and ListTasks(desiredStatus STOPPED) for an hour, like ECS.
 //
 // Tests stage trouble with FailNext (the next calls of an operation fail), SetThrottle (a fraction of its
-// calls get ECS's ThrottlingException "Rate exceeded"), SetLatency and SetOpLatency (slow responses), and
-// DeleteService: the service turns INACTIVE, as after ECS's DeleteService with force, so DescribeServices
+// calls get ECS's ThrottlingException "Rate exceeded"), SetLatency and SetOpLatency (slow responses) and
+// ClearFaults, the plumbing every fake shares (internal/awsfake), and DeleteService: the service turns INACTIVE, as after ECS's DeleteService with force, so DescribeServices
 // still reports it, UpdateService fails with ServiceNotActiveException, the tag operations with
 // InvalidParameterException, and AddService may re-create it.
 package fakeecs

@@ -19,6 +19,7 @@ const (
 
 // protocol is ECS's awsJson1_1 endpoint.
 var protocol = awsfake.Protocol{
+	Name:         "fakeecs",
 	Service:      "ECS",
 	TargetPrefix: "AmazonEC2ContainerServiceV20141113.",
 	SigningName:  "ecs",
@@ -106,19 +107,9 @@ func New(opts Options) *Server {
 		partition: awsfake.PartitionOf(opts.Region),
 		clusters:  make(map[string]*cluster),
 	}
-	s.JSON = awsfake.NewJSON(awsfake.JSONSetup[*Server, Call]{
-		Protocol: protocol,
-		Name:     "fakeecs",
-		Ops:      operations,
-		Server:   s,
-		Lock:     &s.mu,
-		Region:   opts.Region,
-		Now:      opts.Now,
-		NewCall:  func(op string, now time.Time) Call { return Call{Op: op, Time: now} },
-		SetErr:   func(c *Call, code string) { c.Err = code },
-		Prepare:  s.prune,
-		Clone:    Call.clone,
-	})
+	s.JSON = awsfake.NewJSON(awsfake.JSONSetup[*Server, Call]{Protocol: protocol, Ops: operations, Server: s, Lock: &s.mu,
+		Region: opts.Region, Now: opts.Now, Prepare: s.prune, Clone: Call.clone,
+		NewCall: func(op string, now time.Time) Call { return Call{Op: op, Time: now} }, SetErr: func(c *Call, code string) { c.Err = code }})
 	s.SetLatency(opts.Latency)
 	return s
 }
@@ -128,10 +119,7 @@ func (c Call) clone() Call {
 	c.Tasks = slices.Clone(c.Tasks)
 	c.TagKeys = slices.Clone(c.TagKeys)
 	c.Tags = maps.Clone(c.Tags)
-	if c.DesiredCount != nil {
-		n := *c.DesiredCount
-		c.DesiredCount = &n
-	}
+	c.DesiredCount = awsfake.ClonePtr(c.DesiredCount)
 	return c
 }
 

@@ -9,10 +9,10 @@ private_route_table_ids = ["rtb-0ccccccccccccccc1", "rtb-0ccccccccccccccc2", "rt
 
 service_connect_namespace = "dev2a"
 
-router_image     = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/fastscaler-router:1.0.0"
+router_image     = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/fastscaler-test/router:1.0.0"
 api_image        = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:stable"
 api_canary_image = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:canary"
-fastscaler_image = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/fastscaler:1.0.0"
+fastscaler_image = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/fastscaler-test/fastscaler:1.0.0"
 
 canary_weight        = 10
 cors_allowed_origins = ["https://example.com"]

@@ -29,6 +29,12 @@ module "fastscaler" {
     route_table_ids = var.private_route_table_ids
   }
 
+  # The ECR repositories of the router and fastscaler images (NAME/router, NAME/fastscaler); docker/README.md builds
+  # and pushes the images, and router_image and fastscaler_image name them by tag.
+  ecr_repositories = {
+    enabled = true
+  }
+
   router_image     = var.router_image
   api_image        = var.api_image
   api_canary_image = var.api_canary_image

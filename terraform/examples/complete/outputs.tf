@@ -18,6 +18,16 @@ output "fastscaler_environment" {
   value       = module.fastscaler.fastscaler_environment
 }
 
+output "fastscaler_env_file" {
+  description = "fastscaler's settings as an env file for the CLI: terraform output -raw fastscaler_env_file > fastscaler.env"
+  value       = module.fastscaler.fastscaler_env_file
+}
+
+output "ecr_repository_urls" {
+  description = "ECR repositories to push the router and fastscaler images to (docker/README.md)."
+  value       = module.fastscaler.ecr_repository_urls
+}
+
 output "router_environment" {
   description = "Environment of the router container."
   value       = module.fastscaler.router_environment
