@@ -17,28 +17,11 @@ import (
 // exampleDir is the configuration the tests plan, relative to the module root (this directory).
 const exampleDir = "examples/complete"
 
-// interfaceDefaults are the daemon's variables and defaults from ../shared/interface.md that the example leaves at
-// their defaults. The module must pass every one of them to the container, unchanged.
-var interfaceDefaults = map[string]string{
-	"FASTSCALER_STATUS_PORT":       "8081",
-	"FASTSCALER_STATUS_PATH":       "/nginx_status",
-	"FASTSCALER_POLL_INTERVAL":     "2s",
-	"FASTSCALER_POLL_TIMEOUT":      "1s",
-	"FASTSCALER_SURGE_RATIO":       "1.5",
-	"FASTSCALER_LEAD_TIME":         "90s",
-	"FASTSCALER_SCALE_IN_COOLDOWN": "10m",
-	"FASTSCALER_LISTEN":            ":9090",
-	"FASTSCALER_LOG_LEVEL":         "info",
-	"FASTSCALER_METRICS_NAMESPACE": "Fastscaler",
-	// The hot standby's lease timings (the example keeps fastscaler_standby on).
-	"FASTSCALER_LEASE_DURATION": "10s",
-	"FASTSCALER_LEASE_RENEW":    "2s",
-}
-
 // leaseActions are the DynamoDB actions the daemon needs on its lease table, and must have on nothing else.
 var leaseActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 
-// interfaceRequired are the daemon's other variables: the module builds them from its inputs.
+// interfaceRequired are the daemon's variables that the module builds from its inputs. The README's "fastscaler
+// environment" table says where every knob comes from, and checkEnvironment checks it against the knobs' declaration.
 var interfaceRequired = []string{
 	"FASTSCALER_CLUSTER", "FASTSCALER_ROUTER_SERVICE", "FASTSCALER_CAPACITY", "FASTSCALER_WEIGHTS",
 	"FASTSCALER_MIN_TASKS", "FASTSCALER_MAX_TASKS", "FASTSCALER_DRY_RUN",
@@ -99,17 +82,20 @@ func TestPlanInvariants(t *testing.T) {
 	}
 	policies := iamPolicies(t, p)
 
-	t.Run("fastscaler gets every FASTSCALER variable with the daemon's defaults", func(t *testing.T) {
+	t.Run("fastscaler gets the FASTSCALER variables the module builds", func(t *testing.T) {
 		for _, name := range interfaceRequired {
 			if fsEnv[name] == "" {
 				t.Errorf("%s is missing from the fastscaler container's environment", name)
 			}
 		}
-		for name, want := range interfaceDefaults {
-			if got := fsEnv[name]; got != want {
-				t.Errorf("%s = %q, want the daemon's default %q", name, got, want)
-			}
-		}
+	})
+
+	t.Run("the fastscaler environment is the one the README describes, from the knobs' declaration", func(t *testing.T) {
+		checkEnvironment(t, p, fsEnv)
+	})
+
+	t.Run("fastscaler_env_file reads back as the container's FASTSCALER variables", func(t *testing.T) {
+		checkEnvFile(t, p, fsEnv)
 	})
 
 	t.Run("canary weight feeds the router and FASTSCALER_WEIGHTS", func(t *testing.T) {
@@ -521,6 +507,48 @@ func TestPlanInvariants(t *testing.T) {
 		}
 		if nc := blocks(svc, "network_configuration"); len(nc) != 1 || len(strs(nc[0]["subnets"])) < 2 {
 			t.Errorf("%s: network_configuration = %v, want the private subnets (two AZs or more) so that the two tasks are spread", svc.Address, nc)
+		}
+	})
+
+	t.Run("ECR repositories: scan on push, immutable tags, KMS, a lifecycle policy, and the images pulled from them", func(t *testing.T) {
+		repos := map[string]*resourceChange{}
+		for _, rc := range p.managed("aws_ecr_repository") {
+			repos[str(rc.Change.After["name"])] = rc
+		}
+		if len(repos) != 2 {
+			t.Fatalf("%s enables ecr_repositories: want 2 repositories (router, fastscaler), have %v", exampleDir, sortedKeys(repos))
+		}
+		policies := map[string]string{}
+		for _, rc := range p.managed("aws_ecr_lifecycle_policy") {
+			policies[str(rc.Change.After["repository"])] = str(rc.Change.After["policy"])
+		}
+		var pulls []string
+		for _, pol := range iamPolicies(t, p) {
+			for _, st := range pol.Statement {
+				if contains(st.Action, "ecr:BatchGetImage") {
+					pulls = append(pulls, st.Resource...)
+				}
+			}
+		}
+		for name, rc := range repos {
+			a := rc.Change.After
+			if str(a["image_tag_mutability"]) != "IMMUTABLE" {
+				t.Errorf("%s: image_tag_mutability = %q, want IMMUTABLE", rc.Address, str(a["image_tag_mutability"]))
+			}
+			if scan := blocks(rc, "image_scanning_configuration"); len(scan) != 1 || scan[0]["scan_on_push"] != true {
+				t.Errorf("%s: image_scanning_configuration = %v, want scan_on_push", rc.Address, scan)
+			}
+			if enc := blocks(rc, "encryption_configuration"); len(enc) != 1 || str(enc[0]["encryption_type"]) != "KMS" {
+				t.Errorf("%s: encryption_configuration = %v, want KMS", rc.Address, enc)
+			}
+			if !strings.Contains(policies[name], `"countType":"imageCountMoreThan"`) {
+				t.Errorf("repository %s has no lifecycle policy that keeps a number of images: %q", name, policies[name])
+			}
+			// The example names the images in these repositories: the execution role must be able to pull them.
+			arn := regexp.MustCompile(`^arn:aws:ecr:[a-z0-9-]+:[0-9]{12}:repository/` + regexp.QuoteMeta(name) + `$`)
+			if !slices.ContainsFunc(pulls, arn.MatchString) {
+				t.Errorf("the execution role may not pull from repository %s (it pulls from %v)", name, pulls)
+			}
 		}
 	})
 

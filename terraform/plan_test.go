@@ -22,7 +22,7 @@ type plan struct {
 }
 
 // configModule is the part of a module's configuration in the plan JSON that the tests read: which resources an
-// ECS service's network_configuration.security_groups refers to.
+// ECS service's network_configuration.security_groups refers to, and the variables' defaults.
 type configModule struct {
 	Resources []struct {
 		Type        string `json:"type"`
@@ -38,6 +38,9 @@ type configModule struct {
 	ModuleCalls map[string]struct {
 		Module *configModule `json:"module"`
 	} `json:"module_calls"`
+	Variables map[string]struct {
+		Default any `json:"default"`
+	} `json:"variables"`
 }
 
 type resourceChange struct {

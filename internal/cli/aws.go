@@ -44,7 +44,7 @@ func servicesConfig(env Env, cluster string) (autoscaler.Config, error) {
 	}
 	c, err := autoscaler.LoadServicesConfig(environ)
 	if err != nil {
-		return autoscaler.Config{}, usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+		return autoscaler.Config{}, usageError{err}
 	}
 	return c, nil
 }

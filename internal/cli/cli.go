@@ -125,7 +125,7 @@ func Main(ctx context.Context, env Env) int {
 		fmt.Fprint(env.Stdout, c.usage+globalFlagsUsage)
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "fastscaler %s: %s\n", name, indentMultiline(err.Error()))
+	printError(env.Stderr, "fastscaler "+name, err)
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ExitUsage
@@ -133,11 +133,14 @@ func Main(ctx context.Context, env Env) int {
 	return ExitFailed
 }
 
-func indentMultiline(s string) string {
-	if !strings.Contains(s, "\n") {
-		return s
+// printError writes each line of err on its own line after prefix: every problem (a configuration lists them all)
+// reads alone, in a log or a grep, and names the command.
+func printError(w io.Writer, prefix string, err error) {
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			fmt.Fprintf(w, "%s: %s\n", prefix, line)
+		}
 	}
-	return "\n  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
 
 func printHelp(w io.Writer) {

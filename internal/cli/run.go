@@ -73,7 +73,7 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	}
 	cfg, err := autoscaler.LoadConfig(env.Environ)
 	if err != nil {
-		return usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+		return usageError{err}
 	}
 	log, err := autoscaler.NewLogger(cfg.LogLevel)
 	if err != nil {
@@ -118,7 +118,7 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	stopServing() // Run returns at shutdown, or at once on a configuration error found against AWS
 	var cfgErr autoscaler.ConfigError
 	if errors.As(runErr, &cfgErr) {
-		runErr = usageError{fmt.Errorf("invalid configuration:\n%w", cfgErr)}
+		runErr = usageError{cfgErr}
 	}
 	if err := <-serveErr; err != nil && runErr == nil {
 		runErr = err

@@ -157,7 +157,7 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	}
 	scaler, err := config.Load(environ)
 	if err != nil {
-		return usageError{fmt.Errorf("invalid configuration (flags and FASTSCALER_* variables):\n%w", err)}
+		return usageError{err}
 	}
 	cfg := sim.Config{Scaler: scaler, StartDelay: *startDelay, Jitter: *jitter, NLBDelay: *nlbDelay,
 		MetricDelay: *metricDelay, TargetCPU: *targetCPU, Seed: *seed, HRMetricDelay: *hrMetricDelay,

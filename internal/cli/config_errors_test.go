@@ -1,0 +1,49 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fastscaler/fastscaler/internal/cli"
+)
+
+// TestConfigErrorsExitTwoOneLineEach: every configuration problem is reported in one run, one line each, naming the
+// command and the variable (no dangling first line), and the exit code is 2 before any AWS call.
+func TestConfigErrorsExitTwoOneLineEach(t *testing.T) {
+	base := []string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router", "FASTSCALER_CAPACITY=router:1000,api:250"}
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"run", []string{"run"}, []string{"FASTSCALER_POLL_TIMEOUT=2s", "FASTSCALER_DRY_RUN=yes", "FASTSCALER_LISTEN=localhost"},
+			`fastscaler run: FASTSCALER_DRY_RUN: "yes" is not true or false
+fastscaler run: FASTSCALER_LISTEN: "localhost" must be HOST:PORT (e.g. :9090, 127.0.0.1:9090)
+fastscaler run: FASTSCALER_POLL_TIMEOUT: 2s must be shorter than FASTSCALER_POLL_INTERVAL (2s), or poll cycles overlap
+`},
+		{"status", []string{"status"}, []string{"FASTSCALER_CAPACITY=router:-5,api:abc"},
+			`fastscaler status: FASTSCALER_CAPACITY: api:abc: "abc" is not a number
+fastscaler status: FASTSCALER_CAPACITY: router:-5 must be > 0
+`},
+		{"prescale", []string{"prescale", "--service", "api=10", "--for", "1h"}, []string{"FASTSCALER_WEIGHTS=api:90,api-canary:30", "FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250"},
+			"fastscaler prescale: FASTSCALER_WEIGHTS: api:90 + api-canary:30 add up to 120%, not 100%: name every service of the split " +
+				"(e.g. api:90,api-canary:10), or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			environ := append(append([]string{"AWS_ENDPOINT_URL_ECS=http://127.0.0.1:1"}, base...), tt.env...)
+			code := cli.Main(context.Background(), cli.Env{Args: tt.args, Environ: environ, Stdout: &out, Stderr: &errb,
+				Version: "test", Terminal: func() bool { return false }})
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d", code, cli.ExitUsage)
+			}
+			if diff := cmp.Diff(tt.want, errb.String()); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
