@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,16 +27,33 @@ func TestREADMESessions(t *testing.T) {
 		t.Fatalf("found %d README sessions marked <!-- session: NAME -->, want the SRE sessions", len(sessions))
 	}
 	environ := append(readmeEnv(t, readme), "USER=alice")
+	envFile := regexp.MustCompile("(?s)<!-- env-file: ([a-z.]+) -->\\s*```sh\\n(.*?)```").FindSubmatch(readme)
 	for _, s := range sessions {
 		t.Run(string(s[1]), func(t *testing.T) {
+			environ := environ
+			if strings.Contains(string(s[2]), "--env-file") {
+				// The walk-through: the shell holds nothing; the settings come from the file Terraform rendered.
+				if envFile == nil {
+					t.Fatal("a session uses --env-file, but the README shows no <!-- env-file: NAME --> block")
+				}
+				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, string(envFile[1])), envFile[2], 0o600); err != nil {
+					t.Fatal(err)
+				}
+				t.Chdir(dir)
+				environ = []string{"USER=alice"}
+			}
 			u := daemontest.New(t, daemontest.Options{StartDelay: 40 * time.Second, Routers: 2})
 			awsEnv(t, u)
 			for _, step := range parseSession(string(s[2])) {
 				args := splitCommand(t, step.command)
 				var r result
-				if strings.Contains(step.command, "--wait") {
+				switch {
+				case strings.Contains(step.command, "--watch"):
+					r = watchSession(t, u, environ, step.output, args)
+				case strings.Contains(step.command, "--wait"):
 					r = waitRunEnv(t, u, environ, args...)
-				} else {
+				default:
 					r = runEnv(t, u, environ, args...)
 				}
 				got := r.stdout + r.stderr
@@ -49,6 +67,34 @@ func TestREADMESessions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// watchSession runs a `status --watch` for as many snapshots as the README shows, advancing the fake clock by the
+// interval between them, then interrupts it as Ctrl-C does (the README's last line, ^C, is the interrupt).
+func watchSession(t *testing.T, u *daemontest.Unit, environ []string, readmeOutput string, args []string) result {
+	t.Helper()
+	interval := 2 * time.Second
+	for i, a := range args {
+		if a == "--interval" && i+1 < len(args) {
+			d, err := time.ParseDuration(args[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			interval = d
+		}
+	}
+	snapshots := strings.Count(readmeOutput, "cluster ")
+	w := startWatchEnv(t, u, false, environ, args...)
+	var out strings.Builder
+	for i := range snapshots {
+		if i > 0 {
+			u.Clock.Advance(interval)
+		}
+		out.WriteString(w.next(t))
+	}
+	r := w.stop(t)
+	r.stdout = out.String() + r.stdout + "^C\n"
+	return r
 }
 
 type sessionStep struct{ command, output string }

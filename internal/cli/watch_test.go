@@ -30,11 +30,17 @@ type watch struct {
 
 func startWatch(t *testing.T, u *daemontest.Unit, terminal bool, args ...string) *watch {
 	t.Helper()
+	return startWatchEnv(t, u, terminal, sreEnv, append([]string{"status", "--watch"}, args...)...)
+}
+
+// startWatchEnv runs the command args (a status --watch) with environ until stopped.
+func startWatchEnv(t *testing.T, u *daemontest.Unit, terminal bool, environ []string, args ...string) *watch {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &watch{frames: make(frames, 8), cancel: cancel, done: make(chan result, 1)}
 	go func() {
 		var errb bytes.Buffer
-		code := cli.Main(ctx, cli.Env{Args: append([]string{"status", "--watch"}, args...), Environ: sreEnv,
+		code := cli.Main(ctx, cli.Env{Args: args, Environ: environ,
 			Stdout: w.frames, Stderr: &errb, Version: "test", Clock: u.Clock, Terminal: func() bool { return terminal }})
 		w.done <- result{code: code, stderr: errb.String()}
 	}()
