@@ -37,6 +37,41 @@ func evaluate(t *testing.T, u *daemontest.Unit, rps float64) {
 	}
 }
 
+// newAASUnit returns a Unit whose api service has a scalable target: the owner's MinCapacity minCap, MaxCapacity
+// maxCap, and target tracking at 70% CPU.
+func newAASUnit(t *testing.T, minCap, maxCap int) *daemontest.Unit {
+	return daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: minCap, Max: maxCap, TargetCPU: 70}}})
+}
+
+// rampTo5000 steps the load from 1400 to 5000 rps by 400 each second, then holds 5000 rps for 3 s.
+func rampTo5000(u *daemontest.Unit) {
+	for rps := 1400.0; rps <= 5000; rps += 400 {
+		u.Step(rps)
+	}
+	u.Run(5000, 3*time.Second)
+}
+
+// runWithAASAlarm runs d at 1000 rps, firing AAS's policy on api every minute as its scale-in alarm would.
+func runWithAASAlarm(t *testing.T, u *daemontest.Unit, d time.Duration) {
+	t.Helper()
+	for range int(d / time.Minute) {
+		u.Run(1000, time.Minute)
+		evaluate(t, u, 1000)
+	}
+}
+
+// expectProtected checks that api's MinCapacity is want, and that AAS's policy, fired at 1000 rps, leaves api there.
+func expectProtected(t *testing.T, u *daemontest.Unit, want int, when string) {
+	t.Helper()
+	if m := u.MinCapacity("api"); m != want {
+		t.Fatalf("MinCapacity %d %s, want %d", m, when, want)
+	}
+	evaluate(t, u, 1000)
+	if got := u.Desired("api"); got != want {
+		t.Errorf("AAS cut api to %d %s, want %d", got, when, want)
+	}
+}
+
 // surge takes a Unit at 1000 rps with full windows through a ramp to 5000 rps and returns the api count the
 // daemon scaled out to.
 func surge(t *testing.T, u *daemontest.Unit) int {
@@ -45,10 +80,7 @@ func surge(t *testing.T, u *daemontest.Unit) int {
 	if got := u.Desired("api"); got != 4 {
 		t.Fatalf("api desired %d before the surge, want 4", got)
 	}
-	for rps := 1400.0; rps <= 5000; rps += 400 {
-		u.Step(rps)
-	}
-	u.Run(5000, 3*time.Second)
+	rampTo5000(u)
 	out := u.Desired("api")
 	if out < 12 {
 		t.Fatalf("api desired %d after a 5x ramp, want a surge scale-out", out)
@@ -110,12 +142,9 @@ func TestAASFight(t *testing.T) {
 // TestAASScaleInRestoresOwnerMin: after the surge, the daemon lowers MinCapacity step by step back to the
 // owner's, AAS scales in within it, and services without a scalable target scale as before.
 func TestAASScaleInRestoresOwnerMin(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	out := surge(t, u)
-	for range 40 { // 40 minutes at the old load, AAS's scale-in alarm firing every minute
-		u.Run(1000, time.Minute)
-		evaluate(t, u, 1000)
-	}
+	runWithAASAlarm(t, u, 40*time.Minute)
 	if m := u.MinCapacity("api"); m != 4 {
 		t.Errorf("MinCapacity %d after the surge, want the owner's 4 back", m)
 	}
@@ -159,16 +188,13 @@ func TestAASScaleInRestoresOwnerMin(t *testing.T) {
 func TestAASOwnerMinNeverUndercut(t *testing.T) {
 	for _, ownerChanges := range []bool{false, true} {
 		t.Run(map[bool]string{false: "restart", true: "owner raises MinCapacity"}[ownerChanges], func(t *testing.T) {
-			u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 6, Max: 60, TargetCPU: 70}}})
+			u := newAASUnit(t, 6, 60)
 			u.Run(1000, 6*time.Minute)
 			if got := u.Desired("api"); got != 4 {
 				t.Fatalf("api desired %d, want fastscaler's 4 (AAS has not acted yet)", got)
 			}
 			evaluate(t, u, 1000) // AAS raises the count to its MinCapacity 6
-			for rps := 1400.0; rps <= 5000; rps += 400 {
-				u.Step(rps)
-			}
-			u.Run(5000, 3*time.Second)
+			rampTo5000(u)
 			out := u.Desired("api")
 			if m := u.MinCapacity("api"); out < 12 || m != out {
 				t.Fatalf("after the surge api desired %d, MinCapacity %d; want a scale-out with MinCapacity raised to it", out, m)
@@ -179,10 +205,7 @@ func TestAASOwnerMinNeverUndercut(t *testing.T) {
 				owner = 10
 				registerMin(t, u, "api", owner)
 			}
-			for range 40 {
-				u.Run(1000, time.Minute)
-				evaluate(t, u, 1000)
-			}
+			runWithAASAlarm(t, u, 40*time.Minute)
 			if m := u.MinCapacity("api"); m != owner {
 				t.Errorf("MinCapacity %d after the surge, want the owner's %d", m, owner)
 			}
@@ -205,13 +228,10 @@ func TestAASOwnerMinNeverUndercut(t *testing.T) {
 
 // TestAASMinRaiseRetried: a failed MinCapacity raise is retried next tick, not left for AAS to undo.
 func TestAASMinRaiseRetried(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	u.Run(1000, 6*time.Minute)
 	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 1)
-	for rps := 1400.0; rps <= 5000; rps += 400 {
-		u.Step(rps)
-	}
-	u.Run(5000, 3*time.Second)
+	rampTo5000(u)
 	out := u.Desired("api")
 	if m := u.MinCapacity("api"); out < 12 || m < out {
 		t.Fatalf("api desired %d, MinCapacity %d: the failed raise was not retried", out, m)
@@ -220,12 +240,9 @@ func TestAASMinRaiseRetried(t *testing.T) {
 
 // TestAASMaxCapsScaleOut: a scalable target's MaxCapacity bounds fastscaler's scale-out.
 func TestAASMaxCapsScaleOut(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 9, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 9)
 	u.Run(1000, 6*time.Minute)
-	for rps := 1400.0; rps <= 5000; rps += 400 {
-		u.Step(rps)
-	}
-	u.Run(5000, 3*time.Second)
+	rampTo5000(u)
 	if got, m := u.Desired("api"), u.MinCapacity("api"); got != 9 || m != 9 {
 		t.Errorf("api desired %d, MinCapacity %d; want both at MaxCapacity 9", got, m)
 	}
@@ -264,7 +281,7 @@ func serviceState(t *testing.T, u *daemontest.Unit, service string) durable.Stat
 // TestAASKeepsItsOwnScaleOut: AAS scales api out on CPU that fastscaler cannot see (a heavier request mix). The
 // tasks above fastscaler's MinCapacity are AAS's: fastscaler does not scale them in, in either direction of the fight.
 func TestAASKeepsItsOwnScaleOut(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	u.Run(1000, 6*time.Minute)
 	if _, n, err := u.AAS.Evaluate(daemontest.ResourceID("api"), 140); err != nil || n != 8 {
 		t.Fatalf("AAS on CPU 140%%: %d, %v; want 8", n, err)
@@ -286,7 +303,7 @@ func TestAASKeepsItsOwnScaleOut(t *testing.T) {
 // TestAASFloorHeldByDaemon: a floor whose MinCapacity raise never happened (the CLI lacked the permission, or
 // the count was raised by hand) is put into MinCapacity by the daemon, and only while the floor lasts.
 func TestAASFloorHeldByDaemon(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	u.Run(1000, time.Minute)
 	setFloor(t, u, 12, 12, 20*time.Minute)
 	u.Run(1000, 10*time.Second)
@@ -313,13 +330,10 @@ func aasCalls(u *daemontest.Unit, op string, from int) (n int) {
 // and meanwhile the owner raises MinCapacity to 10. Not knowing the targets, the daemon must not scale in (it
 // would undercut the owner's 10 in plain mode); once it can read them, it scales in to 10 and not below.
 func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 6, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 6, 60)
 	u.Run(1000, 6*time.Minute)
 	evaluate(t, u, 1000) // AAS at its MinCapacity 6
-	for rps := 1400.0; rps <= 5000; rps += 400 {
-		u.Step(rps)
-	}
-	u.Run(5000, 3*time.Second)
+	rampTo5000(u)
 	u.Run(1000, 12*time.Minute) // the cooldown is over and the first scale-in steps are done
 	stepped := u.Desired("api")
 	if stepped >= u.MinCapacity("api")+1 || stepped < 10 {
@@ -344,10 +358,7 @@ func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
 	}
 
 	// The refusals run out. The owner's change handed the count back to AAS: its policy scales in, to 10.
-	for range 40 {
-		u.Run(1000, time.Minute)
-		evaluate(t, u, 1000)
-	}
+	runWithAASAlarm(t, u, 40*time.Minute)
 	if m, got := u.MinCapacity("api"), u.Desired("api"); m != 10 || got != 10 {
 		t.Errorf("after the refusals: MinCapacity %d, desired %d; want the owner's new 10 and 10", m, got)
 	}
@@ -370,13 +381,10 @@ func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
 // during the scale-out and during the scale-in. The owner's minimum survives every failure: the scale-in ends at
 // it, with the tags cleaned up, instead of taking one of fastscaler's own raises for the owner's.
 func TestAASPartialFailuresKeepOwnerMin(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	u.Run(1000, 6*time.Minute)
 	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 2)
-	for rps := 1400.0; rps <= 5000; rps += 400 {
-		u.Step(rps)
-	}
-	u.Run(5000, 3*time.Second)
+	rampTo5000(u)
 	if out, m := u.Desired("api"), u.MinCapacity("api"); m != out {
 		t.Fatalf("api desired %d, MinCapacity %d after the surge: the failed raises were not retried", out, m)
 	}
@@ -395,24 +403,18 @@ func TestAASPartialFailuresKeepOwnerMin(t *testing.T) {
 // TestAASFloorRaiseRetried: the daemon's raise of MinCapacity to a floor fails once; it is retried, and AAS can
 // then not scale below the floor.
 func TestAASFloorRaiseRetried(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	u.Run(1000, time.Minute)
 	setFloor(t, u, 12, 12, time.Hour)
 	u.AAS.FailNext("RegisterScalableTarget", "ThrottlingException", 400, 1)
 	u.Run(1000, 10*time.Second)
-	if m := u.MinCapacity("api"); m != 12 {
-		t.Fatalf("MinCapacity %d under a floor of 12 after a failed raise, want 12", m)
-	}
-	evaluate(t, u, 1000)
-	if got := u.Desired("api"); got != 12 {
-		t.Errorf("AAS cut api to %d under a floor of 12", got)
-	}
+	expectProtected(t, u, 12, "under a floor of 12 after a failed raise")
 }
 
 // TestAASFailedScaleInStepIsRetried: the UpdateService of a scale-in step fails after nothing else moved; the
 // step is retried, and the scale-in reaches the owner's minimum without any AAS evaluation.
 func TestAASFailedScaleInStepIsRetried(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	surge(t, u)
 	u.Run(1000, 10*time.Minute)
 	u.ECS.FailNext("UpdateService", "ServerException", 500, 4) // the SDK retries: 4 failures are one failed call
@@ -426,7 +428,7 @@ func TestAASFailedScaleInStepIsRetried(t *testing.T) {
 // MinCapacity to 36 again, the value fastscaler moved from. It is the owner's now: fastscaler must neither lower
 // it nor scale in; AAS's own later scale-out is AAS's too; the tags go.
 func TestAASOwnerChangeHandsCountBack(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	out := surge(t, u)
 	for u.MinCapacity("api") == out {
 		u.Step(1000)
@@ -465,23 +467,17 @@ func setFloor(t *testing.T, u *daemontest.Unit, desired, floor int, d time.Durat
 // TestAASRestartFinishesARecordedRaise: a daemon died after recording a raise to 36 in the tags and setting the
 // count, but before MinCapacity moved. The next daemon finds the record and finishes the raise before AAS can cut.
 func TestAASRestartFinishesARecordedRaise(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	setDesired(t, u, "api", 36)
 	tagService(t, u, "api", durable.RecordAASMove(4, 4, 36))
 	u.Run(1000, 15*time.Second)
-	if m := u.MinCapacity("api"); m != 36 {
-		t.Fatalf("MinCapacity %d, want the recorded raise to 36 finished", m)
-	}
-	evaluate(t, u, 1000)
-	if got := u.Desired("api"); got != 36 {
-		t.Errorf("AAS cut api to %d", got)
-	}
+	expectProtected(t, u, 36, "after the recorded raise to 36")
 }
 
 // TestAASScaleOutWhileTargetsUnknownIsProtected: a surge while the targets cannot be read; the scale-out's raise
 // is retried until it can, so AAS cannot cut it afterwards.
 func TestAASScaleOutWhileTargetsUnknownIsProtected(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 60)
 	u.AAS.FailNext("DescribeScalableTargets", "AccessDeniedException", 400, 100000)
 	out := surge(t, u)
 	u.AAS.ClearFaults()
@@ -494,7 +490,7 @@ func TestAASScaleOutWhileTargetsUnknownIsProtected(t *testing.T) {
 // TestAASBoundedCalls: a floor above MaxCapacity, and a RegisterScalableTarget that is always denied, must not
 // turn into calls every tick.
 func TestAASBoundedCalls(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 9, TargetCPU: 70}}})
+	u := newAASUnit(t, 4, 9)
 	u.Run(1000, time.Minute)
 	setFloor(t, u, 9, 12, time.Hour)
 	from := len(u.AAS.Calls())
@@ -506,7 +502,7 @@ func TestAASBoundedCalls(t *testing.T) {
 		t.Errorf("%d DescribeScalableTargets in a minute under a floor above MaxCapacity, want at most 8", n)
 	}
 
-	u = daemontest.New(t, daemontest.Options{Scalable: map[string]daemontest.Scalable{"api": {Min: 4, Max: 60, TargetCPU: 70}}})
+	u = newAASUnit(t, 4, 60)
 	u.Run(1000, time.Minute)
 	u.AAS.FailNext("RegisterScalableTarget", "AccessDeniedException", 400, 100000)
 	setFloor(t, u, 20, 20, time.Hour) // a floor of 20 the daemon may not put into MinCapacity

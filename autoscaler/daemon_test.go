@@ -15,9 +15,6 @@ import (
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
 
-// ramp returns the load at second i of a 10x surge over two minutes from base.
-func ramp(base float64, i int) float64 { return base + min(float64(i), 120)*9*base/120 }
-
 func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{})
 	u.Run(1000, 6*time.Minute)
@@ -26,7 +23,7 @@ func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
 	}
 	surgeStart := u.Clock.Now()
 	for i := 1; i <= 180; i++ {
-		u.Step(ramp(1000, i))
+		u.Step(rampAt(1000, i))
 	}
 	ups := u.Updates()
 	if len(ups) < 3 {
@@ -92,24 +89,10 @@ func previousDesired(ups []fakeecs.Call, c fakeecs.Call) int {
 
 func TestCooldownThenGradualScaleIn(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
-	u.Run(10000, 2*time.Minute)
-	ups := u.Updates()
-	lastOut := ups[len(ups)-1].Time
+	lastOut := surgeTo10000(t, u, 2*time.Minute)
 	peak := u.Desired("api")
 	u.Run(1000, 30*time.Minute)
-	var downs []fakeecs.Call
-	for _, c := range u.Updates() {
-		if c.Time.After(lastOut) {
-			downs = append(downs, c)
-		}
-	}
-	if len(downs) == 0 {
-		t.Fatal("never scaled in")
-	}
-	if since := downs[0].Time.Sub(lastOut); since < 10*time.Minute {
-		t.Errorf("first scale-in %v after the last scale-out, want ≥ 10m cooldown", since)
-	}
+	downs := scaleInsAfterCooldown(t, u, lastOut)
 	prev := map[string]int{"api": peak}
 	for _, c := range downs {
 		if p, ok := prev[c.Service]; ok && p-*c.DesiredCount > max(1, p/5) {
@@ -150,29 +133,46 @@ func TestMissingOrGarbageDataNeverScalesIn(t *testing.T) {
 // in as soon as its windows filled, five minutes after the restart and six after the scale-out.
 func TestRestartHonoursDurableCooldown(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
-	u.Run(10000, 30*time.Second)
-	ups := u.Updates()
-	lastOut := ups[len(ups)-1].Time
+	lastOut := surgeTo10000(t, u, 30*time.Second)
 	u.Run(1000, 30*time.Second)
 	if s, _ := u.ECS.Service(daemontest.Cluster, "api"); decode(s.Tags).LastScaleOut.IsZero() {
 		t.Fatal("no last-scale-out tag written")
 	}
 	u.Restart()
 	u.Run(1000, 20*time.Minute)
-	var firstDown time.Time
+	scaleInsAfterCooldown(t, u, lastOut)
+}
+
+// surgeTo10000 fills a Unit's windows at 1000 rps, then runs d at 10,000 rps, and returns when the last scale-out
+// was made.
+func surgeTo10000(t *testing.T, u *daemontest.Unit, d time.Duration) time.Time {
+	t.Helper()
+	u.Run(1000, 6*time.Minute)
+	u.Run(10000, d)
+	ups := u.Updates()
+	if len(ups) == 0 {
+		t.Fatal("no scale-out at 10,000 rps")
+	}
+	return ups[len(ups)-1].Time
+}
+
+// scaleInsAfterCooldown returns the UpdateService calls made after the last scale-out at lastOut: the scale-in,
+// which must come, and not before the 10-minute cooldown has passed.
+func scaleInsAfterCooldown(t *testing.T, u *daemontest.Unit, lastOut time.Time) []fakeecs.Call {
+	t.Helper()
+	var downs []fakeecs.Call
 	for _, c := range u.Updates() {
 		if c.Time.After(lastOut) {
-			firstDown = c.Time
-			break
+			downs = append(downs, c)
 		}
 	}
-	if firstDown.IsZero() {
-		t.Fatal("never scaled in after the restart")
+	if len(downs) == 0 {
+		t.Fatal("never scaled in after the scale-out")
 	}
-	if firstDown.Sub(lastOut) < 10*time.Minute {
-		t.Errorf("restarted daemon scaled in %v after the last scale-out, before the 10m cooldown", firstDown.Sub(lastOut))
+	if since := downs[0].Time.Sub(lastOut); since < 10*time.Minute {
+		t.Errorf("first scale-in %v after the last scale-out, want ≥ the 10m cooldown", since)
 	}
+	return downs
 }
 
 // decode reads durable state from tags, malformed values left zero.

@@ -116,7 +116,15 @@ func (r *rig) run(rps float64, d time.Duration) {
 	}
 }
 
-// ramp returns the load at second i of a 10x surge over two minutes from base.
+// surge steps the first seconds of a 10x surge from 1000 rps (rampAt).
+func (r *rig) surge(seconds int) {
+	r.t.Helper()
+	for i := 1; i <= seconds; i++ {
+		r.step(rampAt(1000, i))
+	}
+}
+
+// rampAt returns the load at second i of a 10x surge over two minutes from base.
 func rampAt(base float64, i int) float64 { return base + min(float64(i), 120)*9*base/120 }
 
 // updates returns the successful SetDesired calls of service.

@@ -83,13 +83,31 @@ func (p *pair) run(rps float64, d time.Duration) {
 	}
 }
 
-// warm runs 6 minutes of steady load, long enough for every window, and returns the leader's and the standby's index.
-func (p *pair) warm() (leader, standby int) {
+// ramp steps seconds first to last of a surge from 1000 rps (rampAt).
+func (p *pair) ramp(first, last int) {
+	for i := first; i <= last; i++ {
+		p.step(rampAt(1000, i))
+	}
+}
+
+// rampUntilScaleOut steps seconds first to last of the surge until member m makes an UpdateService call, and
+// reports whether it made one.
+func (p *pair) rampUntilScaleOut(m, first, last int) bool {
+	for i := first; i <= last && p.m[m].cloud.sets.Load() == 0; i++ {
+		p.step(rampAt(1000, i))
+	}
+	return p.m[m].cloud.sets.Load() > 0
+}
+
+// warm runs 6 minutes of steady load, long enough for every window, then the first surgeSeconds of a surge, and
+// returns the leader's and the standby's index.
+func (p *pair) warm(surgeSeconds int) (leader, standby int) {
 	p.r.t.Helper()
 	p.run(1000, 6*time.Minute)
+	p.ramp(1, surgeSeconds)
 	l, ok := p.leader()
 	if !ok {
-		p.r.t.Fatal("no leader after 6 minutes")
+		p.r.t.Fatalf("no leader after 6 minutes and %d s of surge", surgeSeconds)
 	}
 	return l, 1 - l
 }
@@ -106,15 +124,7 @@ func (p *pair) leader() (int, bool) {
 
 func TestOnlyTheLeaderWrites(t *testing.T) {
 	p := newPair(t)
-	p.run(1000, 6*time.Minute)
-	for i := 1; i <= 90; i++ {
-		p.step(rampAt(1000, i))
-	}
-	l, ok := p.leader()
-	if !ok {
-		t.Fatal("no leader after 7 minutes")
-	}
-	s := 1 - l
+	l, s := p.warm(90)
 	if p.m[l].cloud.sets.Load() == 0 || p.r.cloud.Desired("api") <= 4 {
 		t.Fatalf("the leader made no scale-out in a surge (api at %d)", p.r.cloud.Desired("api"))
 	}
@@ -132,15 +142,7 @@ func TestOnlyTheLeaderWrites(t *testing.T) {
 // The leader dies (a crash: no release). The standby, warm, takes over within a lease duration and a poll.
 func TestStandbyTakesOverWhenTheLeaderDies(t *testing.T) {
 	p := newPair(t)
-	p.run(1000, 6*time.Minute)
-	for i := 1; i <= 20; i++ {
-		p.step(rampAt(1000, i))
-	}
-	l, ok := p.leader()
-	if !ok {
-		t.Fatal("no leader")
-	}
-	s := 1 - l
+	l, s := p.warm(20)
 	p.m[l].alive = false
 	died := p.r.clock.Now()
 	i := 21
@@ -153,10 +155,7 @@ func TestStandbyTakesOverWhenTheLeaderDies(t *testing.T) {
 		t.Errorf("takeover took %s, want ≤ the lease duration + 2 polls", took)
 	}
 	// The ramp goes on: the new leader scales out as soon as the load calls for it.
-	for ; i <= 90 && p.m[s].cloud.sets.Load() == 0; i++ {
-		p.step(rampAt(1000, i))
-	}
-	if p.m[s].cloud.sets.Load() == 0 {
+	if !p.rampUntilScaleOut(s, i, 90) {
 		t.Fatal("the new leader never scaled out while the ramp went on")
 	}
 }
@@ -165,7 +164,7 @@ func TestStandbyTakesOverWhenTheLeaderDies(t *testing.T) {
 // its next tick, not a lease duration later.
 func TestReleasedLeaseIsTakenAtOnce(t *testing.T) {
 	p := newPair(t)
-	l, s := p.warm()
+	l, s := p.warm(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := p.m[l].d.Run(ctx); err != nil { // Run with its context ended: shuts down at once, as on SIGTERM
@@ -180,10 +179,7 @@ func TestReleasedLeaseIsTakenAtOnce(t *testing.T) {
 	if st := p.m[s].d.Status(); st.Role != "leader" {
 		t.Errorf("role %q two seconds after the leader released, want leader", st.Role)
 	}
-	for i := 1; i <= 20 && p.m[s].cloud.sets.Load() == 0; i++ {
-		p.step(rampAt(1000, i))
-	}
-	if p.m[s].cloud.sets.Load() == 0 {
+	if !p.rampUntilScaleOut(s, 1, 20) {
 		t.Error("the new leader did not scale out in a surge")
 	}
 }
@@ -191,7 +187,7 @@ func TestReleasedLeaseIsTakenAtOnce(t *testing.T) {
 // A paused leader (SIGSTOP past its lease) must not write when it resumes: the standby took over meanwhile.
 func TestPausedLeaderDoesNotWriteOnResume(t *testing.T) {
 	p := newPair(t)
-	l, s := p.warm()
+	l, s := p.warm(0)
 	p.m[l].alive = false // paused
 	p.run(1000, 15*time.Second)
 	if st := p.m[s].d.Status(); st.Role != "leader" {
@@ -199,9 +195,7 @@ func TestPausedLeaderDoesNotWriteOnResume(t *testing.T) {
 	}
 	before := p.m[l].cloud.sets.Load()
 	p.m[l].alive = true // resumes, mid-surge
-	for i := 1; i <= 30; i++ {
-		p.step(rampAt(1000, i))
-	}
+	p.ramp(1, 30)
 	if n := p.m[l].cloud.sets.Load() - before; n != 0 {
 		t.Errorf("the resumed former leader made %d UpdateService calls", n)
 	}

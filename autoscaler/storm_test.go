@@ -63,9 +63,7 @@ func TestScaleOutWhileDescribeServicesThrottled(t *testing.T) {
 	start := map[string]int{"router": 2, "api": 4, "api-canary": 1}
 	calls := len(r.cloud.Calls(fake.OpServices))
 	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled })
-	for i := 1; i <= 60; i++ {
-		r.step(rampAt(1000, i))
-	}
+	r.surge(60)
 	ups := r.updates("api")
 	if len(ups) == 0 {
 		t.Fatal("no scale-out of api in 60 s of throttled DescribeServices")
@@ -98,9 +96,7 @@ func TestInactiveServiceLeavesTheDecision(t *testing.T) {
 	r.run(1000, 6*time.Minute)
 	r.cloud.Delete("api-canary")
 	r.run(1000, 10*time.Second)
-	for i := 1; i <= 60; i++ {
-		r.step(rampAt(1000, i))
-	}
+	r.surge(60)
 	if got := r.cloud.Desired("api"); got < 10 {
 		t.Errorf("api at %d with the canary deleted, want scaled out (≥ 10)", got)
 	}
@@ -168,9 +164,7 @@ func TestAASRaisesMinCapacityWhenTagsAreRefused(t *testing.T) {
 		return n
 	}
 	tags := apiTags()
-	for i := 1; i <= 60; i++ {
-		r.step(rampAt(1000, i))
-	}
+	r.surge(60)
 	out := r.cloud.Desired("api")
 	if tg, _ := r.scaling.Target("api"); out < 10 || tg.Min != out {
 		t.Fatalf("api desired %d, MinCapacity %d: want MinCapacity raised with the scale-out though the tags were refused", out, tg.Min)
@@ -197,9 +191,7 @@ func TestAASRaisesMinCapacityWhenTagsAreRefused(t *testing.T) {
 	// The tags are accepted again: the record is written.
 	r.cloud.FailWith(fake.OpTag, nil)
 	r.scaling.Register("api", 4, 60)
-	for i := 1; i <= 60; i++ {
-		r.step(rampAt(1000, i))
-	}
+	r.surge(60)
 	r.run(5500, 2*time.Minute)
 	if got, _ := durable.Decode(r.cloud.TagsOf("api")); !got.AAS.HasOwner || got.AAS.Owner != 4 {
 		t.Errorf("owner's minimum recorded %+v once tagging works, want 4", got.AAS)
@@ -298,9 +290,7 @@ func TestServiceDeletedUnseenLeavesOnTheRefusedUpdate(t *testing.T) {
 	r.run(1000, 6*time.Minute)
 	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled })
 	r.cloud.Delete("api-canary")
-	for i := 1; i <= 30; i++ {
-		r.step(rampAt(1000, i))
-	}
+	r.surge(30)
 	var refused int
 	for _, c := range r.cloud.Calls(fake.OpSetDesired) {
 		if c.Service == "api-canary" {

@@ -11,11 +11,17 @@ func saturated(perTask float64, n int) Load {
 	return Load{RequestsPerSec: perTask * float64(n), Reporting: n, Known: n, Serving: n}
 }
 
-func TestCensoredDemandDoublesPerRouterStart(t *testing.T) {
-	cfg := testConfig()
+// routerTimeline is a timeline of cfg with a router service ("router", 2 tasks) whose windows are full at 1,000 rps.
+func routerTimeline(t *testing.T, cfg Config) *timeline {
+	t.Helper()
 	cfg.Router = "router"
 	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
-	tl.steady(1000, 6*time.Minute, time.Second) // 1,000 rps over 2 routers
+	tl.steady(1000, 6*time.Minute, time.Second)
+	return tl
+}
+
+func TestCensoredDemandDoublesPerRouterStart(t *testing.T) {
+	tl := routerTimeline(t, testConfig()) // 1,000 rps over 2 routers
 	// The routers saturate: they serve 2 × 1,428 whatever the demand is.
 	var d Decision
 	for range 5 {
@@ -47,10 +53,7 @@ func TestCensoredDemandDoublesPerRouterStart(t *testing.T) {
 }
 
 func TestDroppedConnectionsMeanCeiling(t *testing.T) {
-	cfg := testConfig()
-	cfg.Router = "router"
-	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
-	tl.steady(1000, 6*time.Minute, time.Second)
+	tl := routerTimeline(t, testConfig())
 	l := saturated(1300, 2) // 91% of saturation: below the rate rule's 98%
 	l.DroppedPerSec = 200   // over 5% of the 2,600 rps served
 	d := tl.tick(l, time.Second)
@@ -60,27 +63,20 @@ func TestDroppedConnectionsMeanCeiling(t *testing.T) {
 }
 
 func TestBelowTheCeilingIsNotCensored(t *testing.T) {
-	cfg := testConfig()
-	cfg.Router = "router"
-	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
-	tl.steady(1000, 6*time.Minute, time.Second)
+	tl := routerTimeline(t, testConfig())
 	for range 10 {
 		if d := tl.tick(saturated(1300, 2), time.Second); d.Censored != "" {
 			t.Fatalf("censored at 91%% of saturation: %q", d.Censored)
 		}
 	}
-	cfg.Router = ""
-	tl = newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
+	tl = newTimeline(t, testConfig(), map[string]int{"router": 2, "api": 4, "api-canary": 1}) // no router service
 	if d := tl.tick(saturated(1428, 2), time.Second); d.Censored != "" {
 		t.Errorf("censored without a router service configured: %q", d.Censored)
 	}
 }
 
 func TestFewDroppedConnectionsAreNoCeiling(t *testing.T) {
-	cfg := testConfig()
-	cfg.Router = "router"
-	tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
-	tl.steady(1000, 6*time.Minute, time.Second)
+	tl := routerTimeline(t, testConfig())
 	for _, l := range []Load{
 		{RequestsPerSec: 1200, Reporting: 2, Known: 2, Serving: 2, DroppedPerSec: 500}, // far below the ceiling
 		{RequestsPerSec: 2600, Reporting: 2, Known: 2, Serving: 2, DroppedPerSec: 20},  // a trickle of drops
@@ -115,10 +111,8 @@ func TestCeilingNearIsAKnob(t *testing.T) {
 		censored bool
 	}{{0.98, false}, {0.9, true}} {
 		cfg := testConfig()
-		cfg.Router = "router"
 		cfg.CeilingNear = tt.near
-		tl := newTimeline(t, cfg, map[string]int{"router": 2, "api": 4, "api-canary": 1})
-		tl.steady(1000, 6*time.Minute, time.Second)
+		tl := routerTimeline(t, cfg)
 		var d Decision
 		for range 5 {
 			d = tl.tick(saturated(1350, 2), time.Second) // 94.5% of saturation

@@ -113,10 +113,6 @@ func (f *faults) Fail(op string, err error, times int) {
 func (f *faults) FailWith(op string, fn func(n int) error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if fn == nil {
-		delete(f.always, op)
-		return
-	}
 	f.always[op] = fn
 }
 
@@ -336,17 +332,7 @@ func (c *Cloud) byARN(arn string) (*service, error) {
 
 // Tag implements autoscaler.Tagger.
 func (c *Cloud) Tag(ctx context.Context, arn string, tags map[string]string) error {
-	err := c.enter(ctx, OpTag)
-	c.mu.Lock()
-	name := arn[strings.LastIndexByte(arn, '/')+1:]
-	if err == nil {
-		var s *service
-		if s, err = c.byARN(arn); err == nil {
-			maps.Copy(s.tags, tags)
-		}
-	}
-	c.mu.Unlock()
-	c.record(Call{Op: OpTag, Service: name, Tags: maps.Clone(tags), Err: err})
+	err := c.editTags(ctx, arn, Call{Op: OpTag, Tags: maps.Clone(tags)}, func(t map[string]string) { maps.Copy(t, tags) })
 	if err != nil {
 		return fmt.Errorf("tagging %s: %w", arn, err)
 	}
@@ -355,23 +341,32 @@ func (c *Cloud) Tag(ctx context.Context, arn string, tags map[string]string) err
 
 // Untag implements autoscaler.Tagger.
 func (c *Cloud) Untag(ctx context.Context, arn string, keys []string) error {
-	err := c.enter(ctx, OpUntag)
-	c.mu.Lock()
-	name := arn[strings.LastIndexByte(arn, '/')+1:]
-	if err == nil {
-		var s *service
-		if s, err = c.byARN(arn); err == nil {
-			for _, k := range keys {
-				delete(s.tags, k)
-			}
+	err := c.editTags(ctx, arn, Call{Op: OpUntag, Keys: slices.Clone(keys)}, func(t map[string]string) {
+		for _, k := range keys {
+			delete(t, k)
 		}
-	}
-	c.mu.Unlock()
-	c.record(Call{Op: OpUntag, Service: name, Keys: slices.Clone(keys), Err: err})
+	})
 	if err != nil {
 		return fmt.Errorf("untagging %s: %w", arn, err)
 	}
 	return nil
+}
+
+// editTags is Tag and Untag: it enters call's op, applies edit to the tags of the service arn names unless the call
+// fails, and records call with the service's name and the error.
+func (c *Cloud) editTags(ctx context.Context, arn string, call Call, edit func(tags map[string]string)) error {
+	err := c.enter(ctx, call.Op)
+	if err == nil {
+		c.mu.Lock()
+		var s *service
+		if s, err = c.byARN(arn); err == nil {
+			edit(s.tags)
+		}
+		c.mu.Unlock()
+	}
+	call.Service, call.Err = arn[strings.LastIndexByte(arn, '/')+1:], err
+	c.record(call)
+	return err
 }
 
 // RouterTargets implements autoscaler.Cloud.

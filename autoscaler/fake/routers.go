@@ -39,10 +39,6 @@ func (r *Routers) Add(id string, n int64) {
 func (r *Routers) Down(id string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err == nil {
-		delete(r.down, id)
-		return
-	}
 	r.down[id] = err
 }
 

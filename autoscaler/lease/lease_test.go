@@ -53,6 +53,18 @@ func holder(t *testing.T, tb Table, key string) Item {
 	return it
 }
 
+// leaderAndContender returns a fresh table and key from newTable with two members: a, which took the lease with its
+// first Tick, and b, whose clock is skew apart from a's, which has seen a's lease once.
+func leaderAndContender(t *testing.T, newTable func(t *testing.T) (Table, string), skew time.Duration) (Table, string, *member, *member) {
+	t.Helper()
+	tb, key := newTable(t)
+	a := newMember(t, tb, key, "a", 0)
+	b := newMember(t, tb, key, "b", skew)
+	a.tick(t)
+	b.tick(t)
+	return tb, key, a, b
+}
+
 // contract is the behaviour every Table must give a Lease; newTable returns a
 // table and a key that no other test uses.
 func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
@@ -115,11 +127,7 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 
 	for _, skew := range []time.Duration{0, 7 * time.Minute, -7 * time.Minute} {
 		t.Run(fmt.Sprintf("TakeoverAfterFullDuration/skew=%v", skew), func(t *testing.T) {
-			tb, key := newTable(t)
-			a := newMember(t, tb, key, "a", 0)
-			b := newMember(t, tb, key, "b", skew)
-			a.tick(t)
-			b.tick(t) // b first sees a's rvn: its timer starts now
+			tb, key, _, b := leaderAndContender(t, newTable, skew) // b first sees a's rvn: its timer starts now
 			b.clock.Advance(testDuration - time.Millisecond)
 			b.tick(t)
 			if b.held() || holder(t, tb, key).Owner != "a" {
@@ -134,11 +142,7 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 	}
 
 	t.Run("RenewalRestartsContenderTimer", func(t *testing.T) {
-		tb, key := newTable(t)
-		a := newMember(t, tb, key, "a", 0)
-		b := newMember(t, tb, key, "b", -time.Hour)
-		a.tick(t)
-		b.tick(t) // b sees rvn1 at b=0
+		_, _, a, b := leaderAndContender(t, newTable, -time.Hour) // b sees rvn1 at b=0
 		a.clock.Advance(6 * time.Second)
 		a.tick(t) // rvn2; then a dies
 		b.clock.Advance(testDuration)
@@ -159,11 +163,7 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 	})
 
 	t.Run("ReleaseLetsContenderTakeAtOnce", func(t *testing.T) {
-		tb, key := newTable(t)
-		a := newMember(t, tb, key, "a", 0)
-		b := newMember(t, tb, key, "b", time.Minute)
-		a.tick(t)
-		b.tick(t)
+		tb, key, a, b := leaderAndContender(t, newTable, time.Minute)
 		if err := a.Release(context.Background()); err != nil {
 			t.Fatalf("Release: %v", err)
 		}
@@ -224,11 +224,7 @@ func contract(t *testing.T, newTable func(t *testing.T) (Table, string)) {
 	})
 
 	t.Run("PausedLeader", func(t *testing.T) {
-		tb, key := newTable(t)
-		a := newMember(t, tb, key, "a", 0)
-		b := newMember(t, tb, key, "b", 42*time.Second)
-		a.tick(t)
-		b.tick(t)
+		_, _, a, b := leaderAndContender(t, newTable, 42*time.Second)
 		// a is stopped (SIGSTOP) for 30 s; b carries on.
 		for i := 0; i < 15; i++ {
 			b.clock.Advance(testRenew)

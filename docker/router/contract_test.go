@@ -4,8 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,17 +18,13 @@ import (
 
 // TestContractDefaults checks that the router serves stub_status where the autoscaler looks by default.
 func TestContractDefaults(t *testing.T) {
-	script, err := os.ReadFile(renderScript)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defaults := scriptDefaults(t)
 	for name, want := range map[string]string{
 		"STATUS_PORT": config.Default("FASTSCALER_STATUS_PORT"),
 		"STATUS_PATH": config.Default("FASTSCALER_STATUS_PATH"),
 	} {
-		m := regexp.MustCompile(`\$\{` + name + `:=([^}]*)\}`).FindSubmatch(script)
-		if m == nil || string(m[1]) != want {
-			t.Errorf("%s defaults to %q in %s, the autoscaler polls %q", name, m, renderScript, want)
+		if got, ok := defaults[name]; !ok || got != want {
+			t.Errorf("%s defaults to %q in %s (set: %v), the autoscaler polls %q", name, got, renderScript, ok, want)
 		}
 	}
 }

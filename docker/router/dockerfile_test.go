@@ -257,16 +257,13 @@ func TestRouterDockerfile(t *testing.T) {
 	}
 
 	// The ports exposed are render.sh's defaults.
-	script, err := os.ReadFile(renderScript)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defaults := scriptDefaults(t)
 	def := func(name string) string {
-		m := regexp.MustCompile(`\$\{` + name + `:[-=]([^}]*)\}`).FindSubmatch(script)
-		if m == nil {
+		v, ok := defaults[name]
+		if !ok {
 			t.Fatalf("%s sets no default for %s", renderScript, name)
 		}
-		return string(m[1])
+		return v
 	}
 	if got, want := single(t, ins, "EXPOSE", 0), def("LISTEN_PORT")+" "+def("STATUS_PORT"); got != want {
 		t.Errorf("EXPOSE %q, want %q (LISTEN_PORT and STATUS_PORT defaults)", got, want)

@@ -13,7 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +44,34 @@ func (e env) with(kv ...string) env {
 		out[kv[i]] = kv[i+1]
 	}
 	return out
+}
+
+// canaryEnv has the router split /api/ between the stable and the canary backend at weight; kv sets more
+// variables, as env.with does.
+func canaryEnv(stable, canary *backend, weight string, kv ...string) env {
+	return env{
+		"STABLE_UPSTREAM": stable.addr(),
+		"CANARY_UPSTREAM": canary.addr(),
+		"CANARY_WEIGHT":   weight,
+		"ROUTES":          "/api/=api",
+	}.with(kv...)
+}
+
+// scriptDefaults returns the default render.sh gives each variable that has one (${NAME:=default} or
+// ${NAME:-default}; the first where a variable has several).
+func scriptDefaults(t *testing.T) map[string]string {
+	t.Helper()
+	script, err := os.ReadFile(renderScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	for _, m := range regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*):[-=]([^}]*)\}`).FindAllSubmatch(script, -1) {
+		if _, ok := defaults[string(m[1])]; !ok {
+			defaults[string(m[1])] = string(m[2])
+		}
+	}
+	return defaults
 }
 
 // nginxPath returns the nginx binary, skipping the test when there is none.
@@ -555,16 +583,6 @@ func corsHeaders(h http.Header) map[string][]string {
 		}
 	}
 	return out
-}
-
-// sortedKeys is for stable test output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // isExitError reports whether err is a non-zero exit of a process (as opposed to failing to start it).

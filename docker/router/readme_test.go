@@ -3,7 +3,6 @@ package router
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -12,18 +11,11 @@ import (
 // TestREADME checks that docker/README.md documents every variable render.sh reads, so the table cannot silently
 // fall behind the script.
 func TestREADME(t *testing.T) {
-	script, err := os.ReadFile(renderScript)
-	if err != nil {
-		t.Fatal(err)
-	}
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]bool{}
-	for _, m := range regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*):[-=]`).FindAllSubmatch(script, -1) {
-		vars[string(m[1])] = true
-	}
+	vars := scriptDefaults(t)
 	if len(vars) < 20 {
 		t.Fatalf("found only %d variables with defaults in %s; the pattern no longer matches the script", len(vars), renderScript)
 	}

@@ -18,13 +18,9 @@ func TestRouting(t *testing.T) {
 	nginxPath(t)
 	stable, canary := newBackend(t, "stable"), newBackend(t, "canary")
 	auth, v2 := newBackend(t, "auth"), newBackend(t, "v2")
-	rt := startRouter(t, env{
-		"STABLE_UPSTREAM": stable.addr(),
-		"CANARY_UPSTREAM": canary.addr(),
-		"CANARY_WEIGHT":   "0",
-		"ROUTES":          "/api/=api, /auth/=" + auth.addr() + " /api/v2/=" + v2.addr(),
-		"FORWARDED_PROTO": "https",
-	})
+	rt := startRouter(t, canaryEnv(stable, canary, "0",
+		"ROUTES", "/api/=api, /auth/="+auth.addr()+" /api/v2/="+v2.addr(),
+		"FORWARDED_PROTO", "https"))
 	client := newClient("")
 
 	tests := []struct {
@@ -122,17 +118,6 @@ func TestCORS(t *testing.T) {
 			"Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type",
 		}
 	}
-	allowedPreflight := func(origin string) map[string][]string {
-		return map[string][]string{
-			"Vary":                             {"Origin"},
-			"Access-Control-Allow-Origin":      {origin},
-			"Access-Control-Allow-Credentials": {"true"},
-			"Access-Control-Expose-Headers":    {"X-Request-Id"},
-			"Access-Control-Allow-Methods":     {"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"},
-			"Access-Control-Allow-Headers":     {"Authorization, Content-Type, X-Client"},
-			"Access-Control-Max-Age":           {"900"},
-		}
-	}
 	allowedSimple := func(origin string) map[string][]string {
 		return map[string][]string{
 			"Vary":                             {"Origin"},
@@ -140,6 +125,13 @@ func TestCORS(t *testing.T) {
 			"Access-Control-Allow-Credentials": {"true"},
 			"Access-Control-Expose-Headers":    {"X-Request-Id"},
 		}
+	}
+	allowedPreflight := func(origin string) map[string][]string { // a simple request's headers, and the preflight's own
+		h := allowedSimple(origin)
+		h["Access-Control-Allow-Methods"] = []string{"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"}
+		h["Access-Control-Allow-Headers"] = []string{"Authorization, Content-Type, X-Client"}
+		h["Access-Control-Max-Age"] = []string{"900"}
+		return h
 	}
 	refused := map[string][]string{"Vary": {"Origin"}}
 
@@ -256,12 +248,7 @@ func TestStatusAccess(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	nginxPath(t)
 	stable, canary := newBackend(t, "stable"), newBackend(t, "canary")
-	rt := startRouter(t, env{
-		"STABLE_UPSTREAM": stable.addr(),
-		"CANARY_UPSTREAM": canary.addr(),
-		"CANARY_WEIGHT":   "50",
-		"ROUTES":          "/api/=api",
-	})
+	rt := startRouter(t, canaryEnv(stable, canary, "50"))
 	client := newClient("")
 	do(t, client, http.MethodGet, rt.base+"/healthz", nil) // not logged
 	do(t, client, http.MethodGet, "http://"+rt.statusAddr+"/nginx_status", nil)

@@ -2,8 +2,10 @@ package router
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,12 +23,7 @@ func TestCanarySplit(t *testing.T) {
 	stable, canary := newBackend(t, "stable"), newBackend(t, "canary")
 	for _, weight := range []string{"0", "10", "12.5", "50", "100"} {
 		t.Run("weight "+weight, func(t *testing.T) {
-			rt := startRouter(t, env{
-				"STABLE_UPSTREAM": stable.addr(),
-				"CANARY_UPSTREAM": canary.addr(),
-				"CANARY_WEIGHT":   weight,
-				"ROUTES":          "/api/=api",
-			})
+			rt := startRouter(t, canaryEnv(stable, canary, weight))
 			stableBefore, canaryBefore := stable.hits.Load(), canary.hits.Load()
 			counts := hammer(t, rt.base+"/api/items", splitRequests, nil)
 
@@ -113,14 +110,10 @@ func hammer(t *testing.T, url string, n int, header map[string]string) map[strin
 func TestStickyCookie(t *testing.T) {
 	nginxPath(t)
 	stable, canary := newBackend(t, "stable"), newBackend(t, "canary")
-	rt := startRouter(t, env{
-		"STABLE_UPSTREAM":       stable.addr(),
-		"CANARY_UPSTREAM":       canary.addr(),
-		"CANARY_WEIGHT":         "50",
-		"CANARY_STICKY":         "cookie",
-		"CANARY_COOKIE_MAX_AGE": "3600",
-		"ROUTES":                "/api/=api /auth/=" + stable.addr(),
-	})
+	rt := startRouter(t, canaryEnv(stable, canary, "50",
+		"CANARY_STICKY", "cookie",
+		"CANARY_COOKIE_MAX_AGE", "3600",
+		"ROUTES", "/api/=api /auth/="+stable.addr()))
 	client := newClient("")
 	const clients, repeats = 100, 20
 	sides := map[string]int{}
@@ -199,7 +192,7 @@ func TestStickyHeader(t *testing.T) {
 		return c
 	}
 	t.Logf("%d users by side: weight 10 %v, weight 50 %v", users, count(at10), count(at50))
-	for _, user := range sortedKeys(at10) {
+	for _, user := range slices.Sorted(maps.Keys(at10)) {
 		if at10[user] == "canary" && at50[user] != "canary" {
 			t.Errorf("%s was on the canary at weight 10 but on %s at weight 50", user, at50[user])
 		}

@@ -4,13 +4,11 @@ package mototest
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
-	"sync"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -33,14 +31,19 @@ func Start(tb testing.TB) string {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 
-	out := &lockedBuffer{}
+	logPath := filepath.Join(tb.TempDir(), "moto_server.log") // like nginxtest's: read only when it fails
+	out, err := os.Create(logPath)
+	if err != nil {
+		tb.Fatalf("creating moto_server's log: %v", err)
+	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
+		_ = out.Close()
 		tb.Fatalf("starting moto_server: %v", err)
 	}
 	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	go func() { _ = cmd.Wait(); _ = out.Close(); close(exited) }()
 	tb.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-exited
@@ -56,31 +59,12 @@ func Start(tb testing.TB) string {
 		}
 		select {
 		case <-exited:
-			tb.Fatalf("moto_server exited: %s", out.String())
+			log, _ := os.ReadFile(logPath)
+			tb.Fatalf("moto_server exited: %s", log)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("moto_server did not answer on %s within 20 s", url)
 		}
 	}
-}
-
-// lockedBuffer collects a process's output from its two streams.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-var _ io.Writer = (*lockedBuffer)(nil)
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -71,30 +71,21 @@ func (s *Stub) Add(n int64) {
 }
 
 // SetInFlight sets the requests in flight besides the poll.
-func (s *Stub) SetInFlight(n int64) {
-	s.mu.Lock()
-	s.inFlight = n
-	s.mu.Unlock()
-}
+func (s *Stub) SetInFlight(n int64) { set(s, &s.inFlight, n) }
 
 // SetGarbage makes the stub serve a page that is not stub_status.
-func (s *Stub) SetGarbage(on bool) {
-	s.mu.Lock()
-	s.garbage = on
-	s.mu.Unlock()
-}
+func (s *Stub) SetGarbage(on bool) { set(s, &s.garbage, on) }
 
 // SetFrozen makes the stub serve the same counters whatever happens, like a cached copy of the page.
-func (s *Stub) SetFrozen(on bool) {
-	s.mu.Lock()
-	s.frozen = on
-	s.mu.Unlock()
-}
+func (s *Stub) SetFrozen(on bool) { set(s, &s.frozen, on) }
 
 // SetDown makes the stub answer 502.
-func (s *Stub) SetDown(on bool) {
+func (s *Stub) SetDown(on bool) { set(s, &s.down, on) }
+
+// set stores v in one of the stub's fields under its lock, so that ServeHTTP sees it whole.
+func set[T any](s *Stub, field *T, v T) {
 	s.mu.Lock()
-	s.down = on
+	*field = v
 	s.mu.Unlock()
 }
 

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -348,14 +349,7 @@ func FormatDuration(d time.Duration) string {
 func FormatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // SortedKeys returns m's keys in order.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func SortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // Suggest returns the candidate closest to name when it is a likely misspelling (a small edit distance), or "".
 func Suggest(name string, candidates []string) string {
