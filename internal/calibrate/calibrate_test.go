@@ -17,6 +17,15 @@ import (
 // within reports whether got is within frac of want.
 func within(got, want, frac float64) bool { return math.Abs(got-want) <= frac*want }
 
+// synth is DefaultSynth changed by modify, if not nil.
+func synth(modify func(*Synth)) Synth {
+	s := DefaultSynth()
+	if modify != nil {
+		modify(&s)
+	}
+	return s
+}
+
 func TestEstimateFindsTheKnee(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -54,10 +63,7 @@ func TestEstimateFindsTheKnee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := DefaultSynth()
-			if tt.modify != nil {
-				tt.modify(&s)
-			}
+			s := synth(tt.modify)
 			h, truth := s.History()
 			rec, err := Estimate(h, tt.opts)
 			if err != nil {
@@ -255,10 +261,7 @@ func TestEstimateRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := DefaultSynth()
-			if tt.modify != nil {
-				tt.modify(&s)
-			}
+			s := synth(tt.modify)
 			h, truth := s.History()
 			if tt.edit != nil {
 				tt.edit(&h)

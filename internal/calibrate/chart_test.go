@@ -23,18 +23,16 @@ func chartHistories(t *testing.T) ([]Recommendation, []History) {
 	var recs []Recommendation
 	var hs []History
 	for _, mod := range []func(*Synth){
-		func(s *Synth) {},
+		nil,
 		func(s *Synth) { s.Service, s.NoLatency, s.NoErrors, s.Seed = "worker", true, true, 11 },
 		func(s *Synth) { s.Service, s.SurgeFactor, s.Seed = "quiet", 1.2, 12 },
 	} {
-		s := DefaultSynth()
-		mod(&s)
-		h, _ := s.History()
+		h, _ := synth(mod).History()
 		hs = append(hs, h)
-		if s.Service != "quiet" {
+		if h.Service != "quiet" {
 			rec, err := Estimate(h, Options{})
 			if err != nil {
-				t.Fatalf("Estimate %s: %v", s.Service, err)
+				t.Fatalf("Estimate %s: %v", h.Service, err)
 			}
 			recs = append(recs, rec)
 		}

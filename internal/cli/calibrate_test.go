@@ -131,15 +131,12 @@ func calibrateRun(t *testing.T, u *daemontest.Unit, args ...string) result {
 // api-canary (3 hours old) are refused with what they lack. Without --chart no file is written.
 func TestCalibrateFindsTheKnee(t *testing.T) {
 	u, seed := calibrateUnit(t, 14*1440)
-	cwd := t.TempDir()
-	t.Chdir(cwd)
+	cwd := emptyWorkDir(t)
 	r := calibrateRun(t, u, "--since", "14d", "--json", "--discovery-name", "api=api-http")
 	if r.code != 0 {
 		t.Fatalf("calibrate exit %d: %s", r.code, r.stderr)
 	}
-	if files, err := os.ReadDir(cwd); err != nil || len(files) != 0 {
-		t.Errorf("calibrate without --chart or --export-trace wrote into the working directory: %v %v", files, err)
-	}
+	wroteNothing(t, cwd, "calibrate without --chart or --export-trace")
 	var rep cli.CalibrateReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, r.stdout)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,21 @@ func runEnv(t *testing.T, u *daemontest.Unit, environ []string, args ...string) 
 	code := cli.Main(context.Background(), cli.Env{Args: args, Environ: environ, Stdout: &out, Stderr: &errb,
 		Version: "test", Clock: u.Clock, Terminal: func() bool { return false }})
 	return result{code, out.String(), errb.String()}
+}
+
+// emptyWorkDir makes a new empty directory the test's working directory, and returns it.
+func emptyWorkDir(t *testing.T) string {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	return dir
+}
+
+// wroteNothing fails the test if what, run in dir, wrote any file there.
+func wroteNothing(t *testing.T, dir, what string) {
+	t.Helper()
+	if files, err := os.ReadDir(dir); err != nil || len(files) != 0 {
+		t.Errorf("%s wrote into the working directory: %v %v", what, files, err)
+	}
 }
 
 // mutations returns the calls that change ECS state.

@@ -12,15 +12,12 @@ import (
 // TestSimulateJSONWritesNoChartUnlessAsked: --json alone writes nothing into the working directory; with --chart
 // it writes the chart asked for, and says so.
 func TestSimulateJSONWritesNoChartUnlessAsked(t *testing.T) {
-	cwd := t.TempDir()
-	t.Chdir(cwd)
+	cwd := emptyWorkDir(t)
 	r := simulate(t, nil, "--json", "--scenario", "double", "--policies", "oracle")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if files, err := os.ReadDir(cwd); err != nil || len(files) != 0 {
-		t.Errorf("simulate --json wrote into the working directory: %v %v", files, err)
-	}
+	wroteNothing(t, cwd, "simulate --json")
 	var out struct {
 		Chart string `json:"chart"`
 	}

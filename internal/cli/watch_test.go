@@ -75,6 +75,14 @@ func (w *watch) stop(t *testing.T) result {
 	}
 }
 
+// stopCleanly stops the watch as stop does, and fails the test unless it exits 0 with nothing on stderr.
+func (w *watch) stopCleanly(t *testing.T) {
+	t.Helper()
+	if r := w.stop(t); r.code != 0 || r.stderr != "" {
+		t.Errorf("interrupted watch: exit %d, stderr %q; want 0 and nothing", r.code, r.stderr)
+	}
+}
+
 var apiRow = regexp.MustCompile(`(?m)^api +(\d+) +(\d+) +(\d+) `)
 
 // apiDesired reads api's DESIRED column from a snapshot.
@@ -125,10 +133,7 @@ func TestStatusWatchAppendsSnapshots(t *testing.T) {
 		t.Errorf("after the error: api desired %s, want 9 again", got)
 	}
 
-	r := w.stop(t)
-	if r.code != 0 || r.stderr != "" {
-		t.Errorf("interrupted watch: exit %d, stderr %q; want 0 and nothing", r.code, r.stderr)
-	}
+	w.stopCleanly(t)
 	for _, s := range []string{first, second, failed} {
 		if strings.Contains(s, "\x1b") {
 			t.Errorf("escape sequence off a terminal: %q", s)
@@ -164,9 +169,7 @@ func TestStatusWatchRedrawsOnTerminal(t *testing.T) {
 	if got := apiDesired(t, strings.ReplaceAll(strings.TrimPrefix(second, "\x1b[H"), "\x1b[K", "")); got != "7" {
 		t.Errorf("redrawn frame: api desired %s, want 7", got)
 	}
-	if r := w.stop(t); r.code != 0 {
-		t.Errorf("interrupted watch: exit %d: %s", r.code, r.stderr)
-	}
+	w.stopCleanly(t)
 }
 
 // TestStatusWatchShowsTheDaemon: with --status-url, each snapshot has the daemon's mode, role and reason; a
@@ -198,9 +201,7 @@ func TestStatusWatchShowsTheDaemon(t *testing.T) {
 	if s := w.next(t); !daemonLine.MatchString(s) {
 		t.Errorf("the watch did not recover the daemon:\n%s", s)
 	}
-	if r := w.stop(t); r.code != 0 {
-		t.Errorf("interrupted watch: exit %d: %s", r.code, r.stderr)
-	}
+	w.stopCleanly(t)
 }
 
 // TestStatusWatchJSONLines: --watch --json appends one JSON report per line, with the daemon's role.
@@ -226,7 +227,7 @@ func TestStatusWatchJSONLines(t *testing.T) {
 		}
 		u.Clock.Advance(2 * time.Second)
 	}
-	w.stop(t)
+	w.stopCleanly(t)
 }
 
 func TestStatusWatchFlags(t *testing.T) {

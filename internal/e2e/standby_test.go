@@ -432,16 +432,9 @@ func TestE2EStandbyRollingDeploy(t *testing.T) {
 	pollDone := make(chan struct{})
 	go func() {
 		defer close(pollDone)
-		tk := time.NewTicker(100 * time.Millisecond)
-		defer tk.Stop()
-		for {
-			samples = append(samples, sample{time.Now(), roles(ds)})
-			select {
-			case <-ctx.Done():
-				return
-			case <-tk.C:
-			}
-		}
+		poll := func() { samples = append(samples, sample{time.Now(), roles(ds)}) }
+		poll()
+		every(ctx, 100*time.Millisecond, poll)
 	}()
 	time.Sleep(time.Second)
 

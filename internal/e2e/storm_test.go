@@ -145,16 +145,7 @@ func runStorm(t *testing.T, sc storm) {
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
-			tick := time.NewTicker(stormAbsurdEvery)
-			defer tick.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-tick.C:
-					stub.Add(stormAbsurdJump)
-				}
-			}
+			every(ctx, stormAbsurdEvery, func() { stub.Add(stormAbsurdJump) })
 		}()
 	}
 
@@ -496,27 +487,21 @@ type statusMonitor struct {
 	implausible map[string]string
 }
 
-func (m *statusMonitor) run(ctx context.Context) {
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+func (m *statusMonitor) run(ctx context.Context) { every(ctx, 250*time.Millisecond, m.poll) }
+
+// poll reads /status once and keeps what it adds.
+func (m *statusMonitor) poll() {
+	st, _, err := getStatus(m.d)
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.load, m.proj = max(m.load, st.LoadRPS), max(m.proj, st.Projected)
+	for _, tg := range st.Targets.Missing {
+		if tg.Status == "implausible" {
+			m.implausible[tg.Address] = tg.Error
 		}
-		st, _, err := getStatus(m.d)
-		if err != nil {
-			continue
-		}
-		m.mu.Lock()
-		m.load, m.proj = max(m.load, st.LoadRPS), max(m.proj, st.Projected)
-		for _, tg := range st.Targets.Missing {
-			if tg.Status == "implausible" {
-				m.implausible[tg.Address] = tg.Error
-			}
-		}
-		m.mu.Unlock()
 	}
 }
 

@@ -172,6 +172,10 @@ func (w *world) bounds(name string, now time.Duration) (lo, hi int) {
 // stepScaling models an Application Auto Scaling step scaling policy on a one-minute CPU alarm.
 type stepScaling struct{ svc map[string]*aasState }
 
+// stepOutAdjustments are the step scaling policy's steps, as its StepAdjustments: the first whose lower bound (CPU
+// points above the threshold) the breach reaches adds its fraction of the desired count, at least one task.
+var stepOutAdjustments = []struct{ above, pct float64 }{{20, 0.30}, {10, 0.20}, {0, 0.10}}
+
 func (p *stepScaling) init(*world) {}
 
 func (p *stepScaling) step(w *world, sec int) {
@@ -192,13 +196,12 @@ func (p *stepScaling) step(w *world, sec int) {
 			if now-st.lastOut < stepCooldown {
 				continue
 			}
-			over := ds[0] - threshold
-			pct := 0.10
-			switch {
-			case over >= 20:
-				pct = 0.30
-			case over >= 10:
-				pct = 0.20
+			over, pct := ds[0]-threshold, 0.0
+			for _, a := range stepOutAdjustments {
+				if over >= a.above {
+					pct = a.pct
+					break
+				}
 			}
 			st.lastOut = now
 			w.setClamped(name, cur+max(1, int(math.Ceil(float64(cur)*pct))), now)
@@ -220,6 +223,9 @@ func (p *stepScaling) step(w *world, sec int) {
 // service; here one instance runs per scaled service, all reading the routers' connections, which is the most
 // favourable reading for it in this architecture.
 type pahud struct{ next time.Duration }
+
+// pahudSteps is pahud's mapping, highest first: an average of at least conns active connections sets desired.
+var pahudSteps = []struct{ conns, desired int }{{500, 20}, {300, 15}, {100, 10}, {50, 2}}
 
 func (p *pahud) init(*world) {}
 
@@ -247,18 +253,14 @@ func (p *pahud) step(w *world, sec int) {
 	if sampled == 0 {
 		return
 	}
-	avg := total / sampled
-	desired := 0
-	switch {
-	case avg >= 500:
-		desired = 20
-	case avg >= 300:
-		desired = 15
-	case avg >= 100:
-		desired = 10
-	case avg >= 50:
-		desired = 2
-	default:
+	avg, desired := total/sampled, 0
+	for _, s := range pahudSteps {
+		if avg >= s.conns {
+			desired = s.desired
+			break
+		}
+	}
+	if desired == 0 {
 		return
 	}
 	for _, name := range w.names {

@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/fastscaler/fastscaler/autoscaler/config"
 )
 
 // day is a 24-hour trace at 1-second resolution: a daily curve with four broadcast ends.
@@ -21,14 +19,8 @@ func day() Trace {
 
 // BenchmarkRun24h simulates every policy over a 24-hour trace at 1-second resolution (goal: < 2 s on one core).
 func BenchmarkRun24h(b *testing.B) {
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	tr := day()
-	cfg := NewConfig(sc)
+	cfg := exampleConfig(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Run(cfg, tr); err != nil {

@@ -178,24 +178,17 @@ func (f *fleet) set(n int, now time.Duration) {
 	f.tasks = f.tasks[:n]
 }
 
-func (f *fleet) ready(now time.Duration) int {
-	n := 0
-	for _, t := range f.tasks {
-		if t.readyAt <= now {
-			n++
-		}
-	}
-	return n
-}
-
-func (f *fleet) running(now time.Duration) int {
-	n := 0
+// counts returns how many of the fleet's tasks are RUNNING in ECS at now, and how many serve traffic.
+func (f *fleet) counts(now time.Duration) (running, ready int) {
 	for _, t := range f.tasks {
 		if t.runningAt <= now {
-			n++
+			running++
+		}
+		if t.readyAt <= now {
+			ready++
 		}
 	}
-	return n
+	return running, ready
 }
 
 // world is one policy's simulated services and what they served.
@@ -264,7 +257,7 @@ func (w *world) serve(sec int) Point {
 	now := time.Duration(sec) * time.Second
 	load := w.trace.RPS[sec]
 	p := Point{Load: load}
-	rReady := w.router.ready(now)
+	_, rReady := w.router.counts(now)
 	routerCap := float64(rReady) * w.router.capacity * w.saturation
 	served := min(load, routerCap)
 	p.Unserved = load - served
@@ -277,7 +270,7 @@ func (w *world) serve(sec int) Point {
 	}
 	for _, name := range w.names {
 		f := w.fleets[name]
-		ready := f.ready(now)
+		_, ready := f.counts(now)
 		w.tasks[name] = append(w.tasks[name], int32(len(f.tasks)))
 		w.readyLog[name] = append(w.readyLog[name], int32(ready))
 		offered := load

@@ -3,8 +3,6 @@ package sim
 import (
 	"testing"
 	"time"
-
-	"github.com/fastscaler/fastscaler/autoscaler/config"
 )
 
 // TestLaunchBucketByHand: Fargate's documented bucket, 100 tokens refilled at 20 a second. 250 launches at once:
@@ -47,7 +45,7 @@ func TestLaunchLimitDelaysAScaleOut(t *testing.T) {
 		running int
 	}{{69 * time.Second, 1}, {70 * time.Second, 101}, {70*time.Second + 50*time.Millisecond, 102}, {75 * time.Second, 201},
 		{77499 * time.Millisecond, 250}, {77500 * time.Millisecond, 251}} {
-		if r := f.running(c.at); r != c.running {
+		if r, _ := f.counts(c.at); r != c.running {
 			t.Errorf("running at %v: %d, want %d", c.at, r, c.running)
 		}
 	}
@@ -83,15 +81,9 @@ func TestLaunchLimitIsSharedAndReported(t *testing.T) {
 // TestLaunchLimitDoesNotBindInTheScenarios: the embedded scenarios scale by tens of tasks, far from Fargate's
 // 100-task burst, so the limit leaves their figures as they were before it was modelled.
 func TestLaunchLimitDoesNotBindInTheScenarios(t *testing.T) {
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, name := range ScenarioNames() {
 		tr, _ := Scenario(name, DefaultSeed)
-		results, err := Run(NewConfig(sc), tr)
+		results, err := Run(exampleConfig(t), tr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -163,8 +163,8 @@ func (c *fastscaler) step(w *world, sec int) {
 	in := policy.Input{Load: snap.Load(running), Services: make(map[string]policy.ServiceState, len(w.names))}
 	for _, name := range w.names {
 		f := w.fleets[name]
-		ss := policy.ServiceState{Desired: f.desired(), Running: f.ready(now), Pending: f.desired() - f.ready(now),
-			LastScaleOut: c.lastUp[name]}
+		_, ready := f.counts(now)
+		ss := policy.ServiceState{Desired: f.desired(), Running: ready, Pending: f.desired() - ready, LastScaleOut: c.lastUp[name]}
 		if n, until := w.floorAt(name, now); n > 0 {
 			ss.Floor = policy.Floor{Count: n, Until: c.base.Add(until)}
 		} else if n, until := w.lastFloor(name, now); n > 0 {

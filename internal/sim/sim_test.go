@@ -12,13 +12,28 @@ import (
 // so a task saturates at 100×100/70 ≈ 142.86 rps; tasks serve 60 s after launch, no jitter, no NLB delay.
 func handConfig(t *testing.T, capacity string, policies ...string) Config {
 	t.Helper()
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=" + capacity, "FASTSCALER_MIN_TASKS=router:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := scalerConfig(t, "FASTSCALER_CAPACITY="+capacity, "FASTSCALER_MIN_TASKS=router:1")
 	return Config{Scaler: sc, StartDelay: time.Minute, NLBDelay: 0, Jitter: 0, MetricDelay: time.Minute,
 		TargetCPU: 70, Seed: 1, Policies: policies}.DefaultPlatform()
+}
+
+// scalerConfig is the daemon's configuration of cluster "sim" with the router service "router" and the variables
+// in environ.
+func scalerConfig(tb testing.TB, environ ...string) config.Config {
+	tb.Helper()
+	sc, err := config.Load(append([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router"}, environ...))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc
+}
+
+// exampleConfig is the interface's example services (an Nginx router and a stable/canary API pair at 90/10), as
+// `fastscaler simulate` runs them: every policy, every default.
+func exampleConfig(tb testing.TB) Config {
+	tb.Helper()
+	return NewConfig(scalerConfig(tb, "FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
+		"FASTSCALER_WEIGHTS=api:90,api-canary:10", "FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"))
 }
 
 // steps builds a trace at from rps until at, then to rps, for total seconds.
@@ -58,13 +73,13 @@ func TestFleetStartsAfterTheDelayAndStopsAtOnce(t *testing.T) {
 		at             time.Duration
 		running, ready int
 	}{{69 * time.Second, 1, 1}, {70 * time.Second, 3, 1}, {99 * time.Second, 3, 1}, {100 * time.Second, 3, 3}} {
-		if r, s := f.running(c.at), f.ready(c.at); r != c.running || s != c.ready {
+		if r, s := f.counts(c.at); r != c.running || s != c.ready {
 			t.Errorf("at %v: running %d ready %d, want %d and %d", c.at, r, s, c.running, c.ready)
 		}
 	}
 	f.set(5, 50*time.Second)
 	f.set(2, 60*time.Second) // scale-in stops those furthest from serving first: the two launched at 50 s, then one at 10 s
-	if f.desired() != 2 || f.ready(200*time.Second) != 2 || f.tasks[0].readyAt != 0 || f.tasks[1].readyAt != 100*time.Second {
+	if _, ready := f.counts(200 * time.Second); f.desired() != 2 || ready != 2 || f.tasks[0].readyAt != 0 || f.tasks[1].readyAt != 100*time.Second {
 		t.Errorf("after scale-in: %+v", f.tasks)
 	}
 	if f.actions != 3 || len(f.ups) != 2 {
@@ -76,11 +91,7 @@ func TestServeSplitsThroughRouterAndBackends(t *testing.T) {
 	// Router 1 task at 100 rps capacity (saturates at 200 with a 50% CPU target); api 2 tasks at 50 (100 each);
 	// canary 1 task at 50 (100). 300 rps offered: the router serves 200 and drops 100; api gets 180 of
 	// which it serves all (200 max), canary gets 20.
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:100,api:50,api-canary:50", "FASTSCALER_WEIGHTS=api:90,api-canary:10"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := scalerConfig(t, "FASTSCALER_CAPACITY=router:100,api:50,api-canary:50", "FASTSCALER_WEIGHTS=api:90,api-canary:10")
 	cfg := Config{Scaler: sc, TargetCPU: 50}.DefaultPlatform()
 	tr := Trace{RPS: []float64{300, 300}}
 	w := newWorld(&cfg, &tr, 1)
@@ -214,15 +225,9 @@ func TestRunRejectsBadInput(t *testing.T) {
 // TestBroadcastEndClaims checks the README's claims on the default scenario with the default configuration:
 // fastscaler leaves ≤ 1% of requests unserved, ≤ 1/10 of target tracking's, at ≤ 1.3x the oracle's cost.
 func TestBroadcastEndClaims(t *testing.T) {
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tr, _ := Scenario(DefaultScenario, DefaultSeed)
 	res := map[string]Summary{}
-	cfg := NewConfig(sc)
+	cfg := exampleConfig(t)
 	cfg.Policies = []string{PolicyFastscaler, PolicyTargetTracking, PolicyOracle}
 	results, err := Run(cfg, tr)
 	if err != nil {
@@ -242,16 +247,10 @@ func TestBroadcastEndClaims(t *testing.T) {
 // example configuration and every default: saturated routers no longer hide the demand of a step, a 5-second blip
 // adds no task, a restart as a broadcast ends costs (almost) nothing, and broadcast-end keeps its figures.
 func TestPolicyV2Claims(t *testing.T) {
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250", "FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := func(scenario string, restartAt ...time.Duration) Summary {
 		t.Helper()
 		tr, _ := Scenario(scenario, DefaultSeed)
-		cfg := NewConfig(sc)
+		cfg := exampleConfig(t)
 		cfg.Policies = []string{PolicyFastscaler, PolicyOracle}
 		cfg.RestartAt = restartAt
 		results, err := Run(cfg, tr)
@@ -272,7 +271,7 @@ func TestPolicyV2Claims(t *testing.T) {
 	}
 	// Target tracking on 20-second CPU does little better than on 1-minute CPU (README: 19.49% against 23.27%).
 	tr, _ := Scenario("broadcast-end", DefaultSeed)
-	cfg := NewConfig(sc)
+	cfg := exampleConfig(t)
 	cfg.Policies = []string{PolicyTargetTracking, PolicyTargetTrackHR, PolicyOracle}
 	results, err := Run(cfg, tr)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -12,11 +11,7 @@ import (
 // 1,000 connections.
 func satWorld(t *testing.T, rps ...float64) *world {
 	t.Helper()
-	sc, err := config.Load([]string{"FASTSCALER_CLUSTER=sim", "FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:100", "FASTSCALER_MIN_TASKS=router:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := scalerConfig(t, "FASTSCALER_CAPACITY=router:100", "FASTSCALER_MIN_TASKS=router:1")
 	cfg := Config{Scaler: sc, TargetCPU: 50, WorkerConnections: 1000}.DefaultPlatform()
 	tr := Trace{RPS: rps}
 	w := newWorld(&cfg, &tr, 1)

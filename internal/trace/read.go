@@ -28,6 +28,14 @@ const (
 	kindRFC3339
 )
 
+// what names a time of kind k in an error: "time "x" is not <what>".
+func (k timeKind) what() string {
+	if k == kindRFC3339 {
+		return "an RFC 3339 time (like 2026-11-22T20:00:00Z)"
+	}
+	return "a number of seconds"
+}
+
 // Load is a trace read back: the requests/s offered every second from Start.
 type Load struct {
 	Start time.Time // the first row's time; zero for a trace given in seconds
@@ -186,41 +194,38 @@ func (p *parser) parseTime(line int, text string) (float64, bool) {
 			return 0, false
 		}
 	}
-	switch p.kind {
-	case kindSeconds:
-		switch {
-		case !isSecs && isTime:
-			p.problems.add(line, "mixes RFC 3339 times and seconds")
-			return 0, false
-		case !isSecs:
-			p.problems.add(line, "time %q is not a number of seconds", text)
-			return 0, false
-		case secsErr != nil:
-			p.problems.add(line, "time %s is not finite", text)
-			return 0, false
-		case secs < 0:
-			p.problems.add(line, "time %s is negative", text)
-			return 0, false
-		}
-		if !p.havePrev {
-			p.origin = secs
-		}
-		return secs - p.origin, true
-	default:
-		switch {
-		case !isTime && isSecs:
-			p.problems.add(line, "mixes RFC 3339 times and seconds")
-			return 0, false
-		case !isTime:
-			p.problems.add(line, "time %q is not an RFC 3339 time (like 2026-11-22T20:00:00Z)", text)
-			return 0, false
-		}
+	// Every row gives its time as the first valid one did.
+	fits, other := isSecs, isTime
+	if p.kind == kindRFC3339 {
+		fits, other = isTime, isSecs
+	}
+	switch {
+	case !fits && other:
+		p.problems.add(line, "mixes RFC 3339 times and seconds")
+		return 0, false
+	case !fits:
+		p.problems.add(line, "time %q is not %s", text, p.kind.what())
+		return 0, false
+	}
+	if p.kind == kindRFC3339 {
 		if !p.havePrev {
 			p.start = t
 		}
 		// Sub saturates past ±292 years; such a row fails the ordering or length check either way.
 		return t.Sub(p.start).Seconds(), true
 	}
+	switch {
+	case secsErr != nil:
+		p.problems.add(line, "time %s is not finite", text)
+		return 0, false
+	case secs < 0:
+		p.problems.add(line, "time %s is negative", text)
+		return 0, false
+	}
+	if !p.havePrev {
+		p.origin = secs
+	}
+	return secs - p.origin, true
 }
 
 // isHeader reports whether a file's first row names its columns rather than giving a sample. Its first field

@@ -11,8 +11,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// jst is a zone with an offset, nine hours east of UTC: times in it are written +09:00.
+var jst = time.FixedZone("", 9*3600)
+
 func TestReadCSV(t *testing.T) {
-	jst := time.FixedZone("", 9*3600)
 	tests := []struct {
 		name string
 		in   string

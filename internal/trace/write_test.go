@@ -13,7 +13,6 @@ import (
 
 // TestWriteReadRoundTrip: whatever Writer writes, Read reads back exactly, times and rates, under one header.
 func TestWriteReadRoundTrip(t *testing.T) {
-	jst := time.FixedZone("", 9*3600)
 	start := time.Date(2026, 11, 22, 20, 0, 0, 0, jst)
 	rps := []float64{0, 0.1, 1e-9, 123456.789, 1.0 / 3, 2e12, 7}
 	tests := []struct {
