@@ -282,16 +282,13 @@ func TestREADMEConfigExample(t *testing.T) {
 	if m == nil {
 		t.Fatal("README.md has no ```sh block after <!-- example-env -->")
 	}
+	vars, err := ParseEnvFile("README.md example-env", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	var env []string
-	for _, line := range strings.Split(string(m[1]), "\n") {
-		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		env = append(env, strings.Trim(line, `'`))
-		if k, v, ok := strings.Cut(line, "="); ok {
-			env[len(env)-1] = k + "=" + strings.Trim(v, `'"`)
-		}
+	for _, v := range vars {
+		env = append(env, v.Key+"="+v.Value)
 	}
 	if _, err := Load(env); err != nil {
 		t.Fatalf("the README example does not load: %v", err)

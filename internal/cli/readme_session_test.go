@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 )
 
@@ -155,14 +156,13 @@ func readmeEnv(t *testing.T, readme []byte) []string {
 	if m == nil {
 		t.Fatal("README.md has no ```sh block after <!-- example-env -->")
 	}
+	vars, err := config.ParseEnvFile("README.md example-env", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	var env []string
-	for _, line := range strings.Split(string(m[1]), "\n") {
-		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, _ := strings.Cut(line, "=")
-		env = append(env, k+"="+strings.Trim(v, `'"`))
+	for _, v := range vars {
+		env = append(env, v.Key+"="+v.Value)
 	}
 	return env
 }

@@ -1,4 +1,4 @@
-package cli
+package config
 
 import (
 	"testing"
@@ -24,11 +24,11 @@ func TestParseEnvFile(t *testing.T) {
 		"EMPTY_QUOTED=''\n" +
 		"CRLF=x\r\n" +
 		"export=a variable named export\n"
-	got, err := parseEnvFile("f.env", []byte(file))
+	got, err := ParseEnvFile("f.env", []byte(file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []envVar{
+	want := []EnvVar{
 		{"PLAIN", "router:1000,api:250"},
 		{"EXPORTED", "yes"},
 		{"TABBED", "1"},
@@ -43,7 +43,7 @@ func TestParseEnvFile(t *testing.T) {
 		{"CRLF", "x"},
 		{"export", "a variable named export"},
 	}
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(envVar{})); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(EnvVar{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
