@@ -44,7 +44,7 @@ func awsEnv(t *testing.T, u *daemontest.Unit) {
 	t.Setenv("AWS_ENDPOINT_URL_ECS", u.ECSURL)
 	aasURL := u.AASURL
 	if u.AAS == nil { // no scalable targets: an empty Application Auto Scaling
-		s := fakeaas.New(fakeaas.Options{Now: u.Clock.Now})
+		s := fakeaas.New(fakeaas.Options{Now: u.Clock.Now, Region: u.Region})
 		var err error
 		if aasURL, err = s.Start(); err != nil {
 			t.Fatal(err)

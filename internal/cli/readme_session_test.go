@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,6 +33,7 @@ func TestREADMESessions(t *testing.T) {
 	for _, s := range sessions {
 		t.Run(string(s[1]), func(t *testing.T) {
 			environ := environ
+			o := daemontest.Options{StartDelay: 40 * time.Second, Routers: 2}
 			if strings.Contains(string(s[2]), "--env-file") {
 				// The walk-through: the shell holds nothing; the settings come from the file Terraform rendered.
 				if envFile == nil {
@@ -43,8 +45,17 @@ func TestREADMESessions(t *testing.T) {
 				}
 				t.Chdir(dir)
 				environ = []string{"USER=alice"}
+				vars, err := config.ParseEnvFile(string(envFile[1]), envFile[2])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range vars {
+					if v.Key == "AWS_REGION" {
+						o.Region = v.Value // the CLI signs for the file's region
+					}
+				}
 			}
-			u := daemontest.New(t, daemontest.Options{StartDelay: 40 * time.Second, Routers: 2})
+			u := daemontest.New(t, o)
 			awsEnv(t, u)
 			for _, step := range parseSession(string(s[2])) {
 				args := splitCommand(t, step.command)
@@ -96,6 +107,40 @@ func watchSession(t *testing.T, u *daemontest.Unit, environ []string, readmeOutp
 	r := w.stop(t)
 	r.stdout = out.String() + r.stdout + "^C\n"
 	return r
+}
+
+// TestREADMEEnvFileIsTheModules: the env file the README shows is what the Terraform module renders for
+// examples/complete (its recorded plan), for a cluster named prod instead of the test's fastscaler-test.
+func TestREADMEEnvFileIsTheModules(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- env-file: [a-z.]+ -->\\s*```sh\\n(.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md shows no <!-- env-file: NAME --> block")
+	}
+	b, err := os.ReadFile("../../terraform/testdata/complete.plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan struct {
+		Outputs struct {
+			EnvFile struct {
+				Values string `json:"values"`
+			} `json:"fastscaler_env_file"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal(b, &plan); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(plan.Outputs.EnvFile.Values, "fastscaler-test", "prod")
+	if want == "" {
+		t.Fatal("the recorded plan has no fastscaler_env_file output")
+	}
+	if diff := cmp.Diff(want, string(m[1])); diff != "" {
+		t.Errorf("the README's env file differs from the module's (-module +README):\n%s", diff)
+	}
 }
 
 type sessionStep struct{ command, output string }

@@ -77,6 +77,7 @@ func CWClient(url string) *cloudwatch.Client { return cloudwatch.NewFromConfig(a
 // stub_status stubs whose counters the test sets: every rate it sees is exact.
 type Unit struct {
 	T      *testing.T
+	Region string // the fakes' region ("": the fakes' default)
 	Clock  *clock.Fake
 	ECS    *fakeecs.Server
 	CW     *fakecw.Server
@@ -105,6 +106,7 @@ type Options struct {
 	Desired    map[string]int // initial desired counts (default router 2, api 4, api-canary 1)
 	Tags       map[string]map[string]string
 	StartDelay time.Duration // how long a new task takes to run
+	Region     string        // the fakes' region, which requests must be signed for (default us-east-1)
 	Routers    int           // stub addresses to prepare (default 48)
 	// Scalable gives services an Application Auto Scaling scalable target and policy in the AAS fake, which
 	// moves the desired count in the ECS fake as AAS does.
@@ -132,7 +134,9 @@ func New(t *testing.T, o Options) *Unit {
 	for _, h := range hosts {
 		u.Stubs = append(u.Stubs, nginxtest.NewStub(t, net.JoinHostPort(h, fmt.Sprint(port))))
 	}
+	u.Region = o.Region
 	u.ECS = fakeecs.New(fakeecs.Options{
+		Region:     o.Region,
 		Now:        u.Clock.Now,
 		StartDelay: o.StartDelay,
 		Address: func(service string, n int) string {
@@ -208,7 +212,8 @@ func (u *Unit) startAAS(o Options) {
 		return name, nil
 	}
 	u.AAS = fakeaas.New(fakeaas.Options{
-		Now: u.Clock.Now,
+		Region: u.Region,
+		Now:    u.Clock.Now,
 		Desired: func(id string) (int, error) {
 			name, err := service(id)
 			if err != nil {
