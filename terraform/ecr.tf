@@ -24,9 +24,7 @@ resource "aws_ecr_repository" "this" {
   }
 
   # KMS: with kms_key_arn, that key (a customer managed key); without, the AWS managed key aws/ecr. The images hold no
-  # secret (their configuration comes from the task definition), so the AWS managed key is the default; Trivy reports
-  # that as AWS-0033 (LOW), and the decision is here.
-  #trivy:ignore:AWS-0033
+  # secret (their configuration comes from the task definition), so the AWS managed key is the default.
   encryption_configuration {
     encryption_type = "KMS"
     kms_key         = var.ecr_repositories.kms_key_arn

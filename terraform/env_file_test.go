@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/google/go-cmp/cmp"
 )
 
 // TestEnvFileRoundTrip plans modules/env_file alone (it has no provider and no resource) with values that need each
-// of its three forms, bare, single-quoted and double-quoted, and reads the file back as `fastscaler --env-file` reads
-// it: every variable must come back exactly.
+// of its three forms, bare, single-quoted and double-quoted, and reads the file back with the CLI's reader: every
+// variable must come back exactly.
 func TestEnvFileRoundTrip(t *testing.T) {
 	tf := findTerraform(t)
 	t.Parallel()
@@ -65,61 +66,15 @@ func hclString(s string) string {
 	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(q)
 }
 
-// readEnvFile reads an env file the way `fastscaler --env-file` does (README.md, "Install the CLI"): blank and #
-// lines skipped; KEY=VALUE, where VALUE is bare (ending at " #"), in single quotes (literal) or in double quotes
-// (with \\ \" \$ \n \t escapes).
+// readEnvFile reads an env file with the CLI's own reader (config.ParseEnvFile, behind `fastscaler --env-file`).
 func readEnvFile(text string) (map[string]string, error) {
-	vars := map[string]string{}
-	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("line %d: want KEY=VALUE, got %q", i+1, line)
-		}
-		if _, dup := vars[key]; dup {
-			return nil, fmt.Errorf("line %d: %s again", i+1, key)
-		}
-		switch {
-		case strings.HasPrefix(value, "'"):
-			end := strings.Index(value[1:], "'")
-			if end < 0 || strings.TrimSpace(value[end+2:]) != "" {
-				return nil, fmt.Errorf("line %d: %s: bad single quotes in %q", i+1, key, value)
-			}
-			value = value[1 : end+1]
-		case strings.HasPrefix(value, `"`):
-			var b strings.Builder
-			j := 1
-			for ; j < len(value) && value[j] != '"'; j++ {
-				if value[j] == '\\' && j+1 < len(value) {
-					j++
-					switch value[j] {
-					case 'n':
-						b.WriteByte('\n')
-					case 't':
-						b.WriteByte('\t')
-					case '"', '\\', '$':
-						b.WriteByte(value[j])
-					default:
-						return nil, fmt.Errorf(`line %d: %s: unknown escape \%c`, i+1, key, value[j])
-					}
-					continue
-				}
-				b.WriteByte(value[j])
-			}
-			if j == len(value) || strings.TrimSpace(value[j+1:]) != "" {
-				return nil, fmt.Errorf("line %d: %s: bad double quotes in %q", i+1, key, value)
-			}
-			value = b.String()
-		default:
-			if k := strings.Index(value, " #"); k >= 0 {
-				value = value[:k]
-			}
-			value = strings.TrimSpace(value)
-		}
-		vars[key] = value
+	vars, err := config.ParseEnvFile("fastscaler_env_file", []byte(text))
+	if err != nil {
+		return nil, err
 	}
-	return vars, nil
+	out := map[string]string{}
+	for _, v := range vars {
+		out[v.Key] = v.Value
+	}
+	return out, nil
 }

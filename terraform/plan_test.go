@@ -169,18 +169,22 @@ func mapKeys(t *testing.T, variable, value string) []string {
 // stringList is an IAM policy value, which may be one string or a list of strings.
 type stringList []string
 
-func (s *stringList) UnmarshalJSON(b []byte) error {
-	var one string
+func (s *stringList) UnmarshalJSON(b []byte) (err error) {
+	*s, err = oneOrMany[string](b)
+	return err
+}
+
+// oneOrMany reads a JSON value that is either one T or a list of T.
+func oneOrMany[T any](b []byte) ([]T, error) {
+	var one T
 	if err := json.Unmarshal(b, &one); err == nil {
-		*s = stringList{one}
-		return nil
+		return []T{one}, nil
 	}
-	var many []string
+	var many []T
 	if err := json.Unmarshal(b, &many); err != nil {
-		return err
+		return nil, err
 	}
-	*s = many
-	return nil
+	return many, nil
 }
 
 type statement struct {
@@ -196,18 +200,9 @@ type statement struct {
 // statements is a policy's Statement, which may be one statement or a list.
 type statements []statement
 
-func (s *statements) UnmarshalJSON(b []byte) error {
-	var one statement
-	if err := json.Unmarshal(b, &one); err == nil {
-		*s = statements{one}
-		return nil
-	}
-	var many []statement
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
+func (s *statements) UnmarshalJSON(b []byte) (err error) {
+	*s, err = oneOrMany[statement](b)
+	return err
 }
 
 type policy struct {

@@ -3,6 +3,12 @@
 # clients): the rules of a family are keyed by their own key (a CIDR, or PORT-CIDR), which comes from the inputs, and
 # a family that is a resource of its own keeps those keys when it moves (see ../../moved.tf).
 
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 6.0" }
+  }
+}
+
 variable "security_group_id" {
   description = "The group the rules belong to."
   type        = string
