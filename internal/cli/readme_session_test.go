@@ -34,16 +34,22 @@ func TestREADMESessions(t *testing.T) {
 		t.Run(string(s[1]), func(t *testing.T) {
 			environ := environ
 			o := daemontest.Options{StartDelay: 40 * time.Second, Routers: 2}
+			dir := t.TempDir() // what a session writes (a chart under docs/) goes here
+			if err := os.Mkdir(filepath.Join(dir, "docs"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(dir)
+			if !strings.Contains(string(s[2]), "$ fastscaler ") {
+				environ = nil // the simulator's session: every default, no AWS, nothing in the shell
+			}
 			if strings.Contains(string(s[2]), "--env-file") {
 				// The walk-through: the shell holds nothing; the settings come from the file Terraform rendered.
 				if envFile == nil {
 					t.Fatal("a session uses --env-file, but the README shows no <!-- env-file: NAME --> block")
 				}
-				dir := t.TempDir()
 				if err := os.WriteFile(filepath.Join(dir, string(envFile[1])), envFile[2], 0o600); err != nil {
 					t.Fatal(err)
 				}
-				t.Chdir(dir)
 				environ = []string{"USER=alice"}
 				vars, err := config.ParseEnvFile(string(envFile[1]), envFile[2])
 				if err != nil {
@@ -161,6 +167,7 @@ func parseSession(block string) []sessionStep {
 
 // splitCommand splits `fastscaler prescale --reason "World Cup final"` into the CLI's arguments.
 func splitCommand(t *testing.T, cmd string) []string {
+	cmd = strings.Replace(cmd, "go run ./cmd/fastscaler", "fastscaler", 1)
 	var args []string
 	for _, m := range regexp.MustCompile(`"([^"]*)"|(\S+)`).FindAllStringSubmatch(cmd, -1) {
 		if m[2] != "" {
@@ -182,6 +189,7 @@ var normalizers = []struct {
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), "<time>"},
 	{regexp.MustCompile(`\b\d\d:\d\d(:\d\d)?Z?\b`), "<clock>"},
 	{regexp.MustCompile(`\b\d+h\d\dm\b|\b\d+m\d\ds\b|\b\d+m\b`), "<span>"},
+	{regexp.MustCompile(`simulated in [0-9.]+[µmn]?s`), "simulated in <elapsed>"},
 	{regexp.MustCompile(`[ \t]+`), " "},
 	{regexp.MustCompile(` *\n`), "\n"},
 }
