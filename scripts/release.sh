@@ -47,7 +47,7 @@ for platform in "${platforms[@]}"; do
   touch -h -d "@$epoch" "$stage/$name/fastscaler"
   # GNU tar (Linux CI) writes the entries in a fixed form; other tars (macOS) write the same files without it.
   if tar --version 2>/dev/null | grep -q 'GNU tar'; then
-    tar -C "$stage/$name" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -cf - fastscaler |
+    tar -C "$stage/$name" --sort=name --owner=0 --group=0 --numeric-owner --mode=0755 --mtime="@$epoch" -cf - fastscaler |
       gzip -n -9 >"$out/$name.tar.gz"
   else
     tar -C "$stage/$name" -cf - fastscaler | gzip -n -9 >"$out/$name.tar.gz"

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,10 @@ type Config struct {
 	LeaseTable        string
 	LeaseDuration     time.Duration
 	LeaseRenew        time.Duration
+
+	// Ignored lists the FASTSCALER_* variables set that no knob declares (e.g. a newer version's): they are
+	// ignored, and the daemon and the commands warn about them. A near miss of a knob's name is an error instead.
+	Ignored []string
 }
 
 // Knobs declares every FASTSCALER_* variable, once, in the order the documentation lists them.
@@ -76,11 +81,13 @@ func Knobs() []knob.Knob[Config] {
 		knob.Map("FASTSCALER_WEIGHTS", names+"percent", "percent of router traffic that reaches a service (the canary split); "+
 			"the services named must add up to 100",
 			func(c *C) *map[string]float64 { return &c.Weights }, knob.ParseFloat, knob.FormatFloat,
-			knob.AtLeast(0.0, "0"), knob.AtMost(100.0, "100")).WithScope(knob.Fleet),
+			knob.AtLeast(0.0, "0"), knob.AtMost(100.0, "100")).WithScope(knob.Fleet).WithDocDefault(knob.FormatFloat(DefaultWeight) + " each"),
 		knob.Map("FASTSCALER_MIN_TASKS", names+"integer", "never fewer tasks (the router's minimum is at least 1)",
-			func(c *C) *map[string]int { return &c.MinTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(0, "0")).WithScope(knob.Fleet),
+			func(c *C) *map[string]int { return &c.MinTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(0, "0")).WithScope(knob.Fleet).
+			WithDocDefault(strconv.Itoa(DefaultMinTasks) + " each"),
 		knob.Map("FASTSCALER_MAX_TASKS", names+"integer", "never more tasks",
-			func(c *C) *map[string]int { return &c.MaxTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(1, "1")).WithScope(knob.Fleet),
+			func(c *C) *map[string]int { return &c.MaxTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(1, "1")).WithScope(knob.Fleet).
+			WithDocDefault(strconv.Itoa(DefaultMaxTasks) + " each"),
 		knob.Bool("FASTSCALER_ALLOW_ANY_WEIGHT_SUM", false, "accept FASTSCALER_WEIGHTS that do not add up to 100 "+
 			"(e.g. a service that receives a copy of all traffic)",
 			func(c *C) *bool { return &c.AnyWeightSum }).WithScope(knob.Fleet),
@@ -90,7 +97,7 @@ func Knobs() []knob.Knob[Config] {
 		knob.Int("FASTSCALER_STATUS_PORT", 8081, "port of stub_status on each router task",
 			func(c *C) *int { return &c.StatusPort }, knob.AtLeast(1, "1"), knob.AtMost(65535, "65535")).WithScope(knob.Polling),
 		knob.String("FASTSCALER_STATUS_PATH", "/nginx_status", "path of stub_status",
-			func(c *C) *string { return &c.StatusPath }, knob.Rule("starting with /", func(s string) bool { return strings.HasPrefix(s, "/") })).WithScope(knob.Polling),
+			func(c *C) *string { return &c.StatusPath }, knob.Rule("a path starting with /", func(s string) bool { return strings.HasPrefix(s, "/") })).WithScope(knob.Polling),
 		knob.Duration("FASTSCALER_POLL_INTERVAL", policy.DefaultPollInterval, "how often every router task is polled",
 			func(c *C) *time.Duration { return &c.PollInterval }, knob.AtLeast(100*time.Millisecond, "100ms")).WithScope(knob.Polling),
 		knob.Duration("FASTSCALER_POLL_TIMEOUT", time.Second, "per-request timeout (shorter than the interval)",
@@ -114,14 +121,16 @@ func Knobs() []knob.Knob[Config] {
 		knob.String("FASTSCALER_LOG_LEVEL", "info", "log level",
 			func(c *C) *string { return &c.LogLevel }, knob.Rule("debug, info, warn or error", validLogLevel)).WithScope(knob.Daemon),
 		knob.String("FASTSCALER_METRICS_NAMESPACE", "Fastscaler", "CloudWatch namespace of the daemon's metrics; empty disables publishing",
-			func(c *C) *string { return &c.MetricsNamespace }, knob.Rule("at most 255 characters, not starting with AWS/", validNamespace)).WithScope(knob.Daemon),
+			func(c *C) *string { return &c.MetricsNamespace }, knob.Rule("at most 255 characters, not starting with AWS/", validNamespace)).WithScope(knob.Daemon).
+			WithEmptyIsValue(),
 		knob.String("FASTSCALER_STATUS_URL", "", "the daemon's `/status` URL, for `fastscaler status` to show its mode and last decision",
 			func(c *C) *string { return &c.StatusURL }, knob.Rule("empty or an http(s) URL", validURL)).WithScope(knob.Daemon),
 		knob.String("FASTSCALER_LEASE_TABLE", "", "DynamoDB table of the leader lease: with it, two daemons can run, both polling and "+
 			"deciding, only the lease holder writing (a hot standby); empty: one daemon, no lease",
 			func(c *C) *string { return &c.LeaseTable }).WithScope(knob.Daemon),
-		knob.Duration("FASTSCALER_LEASE_DURATION", 10*time.Second, "how long a lease lasts without renewal: a standby takes over a dead leader after this",
-			func(c *C) *time.Duration { return &c.LeaseDuration }, knob.AtLeast(2*LeaseMargin, knob.FormatDuration(2*LeaseMargin))).WithScope(knob.Daemon),
+		knob.Duration("FASTSCALER_LEASE_DURATION", 10*time.Second, "how long a lease lasts without renewal: a standby takes over a dead leader "+
+			"after this (at least "+knob.FormatDuration(2*LeaseMargin)+", twice the margin a leader keeps before each write)",
+			func(c *C) *time.Duration { return &c.LeaseDuration }, positive).WithScope(knob.Daemon),
 		knob.Duration("FASTSCALER_LEASE_RENEW", 2*time.Second, "how often the leader renews it (at most half the duration)",
 			func(c *C) *time.Duration { return &c.LeaseRenew }, positive).WithScope(knob.Daemon),
 	)
@@ -139,8 +148,10 @@ func Lookup(name string) (knob.Knob[Config], bool) {
 
 // NotKnobs are FASTSCALER_* variables that are not configuration knobs but may be set beside them.
 var NotKnobs = map[string]string{
-	"FASTSCALER_REQUIRE_NGINX": "tests: a missing nginx fails them instead of skipping",
-	"FASTSCALER_ENV_FILE":      "the CLI's --env-file default",
+	"FASTSCALER_REQUIRE_NGINX":  "tests: a missing nginx fails them instead of skipping",
+	"FASTSCALER_ENV_FILE":       "the CLI's --env-file default",
+	"FASTSCALER_REQUIRE_MOTO":   "tests: a missing moto_server fails them instead of skipping",
+	"FASTSCALER_E2E_DAEMON_LOG": "tests: where the end-to-end tests write the daemons' logs",
 }
 
 // Load reads the configuration from environ (as from os.Environ, later entries winning) and validates it, reporting
@@ -163,7 +174,7 @@ func load(environ []string, checked func(knob.Scope) bool, rules func(Config, *E
 	ks := Knobs()
 	set := func(k knob.Knob[Config]) {
 		text, ok := vars[k.Var]
-		if ok && (strings.TrimSpace(text) != "" || k.Type == "text") {
+		if ok && (strings.TrimSpace(text) != "" || k.EmptyIsValue) {
 			given[k.Var] = true
 			if err := k.Set(&c, text); err != nil {
 				errs.add(k.Var, "%v", err)
@@ -200,20 +211,21 @@ func load(environ []string, checked func(knob.Scope) bool, rules func(Config, *E
 			}
 		}
 	}
-	unknownVariables(vars, ks, &errs)
+	c.Ignored = unknownVariables(vars, ks, &errs)
 	rules(c, &errs)
 	return c, errs.err()
 }
 
-// unknownVariables reports FASTSCALER_* variables that no knob declares: a misspelt knob would otherwise be
-// ignored without a word.
-func unknownVariables(vars map[string]string, ks []knob.Knob[Config], errs *Errors) {
+// unknownVariables reports FASTSCALER_* variables that no knob declares and that are one small edit from one that
+// does (a misspelt knob would otherwise be ignored without a word), and returns the others, which are ignored: a
+// setting of a newer version must not stop an older daemon (a rollback) or CLI.
+func unknownVariables(vars map[string]string, ks []knob.Knob[Config], errs *Errors) (ignored []string) {
 	known := make([]string, 0, len(ks))
 	for _, k := range ks {
 		known = append(known, k.Var)
 	}
 	for _, name := range knob.SortedKeys(vars) {
-		if !strings.HasPrefix(name, "FASTSCALER_") || contains(known, name) {
+		if !strings.HasPrefix(name, "FASTSCALER_") || slices.Contains(known, name) {
 			continue
 		}
 		if _, ok := NotKnobs[name]; ok {
@@ -222,21 +234,22 @@ func unknownVariables(vars map[string]string, ks []knob.Knob[Config], errs *Erro
 		if s := knob.Suggest(name, known); s != "" {
 			errs.add(name, "unknown variable; did you mean %s?", s)
 		} else {
-			errs.add(name, "unknown variable (the variables are listed in the README)")
+			ignored = append(ignored, name)
 		}
 	}
+	return ignored
 }
 
 // validate checks the rules between knobs, for the daemon.
 func (c Config) validate(errs *Errors) {
 	c.validateServices(errs)
 	if errs.ok("FASTSCALER_POLL_TIMEOUT", "FASTSCALER_POLL_INTERVAL") && c.PollTimeout >= c.PollInterval {
-		errs.add("FASTSCALER_POLL_TIMEOUT", "%v must be shorter than FASTSCALER_POLL_INTERVAL (%v), or poll cycles overlap",
-			c.PollTimeout, c.PollInterval)
+		errs.add("FASTSCALER_POLL_TIMEOUT", "%s must be shorter than FASTSCALER_POLL_INTERVAL (%s), or poll cycles overlap",
+			fd(c.PollTimeout), fd(c.PollInterval))
 	}
 	if errs.ok("FASTSCALER_BASELINE_WINDOW", "FASTSCALER_POLL_INTERVAL") && c.BaselineWindow < 20*c.PollInterval {
-		errs.add("FASTSCALER_BASELINE_WINDOW", "%v must span at least 20 polls (%v at FASTSCALER_POLL_INTERVAL=%v)",
-			c.BaselineWindow, 20*c.PollInterval, c.PollInterval)
+		errs.add("FASTSCALER_BASELINE_WINDOW", "%s must span at least 20 polls (%s at FASTSCALER_POLL_INTERVAL=%s)",
+			fd(c.BaselineWindow), fd(20*c.PollInterval), fd(c.PollInterval))
 	}
 	if c.RouterService != "" && errs.ok("FASTSCALER_CAPACITY") {
 		if _, scaled := c.Capacity[c.RouterService]; !scaled {
@@ -249,8 +262,11 @@ func (c Config) validate(errs *Errors) {
 				c.RouterService, c.minTasks(c.RouterService))
 		}
 	}
-	if c.LeaseTable != "" && errs.ok("FASTSCALER_LEASE_DURATION", "FASTSCALER_LEASE_RENEW") && c.LeaseRenew > c.LeaseDuration/2 {
-		errs.add("FASTSCALER_LEASE_RENEW", "%v must be at most half of FASTSCALER_LEASE_DURATION (%v)", c.LeaseRenew, c.LeaseDuration)
+	if c.LeaseTable != "" && errs.ok("FASTSCALER_LEASE_DURATION") && c.LeaseDuration < 2*LeaseMargin {
+		errs.add("FASTSCALER_LEASE_DURATION", "%s must be at least %s with a lease table (twice the margin a leader keeps before each write)",
+			fd(c.LeaseDuration), fd(2*LeaseMargin))
+	} else if c.LeaseTable != "" && errs.ok("FASTSCALER_LEASE_DURATION", "FASTSCALER_LEASE_RENEW") && c.LeaseRenew > c.LeaseDuration/2 {
+		errs.add("FASTSCALER_LEASE_RENEW", "%s must be at most half of FASTSCALER_LEASE_DURATION (%s)", fd(c.LeaseRenew), fd(c.LeaseDuration))
 	}
 	if len(errs.list) == 0 {
 		if err := c.Policy().Validate(); err != nil {
@@ -262,31 +278,37 @@ func (c Config) validate(errs *Errors) {
 // validateServices checks the rules between the service maps: every name is a scaled service, the bounds agree,
 // and the canary split adds up.
 func (c Config) validateServices(errs *Errors) {
-	if !errs.parsed("FASTSCALER_CAPACITY") {
-		return // the other maps are checked against its names
-	}
-	c.checkNames(errs)
-	if errs.parsed("FASTSCALER_MIN_TASKS", "FASTSCALER_MAX_TASKS") {
-		for _, svc := range c.Services() {
-			if lo, hi := c.MinMax(svc); lo > hi {
-				errs.add("FASTSCALER_MIN_TASKS", "%s:%d exceeds its maximum of %d (FASTSCALER_MAX_TASKS)", svc, lo, hi)
+	if errs.parsed("FASTSCALER_CAPACITY") && len(c.Capacity) > 0 {
+		c.checkNames(errs) // against the scaled services: only when all of them are known
+		if errs.parsed("FASTSCALER_MIN_TASKS", "FASTSCALER_MAX_TASKS") {
+			for _, svc := range c.Services() {
+				if lo, hi := c.MinMax(svc); lo > hi {
+					errs.add("FASTSCALER_MIN_TASKS", "%s:%d exceeds its maximum of %d (FASTSCALER_MAX_TASKS)", svc, lo, hi)
+				}
 			}
 		}
 	}
-	if !c.AnyWeightSum && len(c.Weights) > 0 && errs.ok("FASTSCALER_WEIGHTS") {
-		var parts []string
-		sum := 0.0
-		for _, svc := range knob.SortedKeys(c.Weights) {
-			if svc == c.RouterService {
-				continue // the router receives all its traffic; it is not part of the split
-			}
-			parts = append(parts, fmt.Sprintf("%s:%s", svc, knob.FormatFloat(c.Weights[svc])))
-			sum += c.Weights[svc]
+	if !c.AnyWeightSum && errs.ok("FASTSCALER_WEIGHTS") {
+		c.checkWeightSum(errs)
+	}
+}
+
+// checkWeightSum: the services that split the router's traffic (named in FASTSCALER_WEIGHTS below 100%) must add
+// up to 100. A service at 100 receives every request and is not part of a split; the router is not either; a split
+// whose shares are all 0 is a canary turned off (api:100,api-canary:0).
+func (c Config) checkWeightSum(errs *Errors) {
+	var parts []string
+	sum := 0.0
+	for _, svc := range knob.SortedKeys(c.Weights) {
+		if w := c.Weights[svc]; svc != c.RouterService && w < DefaultWeight {
+			parts = append(parts, fmt.Sprintf("%s:%s", svc, knob.FormatFloat(w)))
+			sum += w
 		}
-		if len(parts) > 0 && (sum < 99.999 || sum > 100.001) {
-			errs.add("FASTSCALER_WEIGHTS", "%s add up to %s%%, not 100%%: name every service of the split (e.g. api:90,api-canary:10), "+
-				"or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares", strings.Join(parts, " + "), knob.FormatFloat(sum))
-		}
+	}
+	if len(parts) > 0 && sum != 0 && (sum < 99.999 || sum > 100.001) {
+		errs.add("FASTSCALER_WEIGHTS", "%s add up to %s%%, not 100%%: name every service of the split (e.g. api:90,api-canary:10), "+
+			"or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares (two independent splits, or "+
+			"traffic to a service fastscaler does not scale)", strings.Join(parts, " + "), knob.FormatFloat(sum))
 	}
 }
 
@@ -326,7 +348,7 @@ func (c Config) checkNames(errs *Errors) {
 			// reported with the capacity entry
 		case near != "":
 			for _, v := range vars {
-				errs.add(v, "%q is not a scaled service (FASTSCALER_CAPACITY); did you mean %s?", svc, near)
+				errs.add(v, "%q is not a scaled service, and FASTSCALER_CAPACITY names %q: one of the two is misspelt", svc, near)
 			}
 		default:
 			for _, v := range vars {
@@ -448,14 +470,8 @@ func toMap(environ []string) map[string]string {
 	return m
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// fd shows a duration as the documentation does.
+func fd(d time.Duration) string { return knob.FormatDuration(d) }
 
 func notBlank(s string) bool { return strings.TrimSpace(s) != "" }
 

@@ -131,7 +131,7 @@ func TestLoadConfigReportsEveryBadVariable(t *testing.T) {
 			name: "a misspelt weight entry",
 			env:  environ("FASTSCALER_WEIGHTS=api:90,api-canray:10"),
 			want: []string{
-				`FASTSCALER_WEIGHTS: "api-canray" is not a scaled service (FASTSCALER_CAPACITY); did you mean api-canary?`,
+				`FASTSCALER_WEIGHTS: "api-canray" is not a scaled service, and FASTSCALER_CAPACITY names "api-canary": one of the two is misspelt`,
 			},
 		},
 		{
@@ -139,7 +139,8 @@ func TestLoadConfigReportsEveryBadVariable(t *testing.T) {
 			env:  environ("FASTSCALER_WEIGHTS=api:90,api-canary:30"),
 			want: []string{
 				"FASTSCALER_WEIGHTS: api:90 + api-canary:30 add up to 120%, not 100%: name every service of the split " +
-					"(e.g. api:90,api-canary:10), or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares",
+					"(e.g. api:90,api-canary:10), or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares " +
+					"(two independent splits, or traffic to a service fastscaler does not scale)",
 			},
 		},
 		{
@@ -152,7 +153,6 @@ func TestLoadConfigReportsEveryBadVariable(t *testing.T) {
 			env:  environ("FASTSCALER_POLL_INTERVALL=1s", "FASTSCALER_SOMETHING=1"),
 			want: []string{
 				"FASTSCALER_POLL_INTERVALL: unknown variable; did you mean FASTSCALER_POLL_INTERVAL?",
-				"FASTSCALER_SOMETHING: unknown variable (the variables are listed in the README)",
 			},
 		},
 		{
@@ -208,7 +208,7 @@ func TestLoadConfigReportsEveryBadVariable(t *testing.T) {
 		{
 			name: "a lease too short for the write margin",
 			env:  environ("FASTSCALER_LEASE_TABLE=lease", "FASTSCALER_LEASE_DURATION=6s", "FASTSCALER_LEASE_RENEW=1s"),
-			want: []string{"FASTSCALER_LEASE_DURATION: 6s must be ≥ 8s"},
+			want: []string{"FASTSCALER_LEASE_DURATION: 6s must be at least 8s with a lease table (twice the margin a leader keeps before each write)"},
 		},
 	}
 	for _, tt := range tests {
@@ -253,10 +253,55 @@ func TestWeightsMayAddUpOtherwiseWhenAllowed(t *testing.T) {
 		environ("FASTSCALER_WEIGHTS=api:90,api-canary:30", "FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true"),
 		environ("FASTSCALER_WEIGHTS=router:100,api:90,api-canary:10"), // the router is not part of the split
 		environ("FASTSCALER_WEIGHTS=api:100"),
+		environ("FASTSCALER_WEIGHTS=api:100,api-canary:0"), // the canary turned off
+		// web receives every request (it is not part of a split); api splits with its canary.
+		[]string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router", "FASTSCALER_CAPACITY=router:1000,web:500,api:250,api-canary:250",
+			"FASTSCALER_WEIGHTS=web:100,api:90,api-canary:10"},
 	} {
 		if _, err := Load(env); err != nil {
 			t.Errorf("%v: %v", env[3:], err)
 		}
+	}
+}
+
+// TestEmptyMeansDefault: an empty variable is unset (its default), as it always was, except where empty is a value.
+func TestEmptyMeansDefault(t *testing.T) {
+	c, err := Load(environ("FASTSCALER_LISTEN=", "FASTSCALER_STATUS_PATH=", "FASTSCALER_AAS_MODE=", "FASTSCALER_LOG_LEVEL=",
+		"FASTSCALER_POLL_INTERVAL=", "FASTSCALER_WEIGHTS=", "FASTSCALER_METRICS_NAMESPACE="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != ":9090" || c.StatusPath != "/nginx_status" || c.AASMode != "auto" || c.LogLevel != "info" || c.PollInterval != 2*time.Second {
+		t.Errorf("empty variables did not take their defaults: %+v", c)
+	}
+	if c.MetricsNamespace != "" {
+		t.Errorf("FASTSCALER_METRICS_NAMESPACE= must disable publishing, got namespace %q", c.MetricsNamespace)
+	}
+}
+
+// TestUnknownVariablesAreIgnoredUnlessNearMisses: a newer version's variable must not stop an older daemon (a
+// rollback) or CLI; a misspelt knob must not be ignored.
+func TestUnknownVariablesAreIgnoredUnlessNearMisses(t *testing.T) {
+	c, err := Load(environ("FASTSCALER_SOMETHING_NEW=1", "FASTSCALER_REQUIRE_MOTO=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"FASTSCALER_SOMETHING_NEW"}, c.Ignored); diff != "" {
+		t.Errorf("Ignored (-want +got):\n%s", diff)
+	}
+}
+
+// TestOnePassDespiteAnUnparsedCapacity: the weights are checked even when a capacity entry does not parse, and no
+// name is blamed on a capacity that is missing.
+func TestOnePassDespiteAnUnparsedCapacity(t *testing.T) {
+	_, err := Load([]string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router",
+		"FASTSCALER_CAPACITY=router:-5,api:abc,api-canray:250", "FASTSCALER_WEIGHTS=api:90,api-canary:30"})
+	if err == nil || !strings.Contains(err.Error(), "add up to 120%") {
+		t.Errorf("the weights' sum is not reported with an unparsed capacity: %v", err)
+	}
+	_, err = Load([]string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router", "FASTSCALER_MIN_TASKS=api:2"})
+	if err == nil || strings.Contains(err.Error(), "FASTSCALER_MIN_TASKS") {
+		t.Errorf("with no capacity, only the missing capacity should be reported: %v", err)
 	}
 }
 

@@ -46,7 +46,16 @@ func servicesConfig(env Env, cluster string) (autoscaler.Config, error) {
 	if err != nil {
 		return autoscaler.Config{}, usageError{err}
 	}
+	warnIgnored(env, c.Ignored)
 	return c, nil
+}
+
+// warnIgnored says which FASTSCALER_* variables this version does not know (a newer version's, say): they are
+// ignored, not refused, so an older binary still runs.
+func warnIgnored(env Env, names []string) {
+	for _, n := range names {
+		fmt.Fprintf(env.Stderr, "fastscaler: warning: %s is not a setting of this version (%s); ignored\n", n, env.Version)
+	}
 }
 
 func newECS(ctx context.Context, env Env, cfg autoscaler.Config) (*autoscaler.ECS, error) {

@@ -3,11 +3,14 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fastscaler/fastscaler/internal/cli"
+	"github.com/fastscaler/fastscaler/internal/daemontest"
 )
 
 // TestConfigErrorsExitTwoOneLineEach: every configuration problem is reported in one run, one line each, naming the
@@ -31,7 +34,8 @@ fastscaler status: FASTSCALER_CAPACITY: router:-5 must be > 0
 `},
 		{"prescale", []string{"prescale", "--service", "api=10", "--for", "1h"}, []string{"FASTSCALER_WEIGHTS=api:90,api-canary:30", "FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250"},
 			"fastscaler prescale: FASTSCALER_WEIGHTS: api:90 + api-canary:30 add up to 120%, not 100%: name every service of the split " +
-				"(e.g. api:90,api-canary:10), or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares\n"},
+				"(e.g. api:90,api-canary:10), or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares " +
+				"(two independent splits, or traffic to a service fastscaler does not scale)\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -45,5 +49,36 @@ fastscaler status: FASTSCALER_CAPACITY: router:-5 must be > 0
 				t.Errorf("stderr (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestWarnings: a variable this version does not know is ignored with a warning (a rollback still runs), and an
+// environment variable that overrides a different value of the env file is said aloud.
+func TestWarnings(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Routers: 1})
+	awsEnv(t, u)
+	r := runEnv(t, u, append(append([]string(nil), sreEnv...), "FASTSCALER_SOMETHING_NEW=1"), "status")
+	if r.code != 0 || r.stderr != "fastscaler: warning: FASTSCALER_SOMETHING_NEW is not a setting of this version (test); ignored\n" {
+		t.Errorf("status with an unknown variable: exit %d, stderr %q", r.code, r.stderr)
+	}
+	file := filepath.Join(t.TempDir(), "fastscaler.env")
+	if err := os.WriteFile(file, []byte("FASTSCALER_MAX_TASKS=api:120\nFASTSCALER_CLUSTER="+daemontest.Cluster+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runEnv(t, u, append(append([]string(nil), sreEnv...), "FASTSCALER_MAX_TASKS=api:200"), "status", "--env-file", file)
+	want := "fastscaler: warning: FASTSCALER_MAX_TASKS=api:200 from the environment overrides FASTSCALER_MAX_TASKS=api:120 of " + file + "\n"
+	if r.code != 0 || r.stderr != want {
+		t.Errorf("status with the environment overriding the env file: exit %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
+}
+
+// TestSimulateFlagErrorsNameTheFlag: a bad --lead-time is reported as the flag the SRE typed.
+func TestSimulateFlagErrorsNameTheFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := cli.Main(context.Background(), cli.Env{Args: []string{"simulate", "--lead-time", "abc"}, Stdout: &out, Stderr: &errb,
+		Version: "test", Terminal: func() bool { return false }})
+	want := `fastscaler simulate: --lead-time (FASTSCALER_LEAD_TIME): "abc" is not a duration (e.g. 1.5s, 90s, 10m)` + "\n"
+	if code != cli.ExitUsage || errb.String() != want {
+		t.Errorf("exit %d, stderr %q; want %d, %q", code, errb.String(), cli.ExitUsage, want)
 	}
 }

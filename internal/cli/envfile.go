@@ -68,15 +68,21 @@ func withEnvFile(env Env, path string) (Env, error) {
 	if err != nil {
 		return env, usageError{err}
 	}
-	set := make(map[string]bool, len(env.Environ))
+	set := make(map[string]string, len(env.Environ))
 	for _, kv := range env.Environ {
-		k, _, _ := strings.Cut(kv, "=")
-		set[k] = true
+		k, v, _ := strings.Cut(kv, "=")
+		set[k] = v
 	}
 	environ := append([]string(nil), env.Environ...)
 	for _, v := range vars {
-		if !set[v.Key] {
+		shell, ok := set[v.Key]
+		switch {
+		case !ok:
 			environ = append(environ, v.Key+"="+v.Value)
+		case shell != v.Value:
+			// The environment wins, as documented; said aloud, since a stale export would otherwise silently
+			// replace the deployed setting (a MAX_TASKS above the daemon's lets a floor be refused later).
+			fmt.Fprintf(env.Stderr, "fastscaler: warning: %s=%s from the environment overrides %s=%s of %s\n", v.Key, shell, v.Key, v.Value, path)
 		}
 	}
 	env.Environ = environ

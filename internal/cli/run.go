@@ -81,6 +81,9 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	}
 	defer func() { _ = log.Sync() }()
 	log = log.With(zap.String("version", env.Version))
+	for _, n := range cfg.Ignored {
+		log.Warn("ignoring a variable this version does not know", zap.String("variable", n))
+	}
 
 	awsCfg, err := loadAWS(ctx, env)
 	if err != nil {

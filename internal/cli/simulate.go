@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -157,7 +158,7 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	}
 	scaler, err := config.Load(environ)
 	if err != nil {
-		return usageError{err}
+		return usageError{byFlag(err, knobs)}
 	}
 	cfg := sim.Config{Scaler: scaler, StartDelay: *startDelay, Jitter: *jitter, NLBDelay: *nlbDelay,
 		MetricDelay: *metricDelay, TargetCPU: *targetCPU, Seed: *seed, HRMetricDelay: *hrMetricDelay,
@@ -224,7 +225,10 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-type knob struct{ value *string }
+type knob struct {
+	flag  string
+	value *string
+}
 
 // knobFlags declares one string flag per variable that shapes a simulation, named after the variable.
 func knobFlags(fs interface {
@@ -233,10 +237,23 @@ func knobFlags(fs interface {
 	out := map[string]knob{}
 	for _, k := range config.Knobs() {
 		if k.Scope.Simulated() {
-			out[k.Var] = knob{value: fs.String(k.Flag(), "", k.Var+": "+k.Meaning)}
+			out[k.Var] = knob{flag: k.Flag(), value: fs.String(k.Flag(), "", k.Var+": "+k.Meaning)}
 		}
 	}
 	return out
+}
+
+// byFlag names the flag, not only its variable, in the errors of the knobs given as flags: --lead-time abc is
+// reported as "--lead-time (FASTSCALER_LEAD_TIME): ...".
+func byFlag(err error, knobs map[string]knob) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i, line := range lines {
+		name, rest, ok := strings.Cut(line, ": ")
+		if k, given := knobs[name]; ok && given && *k.value != "" {
+			lines[i] = "--" + k.flag + " (" + name + "): " + rest
+		}
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 func writeChart(path string, format chart.Format, tr sim.Trace, about string, results []sim.Result) error {

@@ -45,6 +45,8 @@ type Knob[C any] struct {
 	Meaning     string // one line
 	Scope       Scope
 	Required    bool // must be set (no default)
+	// EmptyIsValue: an empty variable is this empty value (e.g. "disables"), not "unset, use the default".
+	EmptyIsValue bool
 
 	partial bool // a map: the entries that parsed are kept, and checked, beside those that did not
 
@@ -108,6 +110,18 @@ func (k Knob[C]) WithDerivedDefault(note string, derive func(c *C)) Knob[C] {
 // Derived reports whether the knob's default is computed from other knobs (it is applied after them).
 func (k Knob[C]) Derived() bool { return k.derive != nil }
 
+// WithEmptyIsValue returns k whose empty variable means the empty value, not the default.
+func (k Knob[C]) WithEmptyIsValue() Knob[C] {
+	k.EmptyIsValue = true
+	return k
+}
+
+// WithDocDefault returns k documented with this default (e.g. "100 each" for a map).
+func (k Knob[C]) WithDocDefault(note string) Knob[C] {
+	k.DefaultNote = note
+	return k
+}
+
 // WithRequired returns k marked as required: it has no default.
 func (k Knob[C]) WithRequired() Knob[C] {
 	k.Required = true
@@ -123,7 +137,7 @@ func (k Knob[C]) WithScope(s Scope) Knob[C] {
 // Lift turns a knob of a part P into a knob of a whole C that holds P at part(c).
 func Lift[C, P any](k Knob[P], part func(c *C) *P) Knob[C] {
 	out := Knob[C]{Var: k.Var, Type: k.Type, Default: k.Default, DefaultNote: k.DefaultNote, Allowed: k.Allowed,
-		Meaning: k.Meaning, Scope: k.Scope, Required: k.Required, partial: k.partial}
+		Meaning: k.Meaning, Scope: k.Scope, Required: k.Required, EmptyIsValue: k.EmptyIsValue, partial: k.partial}
 	out.set = func(c *C, text string) error { return k.set(part(c), text) }
 	if k.check != nil {
 		out.check = func(c C) error { return k.check(*part(&c)) }
@@ -333,8 +347,11 @@ func ParseBool(s string) (bool, error) {
 	return b, nil
 }
 
-// FormatDuration shows a duration the way the documentation writes defaults: 90s, 10m, 5m30s, 1.5s.
+// FormatDuration shows a duration the way the documentation writes defaults: 90s, 60s, 10m, 5m30s, 1.5s.
 func FormatDuration(d time.Duration) string {
+	if d >= time.Minute && d < 2*time.Minute && d%time.Second == 0 {
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

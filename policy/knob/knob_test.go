@@ -1,0 +1,49 @@
+package knob
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSuggest(t *testing.T) {
+	names := []string{"router", "api", "api-canary"}
+	for _, tt := range []struct{ in, want string }{
+		{"api-canray", "api-canary"}, // a swap is one edit
+		{"routr", "router"},
+		{"Router", "router"}, // case is not a spelling
+		{"app", "api"},
+		{"web", ""},
+		{"checkout", ""},
+	} {
+		if got := Suggest(tt.in, names); got != tt.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := Suggest("FASTSCALER_POLL_INTERVALL", []string{"FASTSCALER_POLL_INTERVAL", "FASTSCALER_POLL_TIMEOUT"}); got != "FASTSCALER_POLL_INTERVAL" {
+		t.Errorf("Suggest of a long variable = %q", got)
+	}
+}
+
+func TestParsePairsKeepsTheGoodEntries(t *testing.T) {
+	m, err := ParsePairs(" api:1 , web:x,,api:2, bad", ParseInt)
+	if diff := cmp.Diff(map[string]int{"api": 1}, m); diff != "" {
+		t.Errorf("good entries (-want +got):\n%s", diff)
+	}
+	want := "web:x: \"x\" is not a whole number\nempty entry (two commas in a row?)\nservice \"api\" given twice\n\"bad\": want SERVICE:VALUE"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		90 * time.Second: "90s", time.Minute: "60s", 10 * time.Minute: "10m", 5*time.Minute + 30*time.Second: "5m30s",
+		1500 * time.Millisecond: "1.5s", 2 * time.Hour: "2h", 500 * time.Millisecond: "500ms",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
