@@ -74,6 +74,22 @@ func DecodeCursor(prefix, tok string) (uint64, bool) {
 	return seq, err == nil
 }
 
+// Page returns the items whose cursor is past after, at most size of them and in their order, and the cursor
+// of the page's last item when more follow, 0 when this is the last page (cursors count from 1).
+func Page[T any](items []T, after uint64, size int, cursor func(T) uint64) (page []T, next uint64) {
+	for _, it := range items {
+		if cursor(it) <= after {
+			continue
+		}
+		if len(page) == size {
+			return page, after
+		}
+		page = append(page, it)
+		after = cursor(it)
+	}
+	return page, 0
+}
+
 // Truncate cuts s to at most n bytes, to quote untrusted input in a message.
 func Truncate(s string, n int) string {
 	if len(s) <= n {

@@ -177,15 +177,19 @@ func WantJSONError(t *testing.T, url string, r Raw, status int, typ, msg string)
 	}
 }
 
-// Start serves fake on loopback for the rest of the test and returns its base URL.
-func Start(t *testing.T, fake interface {
+// Start serves fake on loopback for the rest of the test (or benchmark run) t and returns its base URL.
+func Start(t interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}, fake interface {
 	Start() (string, error)
 	Close()
 }) string {
 	t.Helper()
 	url, err := fake.Start()
 	if err != nil {
-		t.Fatalf("Start: %v", err)
+		t.Fatal(fmt.Errorf("starting %T: %w", fake, err))
 	}
 	t.Cleanup(fake.Close)
 	return url

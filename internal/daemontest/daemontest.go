@@ -22,6 +22,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
+	"github.com/fastscaler/fastscaler/internal/e2e"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
@@ -31,36 +32,14 @@ import (
 // pollTimeout is generous: the clock is fake, and a stalled CI machine must not turn a stub into a failing target.
 const pollTimeout = 10 * time.Second
 
-// Cluster is the cluster every Unit uses.
-const Cluster = "prod"
+// Cluster is the cluster every Unit uses, the end-to-end stack's.
+const Cluster = e2e.Cluster
 
 // T0 is the fake clock's start.
 var T0 = time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
 
 // RouterHost is the loopback address of the n-th router task ever started.
 func RouterHost(n int) string { return fmt.Sprintf("127.0.0.%d", 2+n) }
-
-// freePortOn returns a TCP port free on every given host at the time of the call.
-func freePortOn(t *testing.T, hosts []string) int {
-	t.Helper()
-	for range 50 {
-		port := nginxtest.FreePort(t)
-		ok := true
-		for _, h := range hosts {
-			l, err := net.Listen("tcp", net.JoinHostPort(h, fmt.Sprint(port)))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return port
-		}
-	}
-	t.Fatal("no port free on every router address")
-	return 0
-}
 
 // ECSClient returns a real SDK ECS client for the fake at url (awstest.Config).
 func ECSClient(url string) *ecs.Client { return ecs.NewFromConfig(awstest.Config(url)) }
@@ -129,40 +108,16 @@ func New(t *testing.T, o Options) *Unit {
 	for i := range hosts {
 		hosts[i] = RouterHost(i)
 	}
-	port := freePortOn(t, hosts)
+	port := e2e.FreePortOn(t, hosts)
 	u := &Unit{T: t, Clock: clock.NewFake(T0), Dead: map[int]bool{}}
 	for _, h := range hosts {
 		u.Stubs = append(u.Stubs, nginxtest.NewStub(t, net.JoinHostPort(h, fmt.Sprint(port))))
 	}
 	u.Region = o.Region
-	u.ECS = fakeecs.New(fakeecs.Options{
-		Region:     o.Region,
-		Now:        u.Clock.Now,
-		StartDelay: o.StartDelay,
-		Address: func(service string, n int) string {
-			if service == "router" {
-				return RouterHost(n)
-			}
-			return fmt.Sprintf("10.1.%d.%d", n/250, n%250+1)
-		},
-	})
-	url, err := u.ECS.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.ECSURL = url
-	t.Cleanup(u.ECS.Close)
-	u.ECS.AddCluster(Cluster)
-	for _, name := range []string{"router", "api", "api-canary"} {
-		u.ECS.AddService(Cluster, name, o.Desired[name], o.Tags[name])
-	}
+	u.ECS, u.ECSURL = e2e.StartECS(t, fakeecs.Options{Region: o.Region, Now: u.Clock.Now, StartDelay: o.StartDelay},
+		RouterHost, o.Desired, o.Tags)
 	u.CW = fakecw.New(fakecw.Options{Now: u.Clock.Now})
-	cwURL, err := u.CW.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.CWURL = cwURL
-	t.Cleanup(u.CW.Close)
+	u.CWURL = awstest.Start(t, u.CW)
 	u.startAAS(o)
 
 	environ := append([]string{
@@ -178,6 +133,7 @@ func New(t *testing.T, o Options) *Unit {
 		// The router never outgrows the stubs prepared for its tasks.
 		fmt.Sprintf("FASTSCALER_MAX_TASKS=router:%d,api:100,api-canary:100", max(o.Routers, 2)),
 	}, o.Env...)
+	var err error
 	u.Cfg, err = autoscaler.LoadConfig(environ)
 	if err != nil {
 		t.Fatal(err)
@@ -233,13 +189,8 @@ func (u *Unit) startAAS(o Options) {
 			return u.ECS.SetDesiredCount(Cluster, name, n)
 		},
 	})
-	url, err := u.AAS.Start()
-	if err != nil {
-		u.T.Fatal(err)
-	}
-	u.AASURL, u.aasOff = url, o.WithoutAASMode
-	u.T.Cleanup(u.AAS.Close)
-	c := AASClient(url)
+	u.AASURL, u.aasOff = awstest.Start(u.T, u.AAS), o.WithoutAASMode
+	c := AASClient(u.AASURL)
 	for name, s := range o.Scalable {
 		id := ResourceID(name)
 		u.AAS.AddTarget(id, s.Min, s.Max)
@@ -326,15 +277,7 @@ func (u *Unit) Desired(name string) int {
 }
 
 // Updates returns the UpdateService calls made so far.
-func (u *Unit) Updates() []fakeecs.Call {
-	var out []fakeecs.Call
-	for _, c := range u.ECS.Calls() {
-		if c.Op == "UpdateService" && c.Err == "" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (u *Unit) Updates() []fakeecs.Call { return e2e.Updates(u.ECS) }
 
 // DescribeUpdates formats calls for a failure message.
 func DescribeUpdates(cs []fakeecs.Call) string {

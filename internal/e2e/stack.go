@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
@@ -57,7 +58,11 @@ type Stack struct {
 func Start(tb nginxtest.TB, opts Options) *Stack {
 	tb.Helper()
 	s := &Stack{opts: opts, dead: map[int]bool{}, stubs: map[int]*nginxtest.Stub{}}
-	s.Port = freePortOn(tb, opts)
+	hosts := make([]string, opts.Routers)
+	for n := range hosts {
+		hosts[n] = opts.host(n)
+	}
+	s.Port = FreePortOn(tb, hosts)
 	for n := range opts.Routers {
 		if slices.Contains(opts.Stubs, n) {
 			s.stubs[n] = nginxtest.NewStub(tb, s.addr(n))
@@ -66,35 +71,12 @@ func Start(tb nginxtest.TB, opts Options) *Stack {
 		}
 		s.routers = append(s.routers, nginxtest.Start(tb, nginxtest.Options{Addrs: []string{s.addr(n)}}))
 	}
-	s.ECS = fakeecs.New(fakeecs.Options{
-		StartDelay: opts.StartDelay,
-		Address: func(service string, n int) string {
-			if service == "router" {
-				return opts.HostPrefix + strconv.Itoa(n+2)
-			}
-			return fmt.Sprintf("10.1.%d.%d", n/250, n%250+1)
-		},
-	})
-	url, err := s.ECS.Start()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.ECSURL = url
-	tb.Cleanup(s.ECS.Close)
-	s.ECS.AddCluster(Cluster)
-	for _, name := range []string{"router", "api", "api-canary"} {
-		s.ECS.AddService(Cluster, name, opts.Desired[name], nil)
-	}
+	s.ECS, s.ECSURL = StartECS(tb, fakeecs.Options{StartDelay: opts.StartDelay},
+		opts.host, opts.Desired, nil)
 	s.CW = fakecw.New(fakecw.Options{})
-	if s.CWURL, err = s.CW.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(s.CW.Close)
+	s.CWURL = awstest.Start(tb, s.CW)
 	s.AAS = fakeaas.New(fakeaas.Options{})
-	if s.AASURL, err = s.AAS.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(s.AAS.Close)
+	s.AASURL = awstest.Start(tb, s.AAS)
 	s.Load = nginxtest.NewLoad(s.LiveRouters)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -103,9 +85,31 @@ func Start(tb nginxtest.TB, opts Options) *Stack {
 	return s
 }
 
-func (s *Stack) addr(n int) string {
-	return net.JoinHostPort(s.opts.HostPrefix+strconv.Itoa(n+2), strconv.Itoa(s.Port))
+// StartECS serves an ECS fake with opts for the rest of tb, its cluster Cluster holding the router, api and
+// api-canary services at the desired counts and with the tags given (nil: none); router task n gets the
+// address routerHost(n), the other tasks 10.1.x.y. It replaces opts.Address.
+func StartECS(tb nginxtest.TB, opts fakeecs.Options, routerHost func(n int) string, desired map[string]int,
+	tags map[string]map[string]string) (*fakeecs.Server, string) {
+	tb.Helper()
+	opts.Address = func(service string, n int) string {
+		if service == "router" {
+			return routerHost(n)
+		}
+		return fmt.Sprintf("10.1.%d.%d", n/250, n%250+1)
+	}
+	ecs := fakeecs.New(opts)
+	url := awstest.Start(tb, ecs)
+	ecs.AddCluster(Cluster)
+	for _, name := range []string{"router", "api", "api-canary"} {
+		ecs.AddService(Cluster, name, desired[name], tags[name])
+	}
+	return ecs, url
 }
+
+// host is router task n's address.
+func (o Options) host(n int) string { return o.HostPrefix + strconv.Itoa(n+2) }
+
+func (s *Stack) addr(n int) string { return net.JoinHostPort(s.opts.host(n), strconv.Itoa(s.Port)) }
 
 // Env returns the environment for a daemon or CLI against this stack (AWS endpoints and base FASTSCALER_*).
 func (s *Stack) Env() []string {
@@ -183,9 +187,12 @@ func (s *Stack) LiveRouters() []string {
 }
 
 // Updates returns the successful UpdateService calls so far.
-func (s *Stack) Updates() []fakeecs.Call {
+func (s *Stack) Updates() []fakeecs.Call { return Updates(s.ECS) }
+
+// Updates returns the successful UpdateService calls ecs has answered so far.
+func Updates(ecs *fakeecs.Server) []fakeecs.Call {
 	var out []fakeecs.Call
-	for _, c := range s.ECS.Calls() {
+	for _, c := range ecs.Calls() {
 		if c.Op == "UpdateService" && c.Err == "" {
 			out = append(out, c)
 		}
@@ -193,14 +200,14 @@ func (s *Stack) Updates() []fakeecs.Call {
 	return out
 }
 
-// freePortOn finds a port free on every router address.
-func freePortOn(tb nginxtest.TB, opts Options) int {
+// FreePortOn returns a TCP port free on every given host at the time of the call.
+func FreePortOn(tb nginxtest.TB, hosts []string) int {
 	tb.Helper()
 	for range 50 {
 		port := nginxtest.FreePort(tb)
 		ok := true
-		for n := range opts.Routers {
-			l, err := net.Listen("tcp", net.JoinHostPort(opts.HostPrefix+strconv.Itoa(n+2), strconv.Itoa(port)))
+		for _, h := range hosts {
+			l, err := net.Listen("tcp", net.JoinHostPort(h, strconv.Itoa(port)))
 			if err != nil {
 				ok = false
 				break

@@ -32,13 +32,7 @@ func TestInjectedFaultChangesNothing(t *testing.T) {
 // TestConcurrentUse runs an autoscaler's reads and writes, AAS's evaluations and a test's inspection at
 // once; run with -race it checks the Server's locking.
 func TestConcurrentUse(t *testing.T) {
-	clk := clock.NewFake(t0)
-	svcs := newServices(map[string]int{router: 4, api: 2})
-	s := fakeaas.New(hooked(svcs, clk))
-	s.AddTarget(router, 1, 20)
-	s.AddTarget(api, 1, 20)
-	c := serve(t, s)
-	putPolicy(t, c, cpuPolicy(router, "cpu50", 50, nil))
+	clk, svcs, s, c := routerAndAPI(t)
 	ctx := context.Background()
 
 	const rounds = 25

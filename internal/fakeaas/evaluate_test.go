@@ -175,14 +175,7 @@ func mustEvaluate(t *testing.T, s *fakeaas.Server, id string, metric float64) in
 }
 
 func TestEvaluateErrors(t *testing.T) {
-	clk := clock.NewFake(t0)
-	svcs := newServices(map[string]int{router: 4, api: 2})
-	s := fakeaas.New(hooked(svcs, clk))
-	s.AddTarget(router, 1, 20)
-	s.AddTarget(api, 1, 20)
-	s.AddTarget("service/prod/web", 1, 20)
-	c := serve(t, s)
-	putPolicy(t, c, cpuPolicy(router, "cpu50", 50, nil))
+	clk, svcs, s, c := routerAndAPI(t, "service/prod/web")
 	putPolicy(t, c, cpuPolicy(api, "cpu50", 50, nil))
 	putPolicy(t, c, cpuPolicy(api, "memory", 60, func(c *types.TargetTrackingScalingPolicyConfiguration) {
 		c.PredefinedMetricSpecification.PredefinedMetricType = types.MetricTypeECSServiceAverageMemoryUtilization

@@ -94,6 +94,21 @@ func hooked(svcs *services, clk *clock.Fake) fakeaas.Options {
 func newClient(url string) *aas.Client { return aas.NewFromConfig(awstest.Config(url)) }
 
 // serve starts s and returns an SDK client for it.
+// routerAndAPI serves a fake on a fake clock, hooked to router (4 tasks) and api (2), both registered 1..20
+// and then the extra resource IDs, with router tracking CPU at 50%.
+func routerAndAPI(t *testing.T, extra ...string) (*clock.Fake, *services, *fakeaas.Server, *aas.Client) {
+	t.Helper()
+	clk := clock.NewFake(t0)
+	svcs := newServices(map[string]int{router: 4, api: 2})
+	s := fakeaas.New(hooked(svcs, clk))
+	for _, id := range append([]string{router, api}, extra...) {
+		s.AddTarget(id, 1, 20)
+	}
+	c := serve(t, s)
+	putPolicy(t, c, cpuPolicy(router, "cpu50", 50, nil))
+	return clk, svcs, s, c
+}
+
 func serve(t *testing.T, s *fakeaas.Server) *aas.Client {
 	t.Helper()
 	return newClient(awstest.Start(t, s))
@@ -153,14 +168,31 @@ func putPolicy(t *testing.T, c *aas.Client, in *aas.PutScalingPolicyInput) *aas.
 func describeTargets(t *testing.T, c *aas.Client, in aas.DescribeScalableTargetsInput) []types.ScalableTarget {
 	t.Helper()
 	in.ServiceNamespace = types.ServiceNamespaceEcs
-	var all []types.ScalableTarget
-	p := aas.NewDescribeScalableTargetsPaginator(c, &in)
+	return allPages(t, "DescribeScalableTargets", aas.NewDescribeScalableTargetsPaginator(c, &in),
+		func(o *aas.DescribeScalableTargetsOutput) []types.ScalableTarget { return o.ScalableTargets })
+}
+
+// describePolicies returns every scaling policy in, through the SDK's paginator.
+func describePolicies(t *testing.T, c *aas.Client, in aas.DescribeScalingPoliciesInput) []types.ScalingPolicy {
+	t.Helper()
+	in.ServiceNamespace = types.ServiceNamespaceEcs
+	return allPages(t, "DescribeScalingPolicies", aas.NewDescribeScalingPoliciesPaginator(c, &in),
+		func(o *aas.DescribeScalingPoliciesOutput) []types.ScalingPolicy { return o.ScalingPolicies })
+}
+
+// allPages collects the items of every page p serves; op names the operation in a failure.
+func allPages[O, T any](t *testing.T, op string, p interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*aas.Options)) (O, error)
+}, items func(O) []T) []T {
+	t.Helper()
+	var all []T
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
 		if err != nil {
-			t.Fatalf("DescribeScalableTargets: %v", err)
+			t.Fatalf("%s: %v", op, err)
 		}
-		all = append(all, page.ScalableTargets...)
+		all = append(all, items(page)...)
 	}
 	return all
 }

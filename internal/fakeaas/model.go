@@ -170,14 +170,25 @@ func checkCapacity(member string, v *int32) error {
 	return nil
 }
 
-func checkMaxResults(v *int32, limit int) (int, error) {
-	if v == nil {
-		return limit, nil
+// paginate picks the page a Describe call of op asks for from items, which are in seq order: MaxResults of
+// them (at most limit, limit by default) after NextToken, with the NextToken of the page after ("" for none).
+func paginate[T any](op string, maxResults *int32, limit int, token string, items []T, seq func(T) uint64) ([]T, string, error) {
+	size := limit
+	if maxResults != nil {
+		if *maxResults < 1 || int(*maxResults) > limit {
+			return nil, "", validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", *maxResults, limit)
+		}
+		size = int(*maxResults)
 	}
-	if *v < 1 || int(*v) > limit {
-		return 0, validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", *v, limit)
+	after, err := decodeToken(op, token)
+	if err != nil {
+		return nil, "", err
 	}
-	return int(*v), nil
+	page, next := awsfake.Page(items, after, size, seq)
+	if next == 0 {
+		return page, "", nil
+	}
+	return page, encodeToken(op, next), nil
 }
 
 func checkTags(tags map[string]string) error {

@@ -90,25 +90,17 @@ func (in *describeTargetsRequest) Run(s *Server, _ time.Time, _ *Call) (any, err
 			return nil, validation("fakeaas: ResourceIds has an ID of %d characters; each must be 1 to %d long", len(id), maxResourceIDLen)
 		}
 	}
-	pageSize, err := checkMaxResults(in.MaxResults, maxTargetsPage)
+	targets := slices.DeleteFunc(s.sortedTargets(), func(t *target) bool {
+		return len(in.ResourceIDs) > 0 && !slices.Contains(in.ResourceIDs, t.resourceID)
+	})
+	page, next, err := paginate("DescribeScalableTargets", in.MaxResults, maxTargetsPage, in.NextToken, targets,
+		func(t *target) uint64 { return t.seq })
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeToken("DescribeScalableTargets", in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	out := describeTargetsResponse{ScalableTargets: []scalableTargetJSON{}}
-	for _, t := range s.sortedTargets() {
-		if t.seq <= after || (len(in.ResourceIDs) > 0 && !slices.Contains(in.ResourceIDs, t.resourceID)) {
-			continue
-		}
-		if len(out.ScalableTargets) == pageSize {
-			out.NextToken = encodeToken("DescribeScalableTargets", after)
-			break
-		}
+	out := describeTargetsResponse{ScalableTargets: []scalableTargetJSON{}, NextToken: next}
+	for _, t := range page {
 		out.ScalableTargets = append(out.ScalableTargets, s.targetJSON(t))
-		after = t.seq
 	}
 	return out, nil
 }
@@ -388,14 +380,6 @@ func (in *describePoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, er
 	if len(in.ResourceID) > maxResourceIDLen {
 		return nil, validation("fakeaas: ResourceId is %d characters long, at most %d are allowed", len(in.ResourceID), maxResourceIDLen)
 	}
-	pageSize, err := checkMaxResults(in.MaxResults, maxPoliciesPage)
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeToken("DescribeScalingPolicies", in.NextToken)
-	if err != nil {
-		return nil, err
-	}
 	type owned struct {
 		t *target
 		p *policy
@@ -406,19 +390,20 @@ func (in *describePoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, er
 			continue
 		}
 		for _, p := range t.policies {
-			if p.seq > after && (len(in.PolicyNames) == 0 || slices.Contains(in.PolicyNames, p.name)) {
+			if len(in.PolicyNames) == 0 || slices.Contains(in.PolicyNames, p.name) {
 				all = append(all, owned{t, p})
 			}
 		}
 	}
 	slices.SortFunc(all, func(a, b owned) int { return cmp.Compare(a.p.seq, b.p.seq) })
+	page, next, err := paginate("DescribeScalingPolicies", in.MaxResults, maxPoliciesPage, in.NextToken, all,
+		func(o owned) uint64 { return o.p.seq })
+	if err != nil {
+		return nil, err
+	}
 
-	out := describePoliciesResponse{ScalingPolicies: []scalingPolicyJSON{}}
-	for _, o := range all {
-		if len(out.ScalingPolicies) == pageSize {
-			out.NextToken = encodeToken("DescribeScalingPolicies", after)
-			break
-		}
+	out := describePoliciesResponse{ScalingPolicies: []scalingPolicyJSON{}, NextToken: next}
+	for _, o := range page {
 		out.ScalingPolicies = append(out.ScalingPolicies, scalingPolicyJSON{
 			PolicyARN:         o.p.arn,
 			PolicyName:        o.p.name,
@@ -436,7 +421,6 @@ func (in *describePoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, er
 			Alarms:       o.p.alarms,
 			CreationTime: awsfake.Epoch(o.p.createdAt),
 		})
-		after = o.p.seq
 	}
 	return out, nil
 }

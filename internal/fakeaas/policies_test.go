@@ -18,21 +18,6 @@ import (
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
-func describePolicies(t *testing.T, c *aas.Client, in aas.DescribeScalingPoliciesInput) []types.ScalingPolicy {
-	t.Helper()
-	in.ServiceNamespace = types.ServiceNamespaceEcs
-	var all []types.ScalingPolicy
-	p := aas.NewDescribeScalingPoliciesPaginator(c, &in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("DescribeScalingPolicies: %v", err)
-		}
-		all = append(all, page.ScalingPolicies...)
-	}
-	return all
-}
-
 func TestPutAndDescribeScalingPolicy(t *testing.T) {
 	clk := clock.NewFake(t0)
 	s := fakeaas.New(fakeaas.Options{Now: clk.Now})

@@ -52,19 +52,13 @@ type metricQuery struct {
 func parseGetMetricData(in object, now time.Time) (getRequest, error) {
 	var req getRequest
 
-	start, ok, err := in.time("StartTime")
+	start, err := need(in, "StartTime", object.time)
 	if err != nil {
 		return req, err
 	}
-	if !ok {
-		return req, missing("StartTime")
-	}
-	end, ok, err := in.time("EndTime")
+	end, err := need(in, "EndTime", object.time)
 	if err != nil {
 		return req, err
-	}
-	if !ok {
-		return req, missing("EndTime")
 	}
 	if !start.Before(end) {
 		return req, newError(errInvalidParameterValue,
@@ -142,12 +136,9 @@ func parseGetMetricData(in object, now time.Time) (getRequest, error) {
 func parseQuery(o object, start, end, now time.Time) (metricQuery, error) {
 	q := metricQuery{returnData: true}
 
-	id, ok, err := o.string("Id")
+	id, err := need(o, "Id", object.string)
 	if err != nil {
 		return q, err
-	}
-	if !ok {
-		return q, missing(o.member("Id"))
 	}
 	if len(id) > maxQueryIDLen || !queryIDPattern.MatchString(id) {
 		return q, invalidValue(o.member("Id"), fmt.Sprintf("%q", id),
@@ -183,26 +174,17 @@ func parseQuery(o object, start, end, now time.Time) (metricQuery, error) {
 	if !ok {
 		return q, newError(errMissingParameter, "The parameter %s is required: each query needs MetricStat or Expression.", o.member("MetricStat"))
 	}
-	metric, ok, err := ms.object("Metric")
+	metric, err := need(ms, "Metric", object.object)
 	if err != nil {
 		return q, err
 	}
-	if !ok {
-		return q, missing(ms.member("Metric"))
-	}
-	ns, ok, err := metric.string("Namespace")
+	ns, err := need(metric, "Namespace", object.string)
 	if err != nil {
 		return q, err
 	}
-	if !ok {
-		return q, missing(metric.member("Namespace"))
-	}
-	name, ok, err := metric.string("MetricName")
+	name, err := need(metric, "MetricName", object.string)
 	if err != nil {
 		return q, err
-	}
-	if !ok {
-		return q, missing(metric.member("MetricName"))
 	}
 	dims, err := parseDimensions(metric)
 	if err != nil {
@@ -210,24 +192,18 @@ func parseQuery(o object, start, end, now time.Time) (metricQuery, error) {
 	}
 	q.key = keyOf(ns, name, dims)
 
-	period, ok, err := ms.int("Period")
+	period, err := need(ms, "Period", object.int)
 	if err != nil {
 		return q, err
-	}
-	if !ok {
-		return q, missing(ms.member("Period"))
 	}
 	if !validPeriod(period) {
 		return q, invalidValue(ms.member("Period"), period, "The period must be 1, 5, 10, 20, 30 or a multiple of 60 seconds.")
 	}
 	q.periodSec = period
 
-	stat, ok, err := ms.string("Stat")
+	stat, err := need(ms, "Stat", object.string)
 	if err != nil {
 		return q, err
-	}
-	if !ok {
-		return q, missing(ms.member("Stat"))
 	}
 	if err := validateStat(ms.member("Stat"), stat); err != nil {
 		return q, err

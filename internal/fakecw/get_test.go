@@ -129,6 +129,11 @@ func TestGetMetricDataResolutionAndUnits(t *testing.T) {
 		withUnit(1, types.StandardUnitCount), withUnit(10, types.StandardUnitSeconds), withUnit(100, ""),
 	)
 	_ = s
+	mixedIn := func(u types.StandardUnit) types.MetricDataQuery {
+		q := statQuery("mixed", "App", "Mixed", 60, "Sum")
+		q.MetricStat.Unit = u
+		return q
+	}
 
 	tests := []struct {
 		name  string
@@ -153,29 +158,17 @@ func TestGetMetricDataResolutionAndUnits(t *testing.T) {
 		},
 		{
 			name: "Count only", start: at(0),
-			q: func() types.MetricDataQuery {
-				q := statQuery("mixed", "App", "Mixed", 60, "Sum")
-				q.MetricStat.Unit = types.StandardUnitCount
-				return q
-			}(),
+			q:    mixedIn(types.StandardUnitCount),
 			want: series{ID: "mixed", Label: "Mixed", Times: []time.Time{at(0)}, Values: []float64{1}, StatusCode: types.StatusCodeComplete},
 		},
 		{
 			name: "None matches datums sent without a unit", start: at(0),
-			q: func() types.MetricDataQuery {
-				q := statQuery("mixed", "App", "Mixed", 60, "Sum")
-				q.MetricStat.Unit = types.StandardUnitNone
-				return q
-			}(),
+			q:    mixedIn(types.StandardUnitNone),
 			want: series{ID: "mixed", Label: "Mixed", Times: []time.Time{at(0)}, Values: []float64{100}, StatusCode: types.StatusCodeComplete},
 		},
 		{
 			name: "a unit nothing was sent with", start: at(0),
-			q: func() types.MetricDataQuery {
-				q := statQuery("mixed", "App", "Mixed", 60, "Sum")
-				q.MetricStat.Unit = types.StandardUnitBytes
-				return q
-			}(),
+			q:    mixedIn(types.StandardUnitBytes),
 			want: series{ID: "mixed", Label: "Mixed", StatusCode: types.StatusCodeComplete},
 		},
 		{

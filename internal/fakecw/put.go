@@ -35,12 +35,9 @@ var (
 // defaults applied. now stands in for the time of receipt. It stops at the first problem, as the service
 // does, and the error names the offending parameter.
 func parsePutMetricData(in object, now time.Time) ([]Datum, error) {
-	ns, ok, err := in.string("Namespace")
+	ns, err := need(in, "Namespace", object.string)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, missing("Namespace")
 	}
 	if err := validateNamespace(ns); err != nil {
 		return nil, err
@@ -143,12 +140,9 @@ func validateNamespace(ns string) error {
 func parseDatum(o object, now time.Time) (Datum, error) {
 	var d Datum
 
-	name, ok, err := o.string("MetricName")
+	name, err := need(o, "MetricName", object.string)
 	if err != nil {
 		return d, err
-	}
-	if !ok {
-		return d, missing(o.member("MetricName"))
 	}
 	if err := validateName(o.member("MetricName"), name, maxMetricNameLen); err != nil {
 		return d, err
@@ -269,12 +263,9 @@ func parseDimensions(o object) (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		name, ok, err := dim.string("Name")
+		name, err := need(dim, "Name", object.string)
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, missing(dim.member("Name"))
 		}
 		if err := validateName(dim.member("Name"), name, maxDimensionNameLen); err != nil {
 			return nil, err
@@ -282,12 +273,9 @@ func parseDimensions(o object) (map[string]string, error) {
 		if name[0] == ':' {
 			return nil, invalidValue(dim.member("Name"), name, "Dimension names must not begin with a colon.")
 		}
-		value, ok, err := dim.string("Value")
+		value, err := need(dim, "Value", object.string)
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, missing(dim.member("Value"))
 		}
 		if err := validateName(dim.member("Value"), value, maxDimensionValueLen); err != nil {
 			return nil, err
@@ -367,12 +355,9 @@ func parseStatisticSet(o object) (*StatisticSet, error) {
 		name string
 		dst  *float64
 	}{{"SampleCount", &s.SampleCount}, {"Sum", &s.Sum}, {"Minimum", &s.Minimum}, {"Maximum", &s.Maximum}} {
-		v, ok, err := o.float(f.name)
+		v, err := need(o, f.name, object.float)
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, missing(o.member(f.name))
 		}
 		if err := validateValue(o.member(f.name), v); err != nil {
 			return nil, err

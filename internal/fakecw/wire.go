@@ -64,52 +64,62 @@ func (o object) typeError(name, want string, v cbor.Value) *apiError {
 	return newError(errSerialization, "parameter %s must be a %s, got %s", o.member(name), want, cborKind(v))
 }
 
-func (o object) string(name string) (string, bool, error) {
+// read reads an optional member with conv, whose error means the value is not of the type want names.
+func read[T any](o object, name, want string, conv func(cbor.Value) (T, error)) (T, bool, error) {
+	var zero T
 	v, ok := o.get(name)
 	if !ok {
-		return "", false, nil
+		return zero, false, nil
 	}
-	s, ok := v.(cbor.String)
+	x, err := conv(v)
+	if err != nil {
+		return zero, false, o.typeError(name, want, v)
+	}
+	return x, true, nil
+}
+
+// as is read's conversion to a CBOR type: the value must be a T.
+func as[T cbor.Value](v cbor.Value) (T, error) {
+	x, ok := v.(T)
 	if !ok {
-		return "", false, o.typeError(name, "string", v)
+		return x, fmt.Errorf("%s, not %T", cborKind(v), x)
 	}
-	return string(s), true, nil
+	return x, nil
+}
+
+// need reads a required member with get, one of object's readers (object.string, ...); an absent one is
+// a MissingParameter error.
+func need[T any](o object, name string, get func(object, string) (T, bool, error)) (T, error) {
+	v, ok, err := get(o, name)
+	if err == nil && !ok {
+		err = missing(o.member(name))
+	}
+	return v, err
+}
+
+func (o object) string(name string) (string, bool, error) {
+	s, ok, err := read(o, name, "string", as[cbor.String])
+	return string(s), ok, err
 }
 
 func (o object) bool(name string) (bool, bool, error) {
-	v, ok := o.get(name)
-	if !ok {
-		return false, false, nil
-	}
-	b, ok := v.(cbor.Bool)
-	if !ok {
-		return false, false, o.typeError(name, "boolean", v)
-	}
-	return bool(b), true, nil
+	b, ok, err := read(o, name, "boolean", as[cbor.Bool])
+	return bool(b), ok, err
 }
 
 func (o object) float(name string) (float64, bool, error) {
-	v, ok := o.get(name)
-	if !ok {
-		return 0, false, nil
-	}
-	f, err := cbor.AsFloat64(v)
-	if err != nil {
-		return 0, false, o.typeError(name, "number", v)
-	}
-	return f, true, nil
+	return read(o, name, "number", cbor.AsFloat64)
 }
 
-func (o object) int(name string) (int64, bool, error) {
-	v, ok := o.get(name)
-	if !ok {
-		return 0, false, nil
-	}
-	i, err := cbor.AsInt64(v)
-	if err != nil {
-		return 0, false, o.typeError(name, "integer", v)
-	}
-	return i, true, nil
+func (o object) int(name string) (int64, bool, error) { return read(o, name, "integer", cbor.AsInt64) }
+
+func (o object) list(name string) (cbor.List, bool, error) {
+	return read(o, name, "list", as[cbor.List])
+}
+
+func (o object) object(name string) (object, bool, error) {
+	m, ok, err := read(o, name, "structure", as[cbor.Map])
+	return object{path: o.member(name), m: m}, ok, err
 }
 
 // time reads a CBOR tag 1 epoch timestamp. Fractional seconds are rounded to the millisecond, the
@@ -140,30 +150,6 @@ func (o object) time(name string) (time.Time, bool, error) {
 	default:
 		return time.Time{}, false, o.typeError(name, "timestamp (CBOR tag 1 around a number)", tag.Value)
 	}
-}
-
-func (o object) list(name string) (cbor.List, bool, error) {
-	v, ok := o.get(name)
-	if !ok {
-		return nil, false, nil
-	}
-	l, ok := v.(cbor.List)
-	if !ok {
-		return nil, false, o.typeError(name, "list", v)
-	}
-	return l, true, nil
-}
-
-func (o object) object(name string) (object, bool, error) {
-	v, ok := o.get(name)
-	if !ok {
-		return object{}, false, nil
-	}
-	m, ok := v.(cbor.Map)
-	if !ok {
-		return object{}, false, o.typeError(name, "structure", v)
-	}
-	return object{path: o.member(name), m: m}, true, nil
 }
 
 // listObject returns the i-th (0-based) element of a list member as a structure, named in CloudWatch's

@@ -122,23 +122,20 @@ func (s *Server) AddService(cluster, name string, desired int, tags map[string]s
 }
 
 // Service returns a snapshot of the named service, evaluated at Options.Now; false if it does not exist.
-func (s *Server) Service(cluster, name string) (ServiceSnapshot, bool) {
-	now := s.opts.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.prune(now)
-	c, ok := s.clusters[cluster]
-	if !ok {
-		return ServiceSnapshot{}, false
-	}
-	svc, ok := c.services[name]
-	if !ok {
-		return ServiceSnapshot{}, false
-	}
+func (s *Server) Service(cluster, name string) (snap ServiceSnapshot, ok bool) {
+	err := s.withService(cluster, name, func(svc *service, now time.Time) error {
+		snap = svc.snapshot(now)
+		return nil
+	})
+	return snap, err == nil
+}
+
+// snapshot is the service as Service reports it at now.
+func (svc *service) snapshot(now time.Time) ServiceSnapshot {
 	running, pending := svc.counts(now)
 	snap := ServiceSnapshot{
-		Cluster:      cluster,
-		Name:         name,
+		Cluster:      svc.cluster.name,
+		Name:         svc.name,
 		ARN:          svc.arn,
 		Status:       svc.status(),
 		DesiredCount: svc.desired,
@@ -169,7 +166,7 @@ func (s *Server) Service(cluster, name string) (ServiceSnapshot, bool) {
 		}
 		snap.Tasks = append(snap.Tasks, ts)
 	}
-	return snap, true
+	return snap
 }
 
 // StopTask simulates a crash: the task (an ID or ARN) is STOPPED at once with stop code
@@ -178,45 +175,35 @@ func (s *Server) StopTask(cluster, task string) error {
 	return s.SetTaskStatus(cluster, task, StatusStopped)
 }
 
-// SetTaskStatus forces a task's lastStatus. STOPPED crashes it (see StopTask); any other lifecycle status
+// SetTaskStatus forces the lastStatus of a task (an ID or ARN). STOPPED crashes it (see StopTask); any other lifecycle status
 // (e.g. PENDING for a task stuck starting, RUNNING to skip StartDelay) holds until the task is stopped.
 // The desiredStatus is left alone, so the service counts follow lastStatus.
-func (s *Server) SetTaskStatus(cluster, task, status string) error {
+func (s *Server) SetTaskStatus(cluster, ref, status string) error {
 	switch status {
 	case StatusProvisioning, StatusPending, StatusActivating, StatusRunning,
 		StatusDeactivating, StatusStopping, StatusDeprovisioning, StatusStopped:
 	default:
 		return fmt.Errorf("fakeecs: %q is not a task lastStatus", status)
 	}
-	now := s.opts.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.prune(now)
-	c, err := s.helperCluster(cluster)
-	if err != nil {
-		return err
-	}
-	t, ok := c.lookupTask(task)
-	if !ok {
-		return fmt.Errorf("fakeecs: no task %q in cluster %q", task, cluster)
-	}
-	if t.stopping {
-		return fmt.Errorf("fakeecs: task %s of service %s is already stopping (%s)", t.id, t.svc.name, t.lastStatus(now))
-	}
-	if status == StatusStopped {
-		crash(t, now)
-		return s.reconcile(t.svc, now)
-	}
-	// Forcing a status moves the lifecycle's milestones forward, so that, e.g., a task forced to PENDING has
-	// its address and one forced to RUNNING has a startedAt.
-	if status != StatusProvisioning && now.Before(t.pendingAt) {
-		t.pendingAt = now
-	}
-	if status == StatusRunning && now.Before(t.runningAt) {
-		t.runningAt = now
-	}
-	t.pinned, t.pinnedAt = status, now
-	return nil
+	return s.withTask(cluster, ref, func(t *task, now time.Time) error {
+		if t.stopping {
+			return fmt.Errorf("fakeecs: task %s of service %s is already stopping (%s)", t.id, t.svc.name, t.lastStatus(now))
+		}
+		if status == StatusStopped {
+			crash(t, now)
+			return s.reconcile(t.svc, now)
+		}
+		// Forcing a status moves the lifecycle's milestones forward, so that, e.g., a task forced to PENDING
+		// has its address and one forced to RUNNING has a startedAt.
+		if status != StatusProvisioning && now.Before(t.pendingAt) {
+			t.pendingAt = now
+		}
+		if status == StatusRunning && now.Before(t.runningAt) {
+			t.runningAt = now
+		}
+		t.pinned, t.pinnedAt = status, now
+		return nil
+	})
 }
 
 // SetDesiredCount sets a service's desired count as another actor would (Application Auto Scaling, the
@@ -225,24 +212,19 @@ func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
 	if desired < 0 || desired > maxDesiredCount {
 		return fmt.Errorf("fakeecs: desired count %d is outside 0..%d", desired, maxDesiredCount)
 	}
-	now := s.opts.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	svc, err := s.helperService(cluster, name, now)
-	if err != nil {
-		return err
-	}
-	if svc.inactive {
-		return fmt.Errorf("fakeecs: service %q in cluster %q is INACTIVE (deleted)", name, cluster)
-	}
-	prev := svc.desired
-	svc.desired = desired
-	if err := s.reconcile(svc, now); err != nil {
-		svc.desired = prev
-		return err
-	}
-	svc.updatedAt = now
-	return nil
+	return s.withService(cluster, name, func(svc *service, now time.Time) error {
+		if svc.inactive {
+			return fmt.Errorf("fakeecs: service %q in cluster %q is INACTIVE (deleted)", name, cluster)
+		}
+		prev := svc.desired
+		svc.desired = desired
+		if err := s.reconcile(svc, now); err != nil {
+			svc.desired = prev
+			return err
+		}
+		svc.updatedAt = now
+		return nil
+	})
 }
 
 // DeleteService deletes a service as ECS's DeleteService with force does: its tasks stop (over StopDelay),
@@ -250,45 +232,52 @@ func (s *Server) SetDesiredCount(cluster, name string, desired int) error {
 // (ECS passes through DRAINING while the tasks stop; the fake goes straight to INACTIVE). Deleting an
 // INACTIVE service again does nothing, as in ECS. No Call is recorded.
 func (s *Server) DeleteService(cluster, name string) error {
+	return s.withService(cluster, name, func(svc *service, now time.Time) error {
+		if svc.inactive {
+			return nil
+		}
+		svc.desired = 0
+		if err := s.reconcile(svc, now); err != nil { // scaling in starts nothing, so it cannot fail
+			return err
+		}
+		svc.inactive = true
+		svc.tags = make(map[string]string) // "When a resource is deleted, the tags ... are deleted as well" (TagResource)
+		svc.updatedAt = now
+		return nil
+	})
+}
+
+// withCluster runs f on the named cluster for a helper, with the Server locked and pruned to Options.Now.
+func (s *Server) withCluster(name string, f func(c *cluster, now time.Time) error) error {
 	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	svc, err := s.helperService(cluster, name, now)
-	if err != nil {
-		return err
-	}
-	if svc.inactive {
-		return nil
-	}
-	svc.desired = 0
-	if err := s.reconcile(svc, now); err != nil { // scaling in starts nothing, so it cannot fail
-		return err
-	}
-	svc.inactive = true
-	svc.tags = make(map[string]string) // "When a resource is deleted, the tags ... are deleted as well" (TagResource)
-	svc.updatedAt = now
-	return nil
-}
-
-// helperCluster returns the named cluster for a test helper; the Server must be locked.
-func (s *Server) helperCluster(name string) (*cluster, error) {
+	s.prune(now)
 	c, ok := s.clusters[name]
 	if !ok {
-		return nil, fmt.Errorf("fakeecs: no cluster %q", name)
+		return fmt.Errorf("fakeecs: no cluster %q", name)
 	}
-	return c, nil
+	return f(c, now)
 }
 
-// helperService finds a service for a helper, after pruning to now; s.mu must be held.
-func (s *Server) helperService(cluster, name string, now time.Time) (*service, error) {
-	s.prune(now)
-	c, err := s.helperCluster(cluster)
-	if err != nil {
-		return nil, err
-	}
-	svc, ok := c.services[name]
-	if !ok {
-		return nil, fmt.Errorf("fakeecs: no service %q in cluster %q", name, cluster)
-	}
-	return svc, nil
+// withService is withCluster for one service of the cluster.
+func (s *Server) withService(clusterName, name string, f func(svc *service, now time.Time) error) error {
+	return s.withCluster(clusterName, func(c *cluster, now time.Time) error {
+		svc, ok := c.services[name]
+		if !ok {
+			return fmt.Errorf("fakeecs: no service %q in cluster %q", name, clusterName)
+		}
+		return f(svc, now)
+	})
+}
+
+// withTask is withCluster for one task (an ID or ARN) of the cluster.
+func (s *Server) withTask(clusterName, ref string, f func(t *task, now time.Time) error) error {
+	return s.withCluster(clusterName, func(c *cluster, now time.Time) error {
+		t, ok := c.lookupTask(ref)
+		if !ok {
+			return fmt.Errorf("fakeecs: no task %q in cluster %q", ref, clusterName)
+		}
+		return f(t, now)
+	})
 }

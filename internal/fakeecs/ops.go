@@ -95,21 +95,19 @@ func (in *listTasksRequest) Run(s *Server, now time.Time, _ *Call) (any, error) 
 		}
 		slices.SortFunc(candidates, func(a, b *task) int { return cmp.Compare(a.seq, b.seq) })
 	}
-
-	out := listTasksResponse{TaskArns: []string{}}
-	for _, t := range candidates {
-		if t.seq <= after || t.desiredStatus() != want ||
+	matching := slices.DeleteFunc(slices.Clone(candidates), func(t *task) bool {
+		return t.desiredStatus() != want ||
 			(in.Family != "" && in.Family != t.svc.name) ||
 			(in.StartedBy != "" && in.StartedBy != t.svc.deploymentID) ||
-			(in.LaunchType != "" && in.LaunchType != "FARGATE") {
-			continue
-		}
-		if len(out.TaskArns) == pageSize {
-			out.NextToken = encodeToken(after)
-			break
-		}
+			(in.LaunchType != "" && in.LaunchType != "FARGATE")
+	})
+	page, next := awsfake.Page(matching, after, pageSize, func(t *task) uint64 { return t.seq })
+	out := listTasksResponse{TaskArns: []string{}}
+	for _, t := range page {
 		out.TaskArns = append(out.TaskArns, t.arn)
-		after = t.seq
+	}
+	if next != 0 {
+		out.NextToken = encodeToken(next)
 	}
 	return out, nil
 }
@@ -147,39 +145,67 @@ func (in *describeTasksRequest) Record(c *Call) {
 }
 
 func (in *describeTasksRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	c, err := s.lookupCluster(in.Cluster)
+	tasks, failures, err := describeTasks.run(s, in.Cluster, in.Tasks, in.Include, now)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Tasks) == 0 {
-		return nil, invalidParameter("Tasks cannot be empty.")
-	}
-	if len(in.Tasks) > maxDescribeTasks {
-		return nil, invalidParameter("tasks names %d tasks, DescribeTasks takes at most %d", len(in.Tasks), maxDescribeTasks)
-	}
-	withTags, err := includeTags(in.Include)
+	return describeTasksResponse{Tasks: tasks, Failures: failures}, nil
+}
+
+// describeTasks describes the tasks a DescribeTasks call names.
+var describeTasks = describe[*task, taskJSON]{
+	op: "DescribeTasks", member: "tasks", resource: "task", limit: maxDescribeTasks,
+	lookup: (*cluster).lookupTask,
+	key:    func(t *task) string { return t.id },
+	render: (*Server).taskJSON,
+}
+
+// describe is what DescribeTasks and DescribeServices share: the checks of the request, then each resource
+// the references name, once however often it is named, and a MISSING failure for each reference that names
+// none.
+type describe[T, J any] struct {
+	op       string // the operation, e.g. "DescribeTasks"
+	member   string // the request member that lists the references, e.g. "tasks"
+	resource string // the ARN resource type, e.g. "task"
+	limit    int    // references per call
+	lookup   func(c *cluster, ref string) (T, bool)
+	key      func(T) string // what makes two references the same resource
+	render   func(s *Server, v T, now time.Time, withTags bool) J
+}
+
+func (d describe[T, J]) run(s *Server, clusterRef string, refs, include []string, now time.Time) ([]J, []failureJSON, error) {
+	c, err := s.lookupCluster(clusterRef)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := describeTasksResponse{Tasks: []taskJSON{}, Failures: []failureJSON{}}
+	if len(refs) == 0 {
+		return nil, nil, invalidParameter("%s%s cannot be empty.", strings.ToUpper(d.member[:1]), d.member[1:])
+	}
+	if len(refs) > d.limit {
+		return nil, nil, invalidParameter("%s names %d %s, %s takes at most %d", d.member, len(refs), d.member, d.op, d.limit)
+	}
+	withTags, err := includeTags(include)
+	if err != nil {
+		return nil, nil, err
+	}
+	found, failures := []J{}, []failureJSON{}
 	seen := make(map[string]bool)
-	for _, ref := range in.Tasks {
-		t, ok := c.lookupTask(ref)
+	for _, ref := range refs {
+		v, ok := d.lookup(c, ref)
 		if !ok {
 			arn := ref
 			if !strings.HasPrefix(ref, "arn:") {
-				arn = s.arn("task/" + c.name + "/" + ref)
+				arn = s.arn(d.resource + "/" + c.name + "/" + ref)
 			}
-			out.Failures = append(out.Failures, failureJSON{Arn: arn, Reason: "MISSING"})
+			failures = append(failures, failureJSON{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		if seen[t.id] {
-			continue
+		if k := d.key(v); !seen[k] {
+			seen[k] = true
+			found = append(found, d.render(s, v, now, withTags))
 		}
-		seen[t.id] = true
-		out.Tasks = append(out.Tasks, s.taskJSON(t, now, withTags))
 	}
-	return out, nil
+	return found, failures, nil
 }
 
 func includeTags(include []string) (bool, error) {
@@ -214,40 +240,19 @@ func (in *describeServicesRequest) Record(c *Call) {
 }
 
 func (in *describeServicesRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	c, err := s.lookupCluster(in.Cluster)
+	services, failures, err := describeServices.run(s, in.Cluster, in.Services, in.Include, now)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Services) == 0 {
-		return nil, invalidParameter("Services cannot be empty.")
-	}
-	if len(in.Services) > maxDescribeServices {
-		return nil, invalidParameter("services names %d services, DescribeServices takes at most %d",
-			len(in.Services), maxDescribeServices)
-	}
-	withTags, err := includeTags(in.Include)
-	if err != nil {
-		return nil, err
-	}
-	out := describeServicesResponse{Services: []serviceJSON{}, Failures: []failureJSON{}}
-	seen := make(map[string]bool)
-	for _, ref := range in.Services {
-		svc, ok := c.lookupService(ref)
-		if !ok {
-			arn := ref
-			if !strings.HasPrefix(ref, "arn:") {
-				arn = s.arn("service/" + c.name + "/" + ref)
-			}
-			out.Failures = append(out.Failures, failureJSON{Arn: arn, Reason: "MISSING"})
-			continue
-		}
-		if seen[svc.name] {
-			continue
-		}
-		seen[svc.name] = true
-		out.Services = append(out.Services, s.serviceJSON(svc, now, withTags))
-	}
-	return out, nil
+	return describeServicesResponse{Services: services, Failures: failures}, nil
+}
+
+// describeServices describes the services a DescribeServices call names.
+var describeServices = describe[*service, serviceJSON]{
+	op: "DescribeServices", member: "services", resource: "service", limit: maxDescribeServices,
+	lookup: (*cluster).lookupService,
+	key:    func(svc *service) string { return svc.name },
+	render: (*Server).serviceJSON,
 }
 
 // ---- UpdateService

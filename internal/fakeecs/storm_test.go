@@ -26,9 +26,17 @@ func once(o *ecs.Options) { o.RetryMaxAttempts = 1 }
 
 // callErrs returns the error code recorded for each call, "" for a success.
 func callErrs(s *fakeecs.Server) []string {
+	return eachCall(s, func(c fakeecs.Call) string { return c.Err })
+}
+
+// ops returns the operation of each call.
+func ops(s *fakeecs.Server) []string { return eachCall(s, func(c fakeecs.Call) string { return c.Op }) }
+
+// eachCall returns f of each recorded call, oldest first.
+func eachCall(s *fakeecs.Server, f func(fakeecs.Call) string) []string {
 	var out []string
 	for _, c := range s.Calls() {
-		out = append(out, c.Err)
+		out = append(out, f(c))
 	}
 	return out
 }
@@ -75,14 +83,6 @@ func TestOpLatency(t *testing.T) {
 	if _, err := c.DescribeServices(quick, router); err != nil {
 		t.Errorf("DescribeServices after SetOpLatency(0): %v", err)
 	}
-}
-
-func ops(s *fakeecs.Server) []string {
-	var out []string
-	for _, c := range s.Calls() {
-		out = append(out, c.Op)
-	}
-	return out
 }
 
 func TestThrottlePattern(t *testing.T) {
