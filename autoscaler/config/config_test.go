@@ -2,13 +2,13 @@ package config
 
 import (
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/readmetest"
 	"github.com/fastscaler/fastscaler/policy"
 )
 
@@ -319,15 +319,7 @@ func TestSREcommandsNeedOnlyTheirVariables(t *testing.T) {
 
 // TestREADMEConfigExample parses the example environment block of the README, so the docs cannot rot.
 func TestREADMEConfigExample(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)<!-- example-env -->\\s*```sh\\n(.*?)```").FindSubmatch(b)
-	if m == nil {
-		t.Fatal("README.md has no ```sh block after <!-- example-env -->")
-	}
-	vars, err := ParseEnvFile("README.md example-env", m[1])
+	vars, err := ParseEnvFile("README.md example-env", readmetest.Block(t, "../../README.md", "<!-- example-env -->", "sh"))
 	if err != nil {
 		t.Fatal(err)
 	}

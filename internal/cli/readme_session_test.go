@@ -14,6 +14,7 @@ import (
 
 	"github.com/fastscaler/fastscaler/autoscaler/config"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/readmetest"
 )
 
 // TestREADMESessions replays every console session of the README marked `<!-- session: NAME -->` through the CLI,
@@ -28,7 +29,7 @@ func TestREADMESessions(t *testing.T) {
 	if len(sessions) < 2 {
 		t.Fatalf("found %d README sessions marked <!-- session: NAME -->, want the SRE sessions", len(sessions))
 	}
-	environ := append(readmeEnv(t, readme), "USER=alice")
+	environ := append(readmeEnv(t), "USER=alice")
 	envFile := regexp.MustCompile("(?s)<!-- env-file: ([a-z.]+) -->\\s*```sh\\n(.*?)```").FindSubmatch(readme)
 	for _, s := range sessions {
 		t.Run(string(s[1]), func(t *testing.T) {
@@ -118,14 +119,7 @@ func watchSession(t *testing.T, u *daemontest.Unit, environ []string, readmeOutp
 // TestREADMEEnvFileIsTheModules: the env file the README shows is what the Terraform module renders for
 // examples/complete (its recorded plan), for a cluster named prod instead of the test's fastscaler-test.
 func TestREADMEEnvFileIsTheModules(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)<!-- env-file: [a-z.]+ -->\\s*```sh\\n(.*?)```").FindSubmatch(readme)
-	if m == nil {
-		t.Fatal("README.md shows no <!-- env-file: NAME --> block")
-	}
+	envFile := readmetest.Block(t, "../../README.md", "<!-- env-file: fastscaler.env -->", "sh")
 	b, err := os.ReadFile("../../terraform/testdata/complete.plan.json")
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +138,7 @@ func TestREADMEEnvFileIsTheModules(t *testing.T) {
 	if want == "" {
 		t.Fatal("the recorded plan has no fastscaler_env_file output")
 	}
-	if diff := cmp.Diff(want, string(m[1])); diff != "" {
+	if diff := cmp.Diff(want, string(envFile)); diff != "" {
 		t.Errorf("the README's env file differs from the module's (-module +README):\n%s", diff)
 	}
 }
@@ -204,12 +198,8 @@ func normalize(s string) string {
 }
 
 // readmeEnv is the README's example environment (the block after <!-- example-env -->).
-func readmeEnv(t *testing.T, readme []byte) []string {
-	m := regexp.MustCompile("(?s)<!-- example-env -->\\s*```sh\\n(.*?)```").FindSubmatch(readme)
-	if m == nil {
-		t.Fatal("README.md has no ```sh block after <!-- example-env -->")
-	}
-	vars, err := config.ParseEnvFile("README.md example-env", m[1])
+func readmeEnv(t *testing.T) []string {
+	vars, err := config.ParseEnvFile("README.md example-env", readmetest.Block(t, "../../README.md", "<!-- example-env -->", "sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
