@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"slices"
 	"strconv"
@@ -79,7 +80,7 @@ func Knobs() []knob.Knob[Config] {
 			"e.g. `router:1000,api:250,api-canary:250`",
 			func(c *C) *map[string]float64 { return &c.Capacity }, knob.ParseFloat, knob.FormatFloat, knob.Above(0.0, "0")).WithRequired().WithScope(knob.Fleet),
 		knob.Map("FASTSCALER_WEIGHTS", names+"percent", "percent of router traffic that reaches a service (the canary split); "+
-			"the services named must add up to 100",
+			"the services below 100 must add up to 100",
 			func(c *C) *map[string]float64 { return &c.Weights }, knob.ParseFloat, knob.FormatFloat,
 			knob.AtLeast(0.0, "0"), knob.AtMost(100.0, "100")).WithScope(knob.Fleet).WithDocDefault(knob.FormatFloat(DefaultWeight) + " each"),
 		knob.Map("FASTSCALER_MIN_TASKS", names+"integer", "never fewer tasks (the router's minimum is at least 1)",
@@ -88,8 +89,8 @@ func Knobs() []knob.Knob[Config] {
 		knob.Map("FASTSCALER_MAX_TASKS", names+"integer", "never more tasks",
 			func(c *C) *map[string]int { return &c.MaxTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(1, "1")).WithScope(knob.Fleet).
 			WithDocDefault(strconv.Itoa(DefaultMaxTasks) + " each"),
-		knob.Bool("FASTSCALER_ALLOW_ANY_WEIGHT_SUM", false, "accept FASTSCALER_WEIGHTS that do not add up to 100 "+
-			"(e.g. a service that receives a copy of all traffic)",
+		knob.Bool("FASTSCALER_ALLOW_ANY_WEIGHT_SUM", false, "accept FASTSCALER_WEIGHTS whose services below 100 do not add up to 100 "+
+			"(e.g. two independent canary splits, or a share going to a service fastscaler does not scale)",
 			func(c *C) *bool { return &c.AnyWeightSum }).WithScope(knob.Fleet),
 		knob.String("FASTSCALER_AAS_MODE", "auto", "`auto`: services with an Application Auto Scaling scalable target are scaled "+
 			"through its MinCapacity too; `off`: never call Application Auto Scaling",
@@ -117,7 +118,7 @@ func Knobs() []knob.Knob[Config] {
 		knob.Bool("FASTSCALER_DRY_RUN", false, "decide and log, never call UpdateService",
 			func(c *C) *bool { return &c.DryRun }).WithScope(knob.Daemon),
 		knob.String("FASTSCALER_LISTEN", ":9090", "address of `/healthz` and `/status` (JSON)",
-			func(c *C) *string { return &c.Listen }, knob.Rule("HOST:PORT (e.g. :9090, 127.0.0.1:9090)", validListen)).WithScope(knob.Daemon),
+			func(c *C) *string { return &c.Listen }, knob.Rule(":PORT, IP:PORT or localhost:PORT (e.g. :9090, 127.0.0.1:9090)", validListen)).WithScope(knob.Daemon),
 		knob.String("FASTSCALER_LOG_LEVEL", "info", "log level",
 			func(c *C) *string { return &c.LogLevel }, knob.Rule("debug, info, warn or error", validLogLevel)).WithScope(knob.Daemon),
 		knob.String("FASTSCALER_METRICS_NAMESPACE", "Fastscaler", "CloudWatch namespace of the daemon's metrics; empty disables publishing",
@@ -231,13 +232,39 @@ func unknownVariables(vars map[string]string, ks []knob.Knob[Config], errs *Erro
 		if _, ok := NotKnobs[name]; ok {
 			continue
 		}
-		if s := knob.Suggest(name, known); s != "" {
+		if s := nearVariable(name, known); s != "" {
 			errs.add(name, "unknown variable; did you mean %s?", s)
 		} else {
 			ignored = append(ignored, name)
 		}
 	}
 	return ignored
+}
+
+// nearVariable returns the known variable that name likely means: one small edit away (FASTSCALER_POLL_INTERVALL),
+// or made of the same words give or take some (FASTSCALER_DRY_RUN_ENABLED, FASTSCALER_DRY, FASTSCALER_MAXIMUM_TASKS);
+// "" when none is near.
+func nearVariable(name string, known []string) string {
+	if s := knob.Suggest(name, known); s != "" {
+		return s
+	}
+	words := func(v string) []string { return strings.Split(strings.TrimPrefix(v, "FASTSCALER_"), "_") }
+	// covers reports whether every word of a is a word of b, or the start of one (MAX of MAXIMUM).
+	covers := func(a, b []string) bool {
+		for _, x := range a {
+			if !slices.ContainsFunc(b, func(y string) bool { return strings.HasPrefix(y, x) }) {
+				return false
+			}
+		}
+		return true
+	}
+	u := words(name)
+	for _, k := range known {
+		if kw := words(k); covers(kw, u) || covers(u, kw) {
+			return k
+		}
+	}
+	return ""
 }
 
 // validate checks the rules between knobs, for the daemon.
@@ -294,22 +321,35 @@ func (c Config) validateServices(errs *Errors) {
 }
 
 // checkWeightSum: the services that split the router's traffic (named in FASTSCALER_WEIGHTS below 100%) must add
-// up to 100. A service at 100 receives every request and is not part of a split; the router is not either; a split
-// whose shares are all 0 is a canary turned off (api:100,api-canary:0).
+// up to 100. A service at 100 (named so, or not named) receives every request and is not part of a split; a split
+// whose shares are all 0 is a canary turned off, when another scaled service receives every request
+// (api:100,api-canary:0). The router receives all of its own traffic: its weight can only be 100.
 func (c Config) checkWeightSum(errs *Errors) {
+	if w, ok := c.Weights[c.RouterService]; ok && w != DefaultWeight {
+		errs.add("FASTSCALER_WEIGHTS", "%s:%s: the router receives all of its own traffic; leave it out (or give it 100)",
+			c.RouterService, knob.FormatFloat(w))
+	}
 	var parts []string
-	sum := 0.0
+	sum, full := 0.0, false
 	for _, svc := range knob.SortedKeys(c.Weights) {
 		if w := c.Weights[svc]; svc != c.RouterService && w < DefaultWeight {
 			parts = append(parts, fmt.Sprintf("%s:%s", svc, knob.FormatFloat(w)))
 			sum += w
+		} else if svc != c.RouterService {
+			full = true
 		}
 	}
-	if len(parts) > 0 && sum != 0 && (sum < 99.999 || sum > 100.001) {
-		errs.add("FASTSCALER_WEIGHTS", "%s add up to %s%%, not 100%%: name every service of the split (e.g. api:90,api-canary:10), "+
-			"or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares (two independent splits, or "+
-			"traffic to a service fastscaler does not scale)", strings.Join(parts, " + "), knob.FormatFloat(sum))
+	for _, svc := range c.Services() {
+		if _, named := c.Weights[svc]; !named && svc != c.RouterService {
+			full = true // at the default, 100
+		}
 	}
+	if len(parts) == 0 || (sum == 0 && full) || math.Abs(sum-100) <= 0.05 {
+		return
+	}
+	errs.add("FASTSCALER_WEIGHTS", "%s add up to %s%%, not 100%%: name every service of the split (e.g. api:90,api-canary:10), "+
+		"or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares (two independent splits, or "+
+		"traffic to a service fastscaler does not scale)", strings.Join(parts, " + "), knob.FormatFloat(sum))
 }
 
 // checkNames reports names in WEIGHTS, MIN_TASKS and MAX_TASKS that are not scaled services. When such a name is
@@ -476,8 +516,8 @@ func fd(d time.Duration) string { return knob.FormatDuration(d) }
 func notBlank(s string) bool { return strings.TrimSpace(s) != "" }
 
 func validListen(s string) bool {
-	_, port, err := net.SplitHostPort(s)
-	if err != nil {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || !(host == "" || host == "localhost" || net.ParseIP(host) != nil) {
 		return false
 	}
 	n, err := strconv.Atoi(port)

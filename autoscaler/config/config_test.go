@@ -146,7 +146,33 @@ func TestLoadConfigReportsEveryBadVariable(t *testing.T) {
 		{
 			name: "a listen address without a port",
 			env:  environ("FASTSCALER_LISTEN=localhost"),
-			want: []string{`FASTSCALER_LISTEN: "localhost" must be HOST:PORT (e.g. :9090, 127.0.0.1:9090)`},
+			want: []string{`FASTSCALER_LISTEN: "localhost" must be :PORT, IP:PORT or localhost:PORT (e.g. :9090, 127.0.0.1:9090)`},
+		},
+		{
+			name: "a listen address that is no IP",
+			env:  environ("FASTSCALER_LISTEN=256.1.1.1:9090"),
+			want: []string{`FASTSCALER_LISTEN: "256.1.1.1:9090" must be :PORT, IP:PORT or localhost:PORT (e.g. :9090, 127.0.0.1:9090)`},
+		},
+		{
+			// A share no service receives: the policy would size those services for no traffic under full load.
+			name: "a split all at 0 with nothing receiving the traffic",
+			env:  []string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router", "FASTSCALER_CAPACITY=router:1000,api:250", "FASTSCALER_WEIGHTS=api:0"},
+			want: []string{"FASTSCALER_WEIGHTS: api:0 add up to 0%, not 100%: name every service of the split (e.g. api:90,api-canary:10), " +
+				"or set FASTSCALER_ALLOW_ANY_WEIGHT_SUM=true if they really receive these shares (two independent splits, or traffic to a service fastscaler does not scale)"},
+		},
+		{
+			name: "a router weight",
+			env:  environ("FASTSCALER_WEIGHTS=api:90,api-canary:10,router:10"),
+			want: []string{"FASTSCALER_WEIGHTS: router:10: the router receives all of its own traffic; leave it out (or give it 100)"},
+		},
+		{
+			name: "misspelt variables far in letters, near in words",
+			env:  environ("FASTSCALER_DRY_RUN_ENABLED=true", "FASTSCALER_MAXIMUM_TASKS=api:10", "FASTSCALER_DRY=true"),
+			want: []string{
+				"FASTSCALER_DRY: unknown variable; did you mean FASTSCALER_DRY_RUN?",
+				"FASTSCALER_DRY_RUN_ENABLED: unknown variable; did you mean FASTSCALER_DRY_RUN?",
+				"FASTSCALER_MAXIMUM_TASKS: unknown variable; did you mean FASTSCALER_MAX_TASKS?",
+			},
 		},
 		{
 			name: "a misspelt variable",
@@ -254,6 +280,8 @@ func TestWeightsMayAddUpOtherwiseWhenAllowed(t *testing.T) {
 		environ("FASTSCALER_WEIGHTS=router:100,api:90,api-canary:10"), // the router is not part of the split
 		environ("FASTSCALER_WEIGHTS=api:100"),
 		environ("FASTSCALER_WEIGHTS=api:100,api-canary:0"), // the canary turned off
+		environ("FASTSCALER_WEIGHTS=api-canary:0"),         // the same: api is at its default, 100
+		environ("FASTSCALER_WEIGHTS=api:33.33,api-canary:33.33,router:100,web:33.33", "FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250,web:250"),
 		// web receives every request (it is not part of a split); api splits with its canary.
 		[]string{"FASTSCALER_CLUSTER=prod", "FASTSCALER_ROUTER_SERVICE=router", "FASTSCALER_CAPACITY=router:1000,web:500,api:250,api-canary:250",
 			"FASTSCALER_WEIGHTS=web:100,api:90,api-canary:10"},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,7 +26,7 @@ func TestConfigErrorsExitTwoOneLineEach(t *testing.T) {
 	}{
 		{"run", []string{"run"}, []string{"FASTSCALER_POLL_TIMEOUT=2s", "FASTSCALER_DRY_RUN=yes", "FASTSCALER_LISTEN=localhost"},
 			`fastscaler run: FASTSCALER_DRY_RUN: "yes" is not true or false
-fastscaler run: FASTSCALER_LISTEN: "localhost" must be HOST:PORT (e.g. :9090, 127.0.0.1:9090)
+fastscaler run: FASTSCALER_LISTEN: "localhost" must be :PORT, IP:PORT or localhost:PORT (e.g. :9090, 127.0.0.1:9090)
 fastscaler run: FASTSCALER_POLL_TIMEOUT: 2s must be shorter than FASTSCALER_POLL_INTERVAL (2s), or poll cycles overlap
 `},
 		{"status", []string{"status"}, []string{"FASTSCALER_CAPACITY=router:-5,api:abc"},
@@ -61,6 +62,12 @@ func TestWarnings(t *testing.T) {
 	if r.code != 0 || r.stderr != "fastscaler: warning: FASTSCALER_SOMETHING_NEW is not a setting of this version (test); ignored\n" {
 		t.Errorf("status with an unknown variable: exit %d, stderr %q", r.code, r.stderr)
 	}
+	var out, errb bytes.Buffer
+	cli.Main(context.Background(), cli.Env{Args: []string{"simulate", "--policies", "fastscaler", "--chart", ""},
+		Environ: []string{"FASTSCALER_SOMETHING_NEW=1"}, Stdout: &out, Stderr: &errb, Version: "test", Terminal: func() bool { return false }})
+	if !strings.Contains(errb.String(), "FASTSCALER_SOMETHING_NEW is not a setting of this version") {
+		t.Errorf("simulate with an unknown variable: stderr %q, want the warning", errb.String())
+	}
 	file := filepath.Join(t.TempDir(), "fastscaler.env")
 	if err := os.WriteFile(file, []byte("FASTSCALER_MAX_TASKS=api:120\nFASTSCALER_CLUSTER="+daemontest.Cluster+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -80,5 +87,20 @@ func TestSimulateFlagErrorsNameTheFlag(t *testing.T) {
 	want := `fastscaler simulate: --lead-time (FASTSCALER_LEAD_TIME): "abc" is not a duration (e.g. 1.5s, 90s, 10m)` + "\n"
 	if code != cli.ExitUsage || errb.String() != want {
 		t.Errorf("exit %d, stderr %q; want %d, %q", code, errb.String(), cli.ExitUsage, want)
+	}
+}
+
+// TestEmptyEnvironmentKeepsTheFile: an empty variable in the shell is unset, so the env file's value applies.
+func TestEmptyEnvironmentKeepsTheFile(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{Routers: 1})
+	awsEnv(t, u)
+	file := filepath.Join(t.TempDir(), "fastscaler.env")
+	if err := os.WriteFile(file, []byte("FASTSCALER_MAX_TASKS=api:120\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runEnv(t, u, append(append([]string(nil), sreEnv...), "FASTSCALER_MAX_TASKS="), "prescale", "--env-file", file,
+		"--service", "api=110", "--for", "1h")
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("prescale api=110 under the file's max of 120, with MAX_TASKS= in the shell: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -71,6 +71,9 @@ func withEnvFile(env Env, path string) (Env, error) {
 	set := make(map[string]string, len(env.Environ))
 	for _, kv := range env.Environ {
 		k, v, _ := strings.Cut(kv, "=")
+		if kn, ok := config.Lookup(k); strings.TrimSpace(v) == "" && !(ok && kn.EmptyIsValue) {
+			continue // an empty variable is unset: the file's value applies (appended after it, it wins)
+		}
 		set[k] = v
 	}
 	environ := append([]string(nil), env.Environ...)

@@ -72,14 +72,14 @@ func TestEnvFileSuppliesTheConfiguration(t *testing.T) {
 			t.Errorf("%s: status = %+v", name, got)
 		}
 	}
-	// A variable of the environment, even an empty one, wins over the file's.
+	// A variable of the environment wins over the file's; an empty one is unset, as everywhere in the configuration.
 	environ := append(bare, "FASTSCALER_MAX_TASKS=router:30,api:150,api-canary:20")
 	if api := statusJSON(t, runEnv(t, u, environ, "status", "--json", "--env-file", path))["api"]; api.Max != 150 {
 		t.Errorf("api max %d, want the environment's 150 over the file's 200", api.Max)
 	}
 	environ = append(bare, "FASTSCALER_MAX_TASKS=")
-	if api := statusJSON(t, runEnv(t, u, environ, "status", "--json", "--env-file", path))["api"]; api.Max != 100 {
-		t.Errorf("api max %d, want the default 100: FASTSCALER_MAX_TASKS is set, empty, in the environment", api.Max)
+	if api := statusJSON(t, runEnv(t, u, environ, "status", "--json", "--env-file", path))["api"]; api.Max != 200 {
+		t.Errorf("api max %d, want the file's 200: FASTSCALER_MAX_TASKS is empty, so unset, in the environment", api.Max)
 	}
 	// The other commands read it too.
 	if r := runEnv(t, u, bare, "prescale", "--env-file", path, "--service", "api=6", "--for", "1h"); r.code != 0 || u.Desired("api") != 6 {

@@ -82,7 +82,8 @@ func runDaemon(ctx context.Context, env Env, args []string) error {
 	defer func() { _ = log.Sync() }()
 	log = log.With(zap.String("version", env.Version))
 	for _, n := range cfg.Ignored {
-		log.Warn("ignoring a variable this version does not know", zap.String("variable", n))
+		// At error level: a setting the SRE believes in is not applied, and LOG_LEVEL=error must not hide that.
+		log.Error("ignoring a variable this version does not know", zap.String("variable", n))
 	}
 
 	awsCfg, err := loadAWS(ctx, env)
@@ -177,7 +178,7 @@ func healthURL(listen string) (string, error) {
 func lookupEnv(environ []string, key, def string) string {
 	for i := len(environ) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
-			if v == "" {
+			if strings.TrimSpace(v) == "" {
 				return def
 			}
 			return v

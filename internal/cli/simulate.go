@@ -160,6 +160,7 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return usageError{byFlag(err, knobs)}
 	}
+	warnIgnored(env, scaler.Ignored)
 	cfg := sim.Config{Scaler: scaler, StartDelay: *startDelay, Jitter: *jitter, NLBDelay: *nlbDelay,
 		MetricDelay: *metricDelay, TargetCPU: *targetCPU, Seed: *seed, HRMetricDelay: *hrMetricDelay,
 		LaunchBurst: *launchBurst, LaunchRate: *launchRate, WorkerConnections: *workerConns, RestartAt: restartAt}

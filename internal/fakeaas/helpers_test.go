@@ -93,7 +93,6 @@ func hooked(svcs *services, clk *clock.Fake) fakeaas.Options {
 // newClient returns the real SDK client aimed at url (awstest.Config).
 func newClient(url string) *aas.Client { return aas.NewFromConfig(awstest.Config(url)) }
 
-// serve starts s and returns an SDK client for it.
 // routerAndAPI serves a fake on a fake clock, hooked to router (4 tasks) and api (2), both registered 1..20
 // and then the extra resource IDs, with router tracking CPU at 50%.
 func routerAndAPI(t *testing.T, extra ...string) (*clock.Fake, *services, *fakeaas.Server, *aas.Client) {
@@ -109,6 +108,7 @@ func routerAndAPI(t *testing.T, extra ...string) (*clock.Fake, *services, *fakea
 	return clk, svcs, s, c
 }
 
+// serve starts s and returns an SDK client for it.
 func serve(t *testing.T, s *fakeaas.Server) *aas.Client {
 	t.Helper()
 	return newClient(awstest.Start(t, s))

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// Block returns the body of the first fenced block of language lang (e.g. sh) that follows marker (e.g.
-// "<!-- example-env -->") in the file at path; it fails the test when there is none, so a renamed marker cannot
+// Block returns the body of the fenced block of language lang (e.g. sh) that directly follows marker (e.g.
+// "<!-- example-env -->", with only blank lines between) in the file at path; it fails the test when there is none, so a renamed marker cannot
 // quietly turn a check off.
 func Block(tb testing.TB, path, marker, lang string) []byte {
 	tb.Helper()
