@@ -53,3 +53,15 @@ func TestNoAWSSDKOffline(t *testing.T) {
 		}
 	}
 }
+
+// TestHarnessesDoNotDependOnE2E: the in-process harness sits below the real-binary tests, not on them; what both
+// need (the fleet, free ports) lives in fleettest and nginxtest.
+func TestHarnessesDoNotDependOnE2E(t *testing.T) {
+	for _, pkg := range []string{"internal/daemontest", "internal/fleettest", "internal/nginxtest", "internal/awstest"} {
+		for _, d := range deps(t, pkg) {
+			if d == module+"internal/e2e" {
+				t.Errorf("%s imports internal/e2e", pkg)
+			}
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
-	"github.com/fastscaler/fastscaler/internal/e2e"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
@@ -33,7 +33,7 @@ import (
 const pollTimeout = 10 * time.Second
 
 // Cluster is the cluster every Unit uses, the end-to-end stack's.
-const Cluster = e2e.Cluster
+const Cluster = fleettest.Cluster
 
 // T0 is the fake clock's start.
 var T0 = time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
@@ -108,13 +108,13 @@ func New(t *testing.T, o Options) *Unit {
 	for i := range hosts {
 		hosts[i] = RouterHost(i)
 	}
-	port := e2e.FreePortOn(t, hosts)
+	port := nginxtest.FreePortOn(t, hosts)
 	u := &Unit{T: t, Clock: clock.NewFake(T0), Dead: map[int]bool{}}
 	for _, h := range hosts {
 		u.Stubs = append(u.Stubs, nginxtest.NewStub(t, net.JoinHostPort(h, fmt.Sprint(port))))
 	}
 	u.Region = o.Region
-	u.ECS, u.ECSURL = e2e.StartECS(t, fakeecs.Options{Region: o.Region, Now: u.Clock.Now, StartDelay: o.StartDelay},
+	u.ECS, u.ECSURL = fleettest.StartECS(t, fakeecs.Options{Region: o.Region, Now: u.Clock.Now, StartDelay: o.StartDelay},
 		RouterHost, o.Desired, o.Tags)
 	u.CW = fakecw.New(fakecw.Options{Now: u.Clock.Now})
 	u.CWURL = awstest.Start(t, u.CW)
@@ -277,7 +277,7 @@ func (u *Unit) Desired(name string) int {
 }
 
 // Updates returns the UpdateService calls made so far.
-func (u *Unit) Updates() []fakeecs.Call { return e2e.Updates(u.ECS) }
+func (u *Unit) Updates() []fakeecs.Call { return fleettest.Updates(u.ECS) }
 
 // DescribeUpdates formats calls for a failure message.
 func DescribeUpdates(cs []fakeecs.Call) string {

@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -18,11 +17,12 @@ import (
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakecw"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
 )
 
 // Cluster is the cluster name the stack uses.
-const Cluster = "prod"
+const Cluster = fleettest.Cluster
 
 // Options shapes a Stack.
 type Options struct {
@@ -62,7 +62,7 @@ func Start(tb nginxtest.TB, opts Options) *Stack {
 	for n := range hosts {
 		hosts[n] = opts.host(n)
 	}
-	s.Port = FreePortOn(tb, hosts)
+	s.Port = nginxtest.FreePortOn(tb, hosts)
 	for n := range opts.Routers {
 		if slices.Contains(opts.Stubs, n) {
 			s.stubs[n] = nginxtest.NewStub(tb, s.addr(n))
@@ -71,7 +71,7 @@ func Start(tb nginxtest.TB, opts Options) *Stack {
 		}
 		s.routers = append(s.routers, nginxtest.Start(tb, nginxtest.Options{Addrs: []string{s.addr(n)}}))
 	}
-	s.ECS, s.ECSURL = StartECS(tb, fakeecs.Options{StartDelay: opts.StartDelay},
+	s.ECS, s.ECSURL = fleettest.StartECS(tb, fakeecs.Options{StartDelay: opts.StartDelay},
 		opts.host, opts.Desired, nil)
 	s.CW = fakecw.New(fakecw.Options{})
 	s.CWURL = awstest.Start(tb, s.CW)
@@ -83,27 +83,6 @@ func Start(tb nginxtest.TB, opts Options) *Stack {
 	go func() { s.Load.Run(ctx); close(done) }()
 	tb.Cleanup(func() { cancel(); <-done })
 	return s
-}
-
-// StartECS serves an ECS fake with opts for the rest of tb, its cluster Cluster holding the router, api and
-// api-canary services at the desired counts and with the tags given (nil: none); router task n gets the
-// address routerHost(n), the other tasks 10.1.x.y. It replaces opts.Address.
-func StartECS(tb nginxtest.TB, opts fakeecs.Options, routerHost func(n int) string, desired map[string]int,
-	tags map[string]map[string]string) (*fakeecs.Server, string) {
-	tb.Helper()
-	opts.Address = func(service string, n int) string {
-		if service == "router" {
-			return routerHost(n)
-		}
-		return fmt.Sprintf("10.1.%d.%d", n/250, n%250+1)
-	}
-	ecs := fakeecs.New(opts)
-	url := awstest.Start(tb, ecs)
-	ecs.AddCluster(Cluster)
-	for _, name := range []string{"router", "api", "api-canary"} {
-		ecs.AddService(Cluster, name, desired[name], tags[name])
-	}
-	return ecs, url
 }
 
 // host is router task n's address.
@@ -187,37 +166,4 @@ func (s *Stack) LiveRouters() []string {
 }
 
 // Updates returns the successful UpdateService calls so far.
-func (s *Stack) Updates() []fakeecs.Call { return Updates(s.ECS) }
-
-// Updates returns the successful UpdateService calls ecs has answered so far.
-func Updates(ecs *fakeecs.Server) []fakeecs.Call {
-	var out []fakeecs.Call
-	for _, c := range ecs.Calls() {
-		if c.Op == "UpdateService" && c.Err == "" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// FreePortOn returns a TCP port free on every given host at the time of the call.
-func FreePortOn(tb nginxtest.TB, hosts []string) int {
-	tb.Helper()
-	for range 50 {
-		port := nginxtest.FreePort(tb)
-		ok := true
-		for _, h := range hosts {
-			l, err := net.Listen("tcp", net.JoinHostPort(h, strconv.Itoa(port)))
-			if err != nil {
-				ok = false
-				break
-			}
-			_ = l.Close()
-		}
-		if ok {
-			return port
-		}
-	}
-	tb.Fatal("no port free on every router address")
-	return 0
-}
+func (s *Stack) Updates() []fakeecs.Call { return fleettest.Updates(s.ECS) }

@@ -202,3 +202,25 @@ func FreePort(tb TB) int {
 
 // Addr joins a loopback host and port.
 func Addr(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// FreePortOn returns a TCP port free on every given host at the time of the call.
+func FreePortOn(tb TB, hosts []string) int {
+	tb.Helper()
+	for range 50 {
+		port := FreePort(tb)
+		ok := true
+		for _, h := range hosts {
+			l, err := net.Listen("tcp", net.JoinHostPort(h, strconv.Itoa(port)))
+			if err != nil {
+				ok = false
+				break
+			}
+			_ = l.Close()
+		}
+		if ok {
+			return port
+		}
+	}
+	tb.Fatal("no port free on every router address")
+	return 0
+}
