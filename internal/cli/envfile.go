@@ -68,10 +68,14 @@ func withEnvFile(env Env, path string) (Env, error) {
 	if err != nil {
 		return env, usageError{err}
 	}
+	emptyIsValue := map[string]bool{}
+	for _, k := range config.Knobs() {
+		emptyIsValue[k.Var] = k.EmptyIsValue
+	}
 	set := make(map[string]string, len(env.Environ))
 	for _, kv := range env.Environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if kn, ok := config.Lookup(k); strings.TrimSpace(v) == "" && !(ok && kn.EmptyIsValue) {
+		if strings.TrimSpace(v) == "" && !emptyIsValue[k] {
 			continue // an empty variable is unset: the file's value applies (appended after it, it wins)
 		}
 		set[k] = v

@@ -30,7 +30,7 @@ func TestREADMESessions(t *testing.T) {
 		t.Fatalf("found %d README sessions marked <!-- session: NAME -->, want the SRE sessions", len(sessions))
 	}
 	environ := append(readmeEnv(t), "USER=alice")
-	envFile := regexp.MustCompile("(?s)<!-- env-file: ([a-z.]+) -->\\s*```sh\\n(.*?)```").FindSubmatch(readme)
+	envFile := readmetest.Block(t, "../../README.md", "<!-- env-file: fastscaler.env -->", "sh") // the walk-through's
 	for _, s := range sessions {
 		t.Run(string(s[1]), func(t *testing.T) {
 			environ := environ
@@ -45,14 +45,11 @@ func TestREADMESessions(t *testing.T) {
 			}
 			if strings.Contains(string(s[2]), "--env-file") {
 				// The walk-through: the shell holds nothing; the settings come from the file Terraform rendered.
-				if envFile == nil {
-					t.Fatal("a session uses --env-file, but the README shows no <!-- env-file: NAME --> block")
-				}
-				if err := os.WriteFile(filepath.Join(dir, string(envFile[1])), envFile[2], 0o600); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, "fastscaler.env"), envFile, 0o600); err != nil {
 					t.Fatal(err)
 				}
 				environ = []string{"USER=alice"}
-				vars, err := config.ParseEnvFile(string(envFile[1]), envFile[2])
+				vars, err := config.ParseEnvFile("fastscaler.env", envFile)
 				if err != nil {
 					t.Fatal(err)
 				}

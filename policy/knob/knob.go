@@ -34,8 +34,8 @@ func (s Scope) Simulated() bool { return s == Policy || s == Fleet || s == Polli
 // Commands reports whether the SRE commands (prescale, status, pause, resume) check the knob.
 func (s Scope) Commands() bool { return s == Fleet || s == Account }
 
-// Knob is one configuration variable of a configuration struct C.
-type Knob[C any] struct {
+// Meta is what a knob says of itself, whatever struct it configures.
+type Meta struct {
 	Var     string // environment variable, e.g. FASTSCALER_LEAD_TIME
 	Type    string // duration, number, integer, text, boolean, or a map's SERVICE:VALUE form
 	Default string // the default as written in the environment; "" when unset means empty or required
@@ -49,6 +49,11 @@ type Knob[C any] struct {
 	EmptyIsValue bool
 
 	partial bool // a map: the entries that parsed are kept, and checked, beside those that did not
+}
+
+// Knob is one configuration variable of a configuration struct C.
+type Knob[C any] struct {
+	Meta
 
 	set   func(c *C, text string) error // parses text into the field
 	check func(c C) error               // the bounds; nil when any parsed value is allowed
@@ -136,8 +141,7 @@ func (k Knob[C]) WithScope(s Scope) Knob[C] {
 
 // Lift turns a knob of a part P into a knob of a whole C that holds P at part(c).
 func Lift[C, P any](k Knob[P], part func(c *C) *P) Knob[C] {
-	out := Knob[C]{Var: k.Var, Type: k.Type, Default: k.Default, DefaultNote: k.DefaultNote, Allowed: k.Allowed,
-		Meaning: k.Meaning, Scope: k.Scope, Required: k.Required, EmptyIsValue: k.EmptyIsValue, partial: k.partial}
+	out := Knob[C]{Meta: k.Meta}
 	out.set = func(c *C, text string) error { return k.set(part(c), text) }
 	if k.check != nil {
 		out.check = func(c C) error { return k.check(*part(&c)) }
@@ -192,7 +196,7 @@ func Rule[T any](words string, ok func(v T) bool) Bound[T] { return Bound[T]{wor
 // scalar declares a knob of one value of type T, parsed by parse and shown by show.
 func scalar[C, T any](v, typ, def, meaning string, field func(c *C) *T, parse func(string) (T, error),
 	show func(T) string, bounds []Bound[T]) Knob[C] {
-	k := Knob[C]{Var: v, Type: typ, Default: def, Meaning: meaning}
+	k := Knob[C]{Meta: Meta{Var: v, Type: typ, Default: def, Meaning: meaning}}
 	k.set = func(c *C, text string) error {
 		x, err := parse(strings.TrimSpace(text))
 		if err != nil {
@@ -248,7 +252,7 @@ func Bool[C any](v string, def bool, meaning string, field func(c *C) *bool) Kno
 // Map declares a SERVICE:VALUE,SERVICE:VALUE knob whose values are parsed by parse and checked entry by entry.
 func Map[C, T any](v, typ, meaning string, field func(c *C) *map[string]T, parse func(string) (T, error),
 	show func(T) string, bounds ...Bound[T]) Knob[C] {
-	k := Knob[C]{Var: v, Type: typ, Meaning: meaning, partial: true}
+	k := Knob[C]{Meta: Meta{Var: v, Type: typ, Meaning: meaning, partial: true}}
 	k.set = func(c *C, text string) error {
 		m, err := ParsePairs(text, parse)
 		*field(c) = m
