@@ -73,36 +73,37 @@ func Knobs() []knob.Knob[Config] {
 	)
 	ks := []knob.Knob[C]{
 		knob.String("FASTSCALER_CLUSTER", "", "ECS cluster name or ARN",
-			func(c *C) *string { return &c.Cluster }, knob.Rule("not empty", notBlank)).WithRequired().WithScope(knob.Account),
+			func(c *C) *string { return &c.Cluster }, knob.Rule("not empty", notBlank)).With(knob.Required, knob.InScope(knob.Account)),
 		knob.String("FASTSCALER_ROUTER_SERVICE", "", "ECS service of the Nginx router tasks whose stub_status is polled",
-			func(c *C) *string { return &c.RouterService }, knob.Rule("not empty", notBlank)).WithRequired().WithScope(knob.Polling),
+			func(c *C) *string { return &c.RouterService }, knob.Rule("not empty", notBlank)).With(knob.Required, knob.InScope(knob.Polling)),
 		knob.Map("FASTSCALER_CAPACITY", names+"number", "every scaled service, and the requests/s one task of it serves at target utilisation, "+
 			"e.g. `router:1000,api:250,api-canary:250`",
-			func(c *C) *map[string]float64 { return &c.Capacity }, knob.ParseFloat, knob.FormatFloat, knob.Above(0.0, "0")).WithRequired().WithScope(knob.Fleet),
+			func(c *C) *map[string]float64 { return &c.Capacity }, knob.ParseFloat, knob.FormatFloat, knob.Above(0.0, "0")).With(knob.Required, knob.InScope(knob.Fleet)),
 		knob.Map("FASTSCALER_WEIGHTS", names+"percent", "percent of router traffic that reaches a service (the canary split); "+
 			"the services below 100 must add up to 100",
 			func(c *C) *map[string]float64 { return &c.Weights }, knob.ParseFloat, knob.FormatFloat,
-			knob.AtLeast(0.0, "0"), knob.AtMost(100.0, "100")).WithScope(knob.Fleet).WithDocDefault(knob.FormatFloat(DefaultWeight) + " each"),
+			knob.AtLeast(0.0, "0"), knob.AtMost(100.0, "100")).
+			With(knob.InScope(knob.Fleet), knob.DocumentedDefault(knob.FormatFloat(DefaultWeight)+" each")),
 		knob.Map("FASTSCALER_MIN_TASKS", names+"integer", "never fewer tasks (the router's minimum is at least 1)",
-			func(c *C) *map[string]int { return &c.MinTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(0, "0")).WithScope(knob.Fleet).
-			WithDocDefault(strconv.Itoa(DefaultMinTasks) + " each"),
+			func(c *C) *map[string]int { return &c.MinTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(0, "0")).
+			With(knob.InScope(knob.Fleet), knob.DocumentedDefault(strconv.Itoa(DefaultMinTasks)+" each")),
 		knob.Map("FASTSCALER_MAX_TASKS", names+"integer", "never more tasks",
-			func(c *C) *map[string]int { return &c.MaxTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(1, "1")).WithScope(knob.Fleet).
-			WithDocDefault(strconv.Itoa(DefaultMaxTasks) + " each"),
+			func(c *C) *map[string]int { return &c.MaxTasks }, knob.ParseInt, strconv.Itoa, knob.AtLeast(1, "1")).
+			With(knob.InScope(knob.Fleet), knob.DocumentedDefault(strconv.Itoa(DefaultMaxTasks)+" each")),
 		knob.Bool("FASTSCALER_ALLOW_ANY_WEIGHT_SUM", false, "accept FASTSCALER_WEIGHTS whose services below 100 do not add up to 100 "+
 			"(e.g. two independent canary splits, or a share going to a service fastscaler does not scale)",
-			func(c *C) *bool { return &c.AnyWeightSum }).WithScope(knob.Fleet),
+			func(c *C) *bool { return &c.AnyWeightSum }).With(knob.InScope(knob.Fleet)),
 		knob.String("FASTSCALER_AAS_MODE", "auto", "`auto`: services with an Application Auto Scaling scalable target are scaled "+
 			"through its MinCapacity too; `off`: never call Application Auto Scaling",
-			func(c *C) *string { return &c.AASMode }, knob.OneOf("auto", "off")).WithScope(knob.Account),
+			func(c *C) *string { return &c.AASMode }, knob.OneOf("auto", "off")).With(knob.InScope(knob.Account)),
 		knob.Int("FASTSCALER_STATUS_PORT", 8081, "port of stub_status on each router task",
-			func(c *C) *int { return &c.StatusPort }, knob.AtLeast(1, "1"), knob.AtMost(65535, "65535")).WithScope(knob.Polling),
+			func(c *C) *int { return &c.StatusPort }, knob.AtLeast(1, "1"), knob.AtMost(65535, "65535")).With(knob.InScope(knob.Polling)),
 		knob.String("FASTSCALER_STATUS_PATH", "/nginx_status", "path of stub_status",
-			func(c *C) *string { return &c.StatusPath }, knob.Rule("a path starting with /", func(s string) bool { return strings.HasPrefix(s, "/") })).WithScope(knob.Polling),
+			func(c *C) *string { return &c.StatusPath }, knob.Rule("a path starting with /", func(s string) bool { return strings.HasPrefix(s, "/") })).With(knob.InScope(knob.Polling)),
 		knob.Duration("FASTSCALER_POLL_INTERVAL", policy.DefaultPollInterval, "how often every router task is polled",
-			func(c *C) *time.Duration { return &c.PollInterval }, knob.AtLeast(100*time.Millisecond, "100ms")).WithScope(knob.Polling),
+			func(c *C) *time.Duration { return &c.PollInterval }, knob.AtLeast(100*time.Millisecond, "100ms")).With(knob.InScope(knob.Polling)),
 		knob.Duration("FASTSCALER_POLL_TIMEOUT", time.Second, "per-request timeout (shorter than the interval)",
-			func(c *C) *time.Duration { return &c.PollTimeout }, positive).WithScope(knob.Polling).
+			func(c *C) *time.Duration { return &c.PollTimeout }, positive).With(knob.InScope(knob.Polling)).
 			WithDerivedDefault("1s, or half the poll interval if that is shorter", func(c *C) {
 				c.PollTimeout = min(time.Second, c.PollInterval/2)
 			}),
@@ -112,28 +113,27 @@ func Knobs() []knob.Knob[Config] {
 	}
 	return append(ks,
 		knob.Duration("FASTSCALER_DISCOVERY_INTERVAL", 10*time.Second, "router task discovery (also on every change of its running count)",
-			func(c *C) *time.Duration { return &c.DiscoveryInterval }, positive).WithScope(knob.Daemon),
+			func(c *C) *time.Duration { return &c.DiscoveryInterval }, positive).With(knob.InScope(knob.Daemon)),
 		knob.Float("FASTSCALER_ECS_RATE", 5, "ECS API calls per second, at most (bursts of 10)",
-			func(c *C) *float64 { return &c.ECSRate }, knob.Above(0.0, "0")).WithScope(knob.Daemon),
+			func(c *C) *float64 { return &c.ECSRate }, knob.Above(0.0, "0")).With(knob.InScope(knob.Daemon)),
 		knob.Bool("FASTSCALER_DRY_RUN", false, "decide and log, never call UpdateService",
-			func(c *C) *bool { return &c.DryRun }).WithScope(knob.Daemon),
+			func(c *C) *bool { return &c.DryRun }).With(knob.InScope(knob.Daemon)),
 		knob.String("FASTSCALER_LISTEN", ":9090", "address of `/healthz` and `/status` (JSON)",
-			func(c *C) *string { return &c.Listen }, knob.Rule(":PORT, IP:PORT or localhost:PORT (e.g. :9090, 127.0.0.1:9090)", validListen)).WithScope(knob.Daemon),
+			func(c *C) *string { return &c.Listen }, knob.Rule(":PORT, IP:PORT or localhost:PORT (e.g. :9090, 127.0.0.1:9090)", validListen)).With(knob.InScope(knob.Daemon)),
 		knob.String("FASTSCALER_LOG_LEVEL", "info", "log level",
-			func(c *C) *string { return &c.LogLevel }, knob.Rule("debug, info, warn or error", validLogLevel)).WithScope(knob.Daemon),
+			func(c *C) *string { return &c.LogLevel }, knob.Rule("debug, info, warn or error", validLogLevel)).With(knob.InScope(knob.Daemon)),
 		knob.String("FASTSCALER_METRICS_NAMESPACE", "Fastscaler", "CloudWatch namespace of the daemon's metrics; empty disables publishing",
-			func(c *C) *string { return &c.MetricsNamespace }, knob.Rule("at most 255 characters, not starting with AWS/", validNamespace)).WithScope(knob.Daemon).
-			WithEmptyIsValue(),
+			func(c *C) *string { return &c.MetricsNamespace }, knob.Rule("at most 255 characters, not starting with AWS/", validNamespace)).With(knob.InScope(knob.Daemon), knob.EmptyIsValue),
 		knob.String("FASTSCALER_STATUS_URL", "", "the daemon's `/status` URL, for `fastscaler status` to show its mode and last decision",
-			func(c *C) *string { return &c.StatusURL }, knob.Rule("empty or an http(s) URL", validURL)).WithScope(knob.Daemon),
+			func(c *C) *string { return &c.StatusURL }, knob.Rule("empty or an http(s) URL", validURL)).With(knob.InScope(knob.Daemon)),
 		knob.String("FASTSCALER_LEASE_TABLE", "", "DynamoDB table of the leader lease: with it, two daemons can run, both polling and "+
 			"deciding, only the lease holder writing (a hot standby); empty: one daemon, no lease",
-			func(c *C) *string { return &c.LeaseTable }).WithScope(knob.Daemon),
+			func(c *C) *string { return &c.LeaseTable }).With(knob.InScope(knob.Daemon)),
 		knob.Duration("FASTSCALER_LEASE_DURATION", 10*time.Second, "how long a lease lasts without renewal: a standby takes over a dead leader "+
 			"after this (at least "+knob.FormatDuration(2*LeaseMargin)+", twice the margin a leader keeps before each write)",
-			func(c *C) *time.Duration { return &c.LeaseDuration }, positive).WithScope(knob.Daemon),
+			func(c *C) *time.Duration { return &c.LeaseDuration }, positive).With(knob.InScope(knob.Daemon)),
 		knob.Duration("FASTSCALER_LEASE_RENEW", 2*time.Second, "how often the leader renews it (at most half the duration)",
-			func(c *C) *time.Duration { return &c.LeaseRenew }, positive).WithScope(knob.Daemon),
+			func(c *C) *time.Duration { return &c.LeaseRenew }, positive).With(knob.InScope(knob.Daemon)),
 	)
 }
 

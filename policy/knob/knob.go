@@ -115,29 +115,28 @@ func (k Knob[C]) WithDerivedDefault(note string, derive func(c *C)) Knob[C] {
 // Derived reports whether the knob's default is computed from other knobs (it is applied after them).
 func (k Knob[C]) Derived() bool { return k.derive != nil }
 
-// WithEmptyIsValue returns k whose empty variable means the empty value, not the default.
-func (k Knob[C]) WithEmptyIsValue() Knob[C] {
-	k.EmptyIsValue = true
+// With returns k with opts applied to what it says of itself, e.g. k.With(Required, InScope(Account)).
+func (k Knob[C]) With(opts ...Option) Knob[C] {
+	for _, o := range opts {
+		o(&k.Meta)
+	}
 	return k
 }
 
-// WithDocDefault returns k documented with this default (e.g. "100 each" for a map).
-func (k Knob[C]) WithDocDefault(note string) Knob[C] {
-	k.DefaultNote = note
-	return k
-}
+// Option changes what a knob says of itself; see With.
+type Option func(m *Meta)
 
-// WithRequired returns k marked as required: it has no default.
-func (k Knob[C]) WithRequired() Knob[C] {
-	k.Required = true
-	return k
-}
+// Required marks a knob that must be set: it has no default.
+func Required(m *Meta) { m.Required = true }
 
-// WithScope returns k in scope s.
-func (k Knob[C]) WithScope(s Scope) Knob[C] {
-	k.Scope = s
-	return k
-}
+// EmptyIsValue marks a knob whose empty variable means the empty value, not the default.
+func EmptyIsValue(m *Meta) { m.EmptyIsValue = true }
+
+// InScope puts a knob in scope s.
+func InScope(s Scope) Option { return func(m *Meta) { m.Scope = s } }
+
+// DocumentedDefault documents a knob with this default (e.g. "100 each" for a map) instead of its Default.
+func DocumentedDefault(note string) Option { return func(m *Meta) { m.DefaultNote = note } }
 
 // Lift turns a knob of a part P into a knob of a whole C that holds P at part(c).
 func Lift[C, P any](k Knob[P], part func(c *C) *P) Knob[C] {

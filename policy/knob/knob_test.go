@@ -47,3 +47,30 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestWithAppliesEveryOptionAndDocuments(t *testing.T) {
+	type conf struct{ S string }
+	base := String("FASTSCALER_X", "dflt", "a text", func(c *conf) *string { return &c.S })
+	for _, tt := range []struct {
+		name    string
+		k       Knob[conf]
+		want    Meta
+		wantDoc string
+	}{
+		{"none", base.With(), Meta{Var: "FASTSCALER_X", Type: "text", Default: "dflt", Meaning: "a text"}, "dflt"},
+		{"required in a scope", base.With(Required, InScope(Account)),
+			Meta{Var: "FASTSCALER_X", Type: "text", Default: "dflt", Meaning: "a text", Required: true, Scope: Account}, "required"},
+		{"documented default, empty is a value", base.With(DocumentedDefault("one each"), EmptyIsValue),
+			Meta{Var: "FASTSCALER_X", Type: "text", Default: "dflt", DefaultNote: "one each", Meaning: "a text", EmptyIsValue: true}, "one each"},
+	} {
+		if diff := cmp.Diff(tt.want, tt.k.Meta, cmp.AllowUnexported(Meta{})); diff != "" {
+			t.Errorf("%s: Meta (-want +got):\n%s", tt.name, diff)
+		}
+		if got := tt.k.DocDefault(); got != tt.wantDoc {
+			t.Errorf("%s: DocDefault() = %q, want %q", tt.name, got, tt.wantDoc)
+		}
+	}
+	if base.Required || base.Scope != Policy {
+		t.Errorf("With changed the knob it was called on: %+v", base.Meta)
+	}
+}
