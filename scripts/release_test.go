@@ -162,32 +162,79 @@ func onlyBinary(t *testing.T, archive []byte) []byte {
 	return bin
 }
 
+// executables are the executable formats of the release, by GOOS: how to read a binary's header, and what it says
+// of an executable for each GOARCH.
+var executables = map[string]struct {
+	format string
+	read   func(io.ReaderAt) (cpu, typ fmt.Stringer, err error)
+	typ    fmt.Stringer            // an executable's file type
+	cpus   map[string]fmt.Stringer // the header's CPU, by GOARCH
+}{
+	"linux":  {"ELF", readELF, elf.ET_EXEC, map[string]fmt.Stringer{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}},
+	"darwin": {"Mach-O", readMachO, macho.TypeExec, map[string]fmt.Stringer{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}},
+}
+
+func readELF(r io.ReaderAt) (cpu, typ fmt.Stringer, err error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.Machine, f.Type, nil
+}
+
+func readMachO(r io.ReaderAt) (cpu, typ fmt.Stringer, err error) {
+	f, err := macho.NewFile(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.Cpu, f.Type, nil
+}
+
 // checkHeader reads the binary's executable header: an ELF executable on linux, a Mach-O one on darwin, for the
 // platform's CPU.
 func checkHeader(bin []byte, p platform) error {
-	elfMachine := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
-	machoCPU := map[string]macho.Cpu{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}
-	switch p.goos {
-	case "linux":
-		f, err := elf.NewFile(bytes.NewReader(bin))
-		if err != nil {
-			return fmt.Errorf("not an ELF file: %w", err)
-		}
-		if want := elfMachine[p.goarch]; f.Machine != want || f.Type != elf.ET_EXEC {
-			return fmt.Errorf("ELF %v %v, want a %v executable", f.Machine, f.Type, want)
-		}
-	case "darwin":
-		f, err := macho.NewFile(bytes.NewReader(bin))
-		if err != nil {
-			return fmt.Errorf("not a Mach-O file: %w", err)
-		}
-		if want := machoCPU[p.goarch]; f.Cpu != want || f.Type != macho.TypeExec {
-			return fmt.Errorf("Mach-O %v %v, want a %v executable", f.Cpu, f.Type, want)
-		}
-	default:
+	x, ok := executables[p.goos]
+	if !ok {
 		return fmt.Errorf("no header check for %s", p.goos)
 	}
+	cpu, typ, err := x.read(bytes.NewReader(bin))
+	if err != nil {
+		return fmt.Errorf("reading the %s header: %w", x.format, err)
+	}
+	if want := x.cpus[p.goarch]; cpu != want || typ != x.typ {
+		return fmt.Errorf("%s %v %v, want a %v executable", x.format, cpu, typ, want)
+	}
 	return nil
+}
+
+// TestCheckHeader: checkHeader passes this test's own binary for this platform, and fails it for another CPU,
+// another OS, and what is not an executable.
+func TestCheckHeader(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	here := platform{runtime.GOOS, runtime.GOARCH}
+	if _, ok := executables[here.goos]; !ok {
+		t.Skipf("the release has no %s binaries", here.goos)
+	}
+	if err := checkHeader(bin, here); err != nil {
+		t.Errorf("this test's binary, for %v: %v", here, err)
+	}
+	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[here.goarch]
+	otherOS := map[string]string{"linux": "darwin", "darwin": "linux"}[here.goos]
+	for _, p := range []platform{{here.goos, other}, {otherOS, here.goarch}, {"windows", here.goarch}} {
+		if err := checkHeader(bin, p); err == nil {
+			t.Errorf("this test's binary passes as one for %v", p)
+		}
+	}
+	if err := checkHeader([]byte("#!/bin/sh\n"), here); err == nil || !strings.HasPrefix(err.Error(), "reading the ") {
+		t.Errorf("a shell script: %v, want an unreadable header", err)
+	}
 }
 
 // checkBuildInfo reads the build settings Go stamps into every binary (the package, the platform, -trimpath, no cgo)

@@ -2,8 +2,10 @@ package router
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,68 +109,65 @@ func TestRenderAccepted(t *testing.T) {
 // start, names the variable and the bad value, and leaves no nginx.conf behind.
 func TestRenderRefused(t *testing.T) {
 	canary := minimal.with("CANARY_UPSTREAM", "127.0.0.1:9002")
-	tests := []struct {
+	cors := minimal.with("CORS_ALLOWED_ORIGINS", "*")
+	type refusal struct {
 		name string
 		env  env
 		want []string // substrings of the script's message
-	}{
+	}
+	tests := []refusal{
 		{"weight above 100", canary.with("CANARY_WEIGHT", "101"), []string{`CANARY_WEIGHT="101" is invalid`, "0 to 100"}},
-		{"weight 100.1", canary.with("CANARY_WEIGHT", "100.1"), []string{`CANARY_WEIGHT="100.1" is invalid`}},
-		{"negative weight", canary.with("CANARY_WEIGHT", "-1"), []string{`CANARY_WEIGHT="-1" is invalid`}},
-		{"two decimals", canary.with("CANARY_WEIGHT", "10.25"), []string{`CANARY_WEIGHT="10.25" is invalid`}},
-		{"percent sign", canary.with("CANARY_WEIGHT", "10%"), []string{`CANARY_WEIGHT="10%" is invalid`}},
-		{"not a number", canary.with("CANARY_WEIGHT", "ten"), []string{`CANARY_WEIGHT="ten" is invalid`}},
-		{"exponent", canary.with("CANARY_WEIGHT", "1e2"), []string{`CANARY_WEIGHT="1e2" is invalid`}},
-		{"leading blank", canary.with("CANARY_WEIGHT", " 10"), []string{`CANARY_WEIGHT=" 10" is invalid`}},
-		{"trailing dot", canary.with("CANARY_WEIGHT", "10."), []string{`CANARY_WEIGHT="10." is invalid`}},
-		{"fraction", canary.with("CANARY_WEIGHT", "0.5.1"), []string{`CANARY_WEIGHT="0.5.1" is invalid`}},
-		{"second line", canary.with("CANARY_WEIGHT", "10\n20"), []string{"CANARY_WEIGHT=\"10\n20\" is invalid"}},
 		{"weight without a canary upstream", minimal.with("CANARY_WEIGHT", "5"),
 			[]string{"CANARY_UPSTREAM is not set", `CANARY_WEIGHT="5"`}},
 		{"no stable upstream", env{}, []string{"STABLE_UPSTREAM is not set"}},
-		{"upstream without port", minimal.with("STABLE_UPSTREAM", "api"), []string{`STABLE_UPSTREAM entry "api" is invalid`}},
-		{"upstream with a bad port", minimal.with("STABLE_UPSTREAM", "api:70000"),
-			[]string{`STABLE_UPSTREAM entry "api:70000" is invalid`}},
-		{"upstream injection", minimal.with("STABLE_UPSTREAM", "api:80;}"), []string{`STABLE_UPSTREAM entry "api:80;}" is invalid`}},
-		{"unknown sticky mode", canary.with("CANARY_STICKY", "ip"), []string{`CANARY_STICKY="ip" is invalid`}},
 		{"header mode without a header", canary.with("CANARY_STICKY", "header"), []string{`CANARY_STICKY_HEADER="" is invalid`}},
-		{"bad cookie name", canary.with("CANARY_STICKY", "cookie", "CANARY_COOKIE_NAME", "a-b"),
-			[]string{`CANARY_COOKIE_NAME="a-b" is invalid`}},
-		{"bad CIDR", minimal.with("STATUS_ALLOW_CIDRS", "10.0.0.0/33"), []string{`STATUS_ALLOW_CIDRS entry "10.0.0.0/33" is invalid`}},
-		{"bad IPv4 octet", minimal.with("STATUS_ALLOW_CIDRS", "10.0.0.256"), []string{`STATUS_ALLOW_CIDRS entry "10.0.0.256"`}},
-		{"CIDR keyword", minimal.with("STATUS_ALLOW_CIDRS", "all"), []string{`STATUS_ALLOW_CIDRS entry "all" is invalid`}},
-		{"status port equals traffic port", minimal.with("STATUS_PORT", "8080"), []string{`STATUS_PORT="8080" is invalid`}},
-		{"port out of range", minimal.with("LISTEN_PORT", "0"), []string{`LISTEN_PORT="0" is invalid`}},
-		{"status path without slash", minimal.with("STATUS_PATH", "status"), []string{`STATUS_PATH="status" is invalid`}},
-		{"status path on healthz", minimal.with("STATUS_PATH", "/healthz"), []string{`STATUS_PATH="/healthz" is invalid`}},
-		{"route without target", minimal.with("ROUTES", "/api/"), []string{`ROUTES entry "/api/" is invalid`}},
-		{"route without slash", minimal.with("ROUTES", "api=api"), []string{`ROUTES entry "api=api" is invalid`}},
-		{"route to unknown target", minimal.with("ROUTES", "/a/=canary"), []string{`ROUTES entry "/a/=canary" is invalid`}},
 		{"duplicate route", minimal.with("ROUTES", "/a/=api /a/=api"), []string{"prefix /a/ is listed twice"}},
 		{"route on healthz", minimal.with("ROUTES", "/healthz=api"), []string{"/healthz is reserved"}},
 		{"no routes", minimal.with("ROUTES", " , "), []string{"want at least one PREFIX=TARGET"}},
-		{"bad origin", minimal.with("CORS_ALLOWED_ORIGINS", "example.com"), []string{`CORS_ALLOWED_ORIGINS entry "example.com" is invalid`}},
-		{"origin with path", minimal.with("CORS_ALLOWED_ORIGINS", "https://example.com/"),
-			[]string{`CORS_ALLOWED_ORIGINS entry "https://example.com/" is invalid`}},
-		{"any origin with credentials", minimal.with("CORS_ALLOWED_ORIGINS", "*", "CORS_ALLOW_CREDENTIALS", "true"),
+		{"any origin with credentials", cors.with("CORS_ALLOW_CREDENTIALS", "true"),
 			[]string{`CORS_ALLOWED_ORIGINS="*" with CORS_ALLOW_CREDENTIALS=true is refused`}},
-		{"bad credentials flag", minimal.with("CORS_ALLOWED_ORIGINS", "*", "CORS_ALLOW_CREDENTIALS", "yes"),
-			[]string{`CORS_ALLOW_CREDENTIALS="yes" is invalid`}},
-		{"bad method", minimal.with("CORS_ALLOWED_ORIGINS", "*", "CORS_ALLOWED_METHODS", `GET "X"`),
-			[]string{`CORS_ALLOWED_METHODS entry ""X"" is invalid`}},
-		{"bad header", minimal.with("CORS_ALLOWED_ORIGINS", "*", "CORS_ALLOWED_HEADERS", "X;Y"),
-			[]string{`CORS_ALLOWED_HEADERS entry "X;Y" is invalid`}},
-		{"bad max age", minimal.with("CORS_ALLOWED_ORIGINS", "*", "CORS_MAX_AGE", "1d"), []string{`CORS_MAX_AGE="1d" is invalid`}},
-		{"bad time", minimal.with("PROXY_READ_TIMEOUT", "soon"), []string{`PROXY_READ_TIMEOUT="soon" is invalid`}},
-		{"bad size", minimal.with("CLIENT_MAX_BODY_SIZE", "10MB"), []string{`CLIENT_MAX_BODY_SIZE="10MB" is invalid`}},
-		{"zero workers", minimal.with("WORKER_PROCESSES", "0"), []string{`WORKER_PROCESSES="0" is invalid`}},
-		{"bad log level", minimal.with("ERROR_LOG_LEVEL", "verbose"), []string{`ERROR_LOG_LEVEL="verbose" is invalid`}},
-		{"bad forwarded proto", minimal.with("FORWARDED_PROTO", "ftp"), []string{`FORWARDED_PROTO="ftp" is invalid`}},
-		{"bad IPv6 switch", minimal.with("LISTEN_IPV6", "yes"), []string{`LISTEN_IPV6="yes" is invalid`}},
+		{"bad method", cors.with("CORS_ALLOWED_METHODS", `GET "X"`), []string{`CORS_ALLOWED_METHODS entry ""X"" is invalid`}},
 		{"every problem at once", env{"CANARY_WEIGHT": "200", "STATUS_ALLOW_CIDRS": "x", "ROUTES": "/=nowhere"}, []string{
 			`CANARY_WEIGHT="200" is invalid`, `STATUS_ALLOW_CIDRS entry "x" is invalid`, "STABLE_UPSTREAM is not set",
 			`ROUTES entry "/=nowhere" is invalid`, "4 invalid setting(s); not starting nginx",
 		}},
+	}
+	// Values a variable refuses, each set alone over base; the message names the variable and the value (or, in a
+	// list, the entry).
+	const (
+		badValue = `%s="%s" is invalid`
+		badEntry = `%s entry "%s" is invalid`
+	)
+	for _, r := range []struct {
+		base    env
+		name    string
+		message string
+		values  []string
+	}{
+		{canary, "CANARY_WEIGHT", badValue, []string{"100.1", "-1", "10.25", "10%", "ten", "1e2", " 10", "10.", "0.5.1", "10\n20"}},
+		{canary, "CANARY_STICKY", badValue, []string{"ip"}},
+		{canary.with("CANARY_STICKY", "cookie"), "CANARY_COOKIE_NAME", badValue, []string{"a-b"}},
+		{minimal, "STABLE_UPSTREAM", badEntry, []string{"api", "api:70000", "api:80;}"}},
+		{minimal, "STATUS_ALLOW_CIDRS", badEntry, []string{"10.0.0.0/33", "10.0.0.256", "all"}},
+		{minimal, "STATUS_PORT", badValue, []string{"8080"}},
+		{minimal, "LISTEN_PORT", badValue, []string{"0"}},
+		{minimal, "STATUS_PATH", badValue, []string{"status", "/healthz"}},
+		{minimal, "ROUTES", badEntry, []string{"/api/", "api=api", "/a/=canary"}},
+		{minimal, "CORS_ALLOWED_ORIGINS", badEntry, []string{"example.com", "https://example.com/"}},
+		{cors, "CORS_ALLOW_CREDENTIALS", badValue, []string{"yes"}},
+		{cors, "CORS_ALLOWED_HEADERS", badEntry, []string{"X;Y"}},
+		{cors, "CORS_MAX_AGE", badValue, []string{"1d"}},
+		{minimal, "PROXY_READ_TIMEOUT", badValue, []string{"soon"}},
+		{minimal, "CLIENT_MAX_BODY_SIZE", badValue, []string{"10MB"}},
+		{minimal, "WORKER_PROCESSES", badValue, []string{"0"}},
+		{minimal, "ERROR_LOG_LEVEL", badValue, []string{"verbose"}},
+		{minimal, "FORWARDED_PROTO", badValue, []string{"ftp"}},
+		{minimal, "LISTEN_IPV6", badValue, []string{"yes"}},
+	} {
+		for _, v := range r.values {
+			tests = append(tests, refusal{fmt.Sprintf("%s=%q", r.name, v), r.base.with(r.name, v),
+				[]string{fmt.Sprintf(r.message, r.name, v)}})
+		}
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -258,5 +257,28 @@ func TestScriptShape(t *testing.T) {
 		if !strings.Contains(string(src), "\nset -eu\n") {
 			t.Errorf("%s must run with set -eu", name)
 		}
+	}
+}
+
+// TestREADME checks that docker/README.md documents every variable render.sh reads, so the table cannot silently
+// fall behind the script.
+func TestREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := scriptDefaults(t)
+	if len(vars) < 20 {
+		t.Fatalf("found only %d variables with defaults in %s; the pattern no longer matches the script", len(vars), renderScript)
+	}
+	var missing []string
+	for v := range vars {
+		if !strings.Contains(string(readme), "| `"+v+"` |") {
+			missing = append(missing, v)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("docker/README.md has no table row for %v", missing)
 	}
 }

@@ -12,22 +12,21 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
-// Chart geometry, in pixels at chart.DPI.
 const (
-	chartWidthPx  = 1200
-	chartPanelPx  = 420 // per service
-	chartHeaderPx = 120 // title and the one legend, up to 8 entries
 	// chartMaxPoints bounds each scatter: gonum's cost is per glyph, and beyond a few thousand they only overlap.
 	chartMaxPoints = 4000
 	// chartYQuantile caps the y axis so a few pathological minutes do not flatten the curve; points above are
 	// drawn on the top edge.
 	chartYQuantile = 0.995
 )
+
+// chartSize is the chart's geometry: a panel per service, under a header for the title and the one legend (up to 8
+// entries).
+var chartSize = chart.Size{WidthPx: 1200, HeaderPx: 120, PanelPx: 420, PadYPx: 12}
 
 // Chart colours: the spread's shading is the only reddish fill, which the tests rely on to find it.
 var (
@@ -72,10 +71,7 @@ func WriteChart(w io.Writer, f chart.Format, recs []Recommendation, hs []History
 		}
 	}
 
-	fig := chart.Figure{
-		Title:   "fastscaler calibrate: per-task load vs the signal that degrades",
-		WidthPx: chartWidthPx, HeaderPx: chartHeaderPx, PanelPx: chartPanelPx, PadYPx: 12,
-	}
+	fig := chart.Figure{Title: "fastscaler calibrate: per-task load vs the signal that degrades", Size: chartSize}
 	var legendParts chartParts
 	for i, h := range hs {
 		p, parts, err := chartPanel(h, byService[h.Service])
@@ -155,7 +151,7 @@ func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) 
 	if err != nil {
 		return nil, parts, fmt.Errorf("scatter: %w", err)
 	}
-	scatter.GlyphStyle = draw.GlyphStyle{Color: chartPointColor, Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}}
+	scatter.GlyphStyle = chart.Dots(chartPointColor, vg.Points(1.3))
 	parts.points = scatter
 	p.Add(scatter)
 
@@ -171,7 +167,7 @@ func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) 
 			return nil, parts, fmt.Errorf("bin medians: %w", err)
 		}
 		line.Color, line.Width = chartMedianColor, vg.Points(1.5)
-		points.GlyphStyle = draw.GlyphStyle{Color: chartMedianColor, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		points.GlyphStyle = chart.Dots(chartMedianColor, vg.Points(2.5))
 		parts.medians = line
 		p.Add(line, points)
 	}
@@ -186,7 +182,7 @@ func chartPanel(h History, rec *Recommendation) (*plot.Plot, chartParts, error) 
 		p.Add(fitLine)
 	}
 	if t := rec.Evidence.Threshold * scale; t > 0 && t < yMax {
-		parts.threshold = chartHLine(t, xMax, chartLimitColor)
+		parts.threshold = chart.HLine(t, xMax, chartLimitColor, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(3)})
 		p.Add(parts.threshold)
 	}
 	parts.knee = chart.VLine(rec.Knee, yMax, chartKneeColor, vg.Points(2), nil)
@@ -319,14 +315,6 @@ func chartFitLine(rec *Recommendation, scale, xMax, yMax float64) (*plotter.Line
 	}
 	l.Color, l.Width = chartFitColor, vg.Points(1.5)
 	return l, true
-}
-
-// chartHLine is a full-width dotted horizontal line at y.
-func chartHLine(y, xMax float64, c color.Color) *plotter.Line {
-	l := &plotter.Line{XYs: plotter.XYs{{X: 0, Y: y}, {X: xMax, Y: y}}}
-	l.Color, l.Width = c, vg.Points(1)
-	l.Dashes = []vg.Length{vg.Points(2), vg.Points(3)}
-	return l
 }
 
 // chartSummary is a panel's evidence in brief: "336 h, 20160 periods, max 313 rps/task".

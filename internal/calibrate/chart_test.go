@@ -55,7 +55,7 @@ func TestWriteChart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decoding the PNG: %v", err)
 	}
-	wantW, wantH := chartWidthPx, chartHeaderPx+chartPanelPx*len(hs)
+	wantW, wantH := chartSize.WidthPx, chartSize.HeaderPx+chartSize.PanelPx*len(hs)
 	if b := img.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
 		t.Errorf("image is %dx%d, want %dx%d", b.Dx(), b.Dy(), wantW, wantH)
 	}
@@ -66,8 +66,8 @@ func TestWriteChart(t *testing.T) {
 		c    color.Color
 	}{{"knee", chartKneeColor}, {"spread", chartSpreadColor}, {"capacity", chartCapacityColor}} {
 		for panel := range hs {
-			top := chartHeaderPx + panel*chartPanelPx
-			n := countColor(img, c.c, image.Rect(0, top, wantW, top+chartPanelPx))
+			top := chartSize.HeaderPx + panel*chartSize.PanelPx
+			n := countColor(img, c.c, image.Rect(0, top, wantW, top+chartSize.PanelPx))
 			if want := panel < 2; (n > 0) != want {
 				t.Errorf("panel %d (%s): %d %s pixels, want some: %v", panel, hs[panel].Service, n, c.name, want)
 			}

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"bytes"
 	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -67,10 +68,6 @@ func TestExportTraceSortsAndSkipsGaps(t *testing.T) {
 	}
 }
 
-type failWriter struct{}
-
-func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
-
 func TestExportTraceErrors(t *testing.T) {
 	at := func(s int) time.Time { return SynthStart.Add(time.Duration(s) * time.Second) }
 	tests := []struct {
@@ -94,8 +91,10 @@ func TestExportTraceErrors(t *testing.T) {
 			}
 		})
 	}
+	r, w := io.Pipe()
+	r.Close() // nobody reads: every write fails
 	s := Series{Times: []time.Time{at(0), at(1)}, Values: []float64{1, 2}}
-	if err := ExportTrace(failWriter{}, s); err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Errorf("ExportTrace to a failing writer = %v, want the write error", err)
+	if err := ExportTrace(w, s); !errors.Is(err, io.ErrClosedPipe) || !strings.HasPrefix(err.Error(), "exporting trace: ") {
+		t.Errorf("ExportTrace to a closed pipe = %v, want the write error, wrapped", err)
 	}
 }

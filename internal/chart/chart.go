@@ -58,15 +58,20 @@ func FormatOf(path string) (Format, error) {
 	}
 }
 
-// Figure is a chart: a title and a legend in the header, then the panels from top to bottom, their axes aligned.
-type Figure struct {
-	Title    string
-	Legend   plot.Legend
+// Size is a figure's geometry, in pixels at DPI.
+type Size struct {
 	WidthPx  int // the image's width
 	HeaderPx int // the header's height, for the title and the legend's entries
 	PanelPx  int // each panel's height
 	PadYPx   int // the space between two panels
-	Panels   []*plot.Plot
+}
+
+// Figure is a chart: a title and a legend in the header, then the panels from top to bottom, their axes aligned.
+type Figure struct {
+	Title  string
+	Legend plot.Legend
+	Size
+	Panels []*plot.Plot
 }
 
 // Write draws the figure in format f to w.
@@ -161,6 +166,19 @@ func rect(x0, y0, x1, y1 vg.Length) vg.Path {
 	p.Line(vg.Point{X: x0, Y: y1})
 	p.Close()
 	return p
+}
+
+// HLine is a horizontal line at y from 0 to right, in the axes' units; dashes, if any, alternate drawn and blank
+// lengths.
+func HLine(y, right float64, c color.Color, width vg.Length, dashes []vg.Length) *plotter.Line {
+	l := &plotter.Line{XYs: plotter.XYs{{X: 0, Y: y}, {X: right, Y: y}}}
+	l.Color, l.Width, l.Dashes = c, width, dashes
+	return l
+}
+
+// Dots is the style of a scatter's or a line's points: filled circles of radius r.
+func Dots(c color.Color, r vg.Length) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: c, Radius: r, Shape: draw.CircleGlyph{}}
 }
 
 // VLine is a vertical line at x from 0 to top, in the axes' units; dashes, if any, alternate drawn and blank lengths.

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 func TestFormatOf(t *testing.T) {
@@ -40,7 +44,7 @@ func TestFormatOf(t *testing.T) {
 }
 
 func figure(panels int) Figure {
-	fig := Figure{Title: "test", Legend: NewLegend(), WidthPx: 400, HeaderPx: 40, PanelPx: 120, PadYPx: 8}
+	fig := Figure{Title: "test", Legend: NewLegend(), Size: Size{WidthPx: 400, HeaderPx: 40, PanelPx: 120, PadYPx: 8}}
 	for range panels {
 		p := NewPanel("panel")
 		p.Add(Bands{Spans: [][2]float64{{0.2, 0.4}}, Color: color.RGBA{R: 255, G: 190, B: 190, A: 255}, MinWidthPx: 2})
@@ -99,6 +103,31 @@ func TestWriteErrors(t *testing.T) {
 		if err := figure(1).Write(failingWriter{boom}, f); !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "writing "+f.String()+": ") {
 			t.Errorf("%v to a failing writer = %v, want it to wrap %v", f, err, boom)
 		}
+	}
+}
+
+// TestLines: VLine and HLine run from the axis to where they are told, in the colour, width and dashes given; Dots
+// are filled circles.
+func TestLines(t *testing.T) {
+	red := color.RGBA{R: 200, A: 255}
+	dashes := []vg.Length{vg.Points(2), vg.Points(3)}
+	tests := []struct {
+		name string
+		got  *plotter.Line
+		want plotter.XYs
+	}{
+		{"vertical", VLine(3, 10, red, vg.Points(2), dashes), plotter.XYs{{X: 3, Y: 0}, {X: 3, Y: 10}}},
+		{"horizontal", HLine(3, 10, red, vg.Points(2), dashes), plotter.XYs{{X: 0, Y: 3}, {X: 10, Y: 3}}},
+	}
+	for _, tt := range tests {
+		l := tt.got
+		if !slices.Equal(l.XYs, tt.want) || l.Color != red || l.Width != vg.Points(2) || !slices.Equal(l.Dashes, dashes) {
+			t.Errorf("%s: %v in %v, %v wide, dashes %v; want %v in %v, 2pt wide, dashes %v",
+				tt.name, l.XYs, l.Color, l.Width, l.Dashes, tt.want, red, dashes)
+		}
+	}
+	if got := Dots(red, vg.Points(2)); got.Color != red || got.Radius != vg.Points(2) || got.Shape != (draw.CircleGlyph{}) {
+		t.Errorf("Dots = %+v, want red circles of radius 2pt", got)
 	}
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -253,9 +252,7 @@ func runCalibrate(ctx context.Context, env Env, args []string) error {
 	}
 
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(env.Stdout, rep); err != nil {
 			return fmt.Errorf("writing the JSON report: %w", err)
 		}
 	} else {

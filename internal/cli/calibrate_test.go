@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +49,10 @@ const (
 
 // seededHistory is what calibrateUnit put into the CloudWatch fake.
 type seededHistory struct {
-	synth     calibrate.Synth
-	start     time.Time
-	routerRPS []float64 // the router's RequestRate, one per minute from start
-	routerX   []float64 // the router's per-task load
+	synth      calibrate.Synth
+	start      time.Time
+	routerRPS  []float64 // the router's RequestRate, one per minute from start
+	routerMaxX float64   // the router's highest per-task load
 }
 
 // calibrateUnit returns a unit whose CloudWatch fake holds the given minutes of cluster history, ending
@@ -80,7 +79,7 @@ func calibrateUnit(t *testing.T, minutes int) (*daemontest.Unit, seededHistory) 
 	var routerTasks, routerCPU []float64
 	for i, rps := range seed.routerRPS {
 		tasks := math.Max(2, math.Ceil(seed.routerRPS[max(0, i-5)]/routerPerTask)) // five minutes late, like api's
-		seed.routerX = append(seed.routerX, rps/tasks)
+		seed.routerMaxX = max(seed.routerMaxX, rps/tasks)
 		routerTasks = append(routerTasks, tasks)
 		routerCPU = append(routerCPU, 3+routerCPUPerRPS*rps/tasks)
 	}
@@ -188,7 +187,7 @@ func TestCalibrateFindsTheKnee(t *testing.T) {
 	}
 	want := []refusal{
 		{"api-canary", "short_history", "hours", 3, 24},
-		{"router", "knee_not_reached", "rps", math.Round(slices.Max(seed.routerX)*10) / 10, 0},
+		{"router", "knee_not_reached", "rps", math.Round(seed.routerMaxX*10) / 10, 0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s", diff)

@@ -141,6 +141,86 @@ func TestPrescaleRaisesAtOnceAndWritesTags(t *testing.T) {
 	}
 }
 
+// The World Cup evening: a floor api=80 until 23:00 is in force. A prescale that would lower it or end it earlier
+// is refused with the floor in force and how to replace it; one at least as high and as long goes ahead; with
+// --replace anything goes. The output always shows the floor replaced.
+func TestPrescaleNeverLowersOrShortensAFloorSilently(t *testing.T) {
+	u := daemontest.New(t, daemontest.Options{})
+	awsEnv(t, u)
+	if r := run(t, u, "prescale", "--service", "api=80", "--until", "2026-11-22T23:00:00Z", "--reason", "World Cup final"); r.code != 0 {
+		t.Fatalf("prescale exit %d: %s", r.code, r.stderr)
+	}
+	active := "api has a floor of 80 in force until 2026-11-22T23:00:00Z (3h00m left, reason \"World Cup final\")"
+	hint := "nothing was changed; to replace a floor in force on purpose, run the same command with --replace"
+	refused := []struct {
+		name string
+		args []string
+		why  string
+	}{
+		{"lower and shorter", []string{"--service", "api=10", "--for", "1h", "--reason", "lower test"},
+			"api=10 until 2026-11-22T21:00:00Z would lower it by 70 and end it 2h00m earlier"},
+		{"higher but shorter", []string{"--service", "api=90", "--for", "1h"}, "api=90 until 2026-11-22T21:00:00Z would end it 2h00m earlier"},
+		{"longer but lower", []string{"--service", "api=79", "--until", "2026-11-23T01:00:00Z"}, "api=79 until 2026-11-23T01:00:00Z would lower it by 1"},
+		{"one of two", []string{"--service", "router=8", "--service", "api=10", "--for", "4h"}, "api=10 until 2026-11-23T00:00:00Z would lower it by 70"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(mutations(u))
+			r := run(t, u, append([]string{"prescale"}, tt.args...)...)
+			if r.code != 2 {
+				t.Errorf("exit %d, want 2 (usage: nothing changed)", r.code)
+			}
+			for _, want := range []string{active, tt.why, hint} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if n := len(mutations(u)) - before; n != 0 {
+				t.Errorf("a refused prescale made %d changes", n)
+			}
+		})
+	}
+	if f, _ := state(u, "api").FloorAt(u.Clock.Now()); f.Count != 80 || f.Reason != "World Cup final" {
+		t.Fatalf("floor after the refusals %+v, want the World Cup's 80", f)
+	}
+
+	// Equal, then higher and longer: no --replace needed, and the output names the floor replaced.
+	r := run(t, u, "prescale", "--service", "api=80", "--until", "2026-11-22T23:00:00Z", "--reason", "World Cup final")
+	if r.code != 0 || !strings.Contains(r.stdout, "api: replaced the floor of 80 until 2026-11-22T23:00:00Z (World Cup final)") {
+		t.Errorf("an equal floor = %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, u, "prescale", "--service", "api=90", "--until", "2026-11-22T23:30:00Z", "--reason", "extra time")
+	if r.code != 0 || !strings.Contains(r.stdout, "api: replaced the floor of 80 until 2026-11-22T23:00:00Z (World Cup final)") {
+		t.Errorf("a higher, longer floor = %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := u.Desired("api"); got != 90 {
+		t.Errorf("api desired %d, want 90", got)
+	}
+
+	// --replace: lowered on purpose; the count already above it is kept.
+	r = run(t, u, "prescale", "--service", "api=10", "--for", "1h", "--reason", "lower test", "--replace")
+	if r.code != 0 || !strings.Contains(r.stdout, "api: replaced the floor of 90 until 2026-11-22T23:30:00Z (extra time)") {
+		t.Errorf("--replace = %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	want := durable.Floor{Count: 10, Until: daemontest.T0.Add(time.Hour), Reason: "lower test"}
+	if f, _ := state(u, "api").FloorAt(u.Clock.Now()); f != want || u.Desired("api") != 90 {
+		t.Errorf("after --replace floor %+v desired %d; want %+v and desired kept at 90", f, u.Desired("api"), want)
+	}
+
+	// A floor that has ended is not in force: nothing to refuse or to report.
+	u.Clock.Advance(61 * time.Minute)
+	r = run(t, u, "prescale", "--service", "api=5", "--for", "30m")
+	if r.code != 0 || strings.Contains(r.stdout, "replaced") {
+		t.Errorf("over an ended floor = %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, u, "prescale", "--cancel", "--replace", "--service", "api"); r.code != 2 || !strings.Contains(r.stderr, "--cancel takes only --service") {
+		t.Errorf("--cancel --replace = %d %q, want a usage error", r.code, r.stderr)
+	}
+	if r := run(t, u, "help", "prescale"); !strings.Contains(r.stdout, "--replace") {
+		t.Errorf("help does not document --replace:\n%s", r.stdout)
+	}
+}
+
 // TestFloorSurvivesRestartAndEndsWithoutACliff runs the whole story: a prescale while no daemon runs, a daemon
 // that starts after it and honours the floor, a daemon killed mid-window and replaced by one with no memory, the
 // floor's end, the cooldown counted from that end, and a stepwise scale-in. A daemon that kept the floor or the
@@ -151,12 +231,12 @@ func TestFloorSurvivesRestartAndEndsWithoutACliff(t *testing.T) {
 	if r := run(t, u, "prescale", "--service", "api=40", "--service", "router=8", "--for", "20m", "--reason", "final"); r.code != 0 {
 		t.Fatalf("prescale exit %d: %s", r.code, r.stderr)
 	}
-	floorEnd := daemontest.T0.Add(20 * time.Minute)
+	floors, floorEnd := map[string]int{"api": 40, "router": 8}, daemontest.T0.Add(20*time.Minute)
 	u.Run(1000, 8*time.Minute) // the daemon starts after the prescale, at low load
 	u.Restart()                // SIGKILL: every bit of memory is gone
 	u.Run(1000, floorEnd.Sub(u.Clock.Now()))
 	for _, c := range u.Updates() {
-		if floor := map[string]int{"api": 40, "router": 8}[c.Service]; floor > 0 && *c.DesiredCount < floor {
+		if floor := floors[c.Service]; floor > 0 && *c.DesiredCount < floor {
 			t.Fatalf("below the floor while it lasted: %s → %d at %s", c.Service, *c.DesiredCount, c.Time.Format(time.TimeOnly))
 		}
 	}
@@ -165,22 +245,23 @@ func TestFloorSurvivesRestartAndEndsWithoutACliff(t *testing.T) {
 	}
 	u.Restart() // and once more just after the floor's end
 	u.Run(1000, 30*time.Minute)
-	prev := map[string]int{"api": 40, "router": 8}
+	// Each service comes down from its floor in steps of at most a fifth.
 	var firstDown time.Time
-	for _, c := range u.Updates() {
-		p, ok := prev[c.Service]
-		if !ok {
-			continue
-		}
-		if *c.DesiredCount < p {
-			if firstDown.IsZero() {
-				firstDown = c.Time
+	for service, count := range floors {
+		for _, c := range u.Updates() {
+			if c.Service != service {
+				continue
 			}
-			if step := p - *c.DesiredCount; step > max(1, p/5) {
-				t.Errorf("cliff: %s %d → %d", c.Service, p, *c.DesiredCount)
+			if to := *c.DesiredCount; to < count {
+				if firstDown.IsZero() || c.Time.Before(firstDown) {
+					firstDown = c.Time
+				}
+				if count-to > max(1, count/5) {
+					t.Errorf("cliff: %s %d → %d", service, count, to)
+				}
 			}
+			count = *c.DesiredCount
 		}
-		prev[c.Service] = *c.DesiredCount
 	}
 	if firstDown.IsZero() {
 		t.Fatal("never scaled in after the floor ended")
@@ -379,15 +460,7 @@ func TestStatus(t *testing.T) {
 			t.Errorf("status output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	r = run(t, u, "status", "--json")
-	var rep cli.StatusReport
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
-		t.Fatalf("status --json: exit %d, %v:\n%s", r.code, err, r.stdout)
-	}
-	byName := map[string]cli.ServiceReport{}
-	for _, s := range rep.Services {
-		byName[s.Service] = s
-	}
+	byName := statusJSON(t, run(t, u, "status", "--json"))
 	if api := byName["api"]; api.Floor != 60 || !api.FloorActive || api.Desired < 60 || api.LastAction == "" || api.LastScaleOut == nil {
 		t.Errorf("api in --json = %+v", api)
 	}
@@ -396,6 +469,28 @@ func TestStatus(t *testing.T) {
 	}
 	if r := run(t, u, "status", "--status-url", "http://127.0.0.1:1/status"); r.code != 0 || !strings.Contains(r.stdout, "daemon: unreachable") {
 		t.Errorf("status with an unreachable daemon = %d:\n%s", r.code, r.stdout)
+	}
+
+	// An ended floor and an expired pause stay in the tags: status shows them as such, and notes neither.
+	run(t, u, "pause", "--service", "api-canary", "--for", "30m", "--reason", "INC-2041")
+	u.Clock.Advance(95 * time.Minute)
+	r = run(t, u, "status")
+	for _, want := range []string{"60 ended 5m ago", "paused: canary rollout"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("status output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, gone := range []string{"floor: final", "INC-2041", "until"} {
+		if strings.Contains(r.stdout, gone) {
+			t.Errorf("status output still shows %q:\n%s", gone, r.stdout)
+		}
+	}
+	byName = statusJSON(t, run(t, u, "status", "--json"))
+	if api := byName["api"]; api.Floor != 60 || api.FloorActive || api.FloorUntil == nil || api.FloorReason != "final" {
+		t.Errorf("api in --json after its floor ended = %+v", api)
+	}
+	if c := byName["api-canary"]; c.Paused || c.PauseUntil == nil || c.PauseReason != "INC-2041" {
+		t.Errorf("api-canary in --json after its pause expired = %+v", c)
 	}
 }
 

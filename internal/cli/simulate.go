@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -131,9 +129,7 @@ func runSimulate(ctx context.Context, env Env, args []string) error {
 	if *scenario != "" && *tracePath != "" {
 		return usagef("give --scenario or --trace, not both")
 	}
-	chartSet := false
-	fs.Visit(func(f *flag.Flag) { chartSet = chartSet || f.Name == "chart" })
-	if *asJSON && !chartSet {
+	if *asJSON && !flagGiven(fs, "chart") {
 		*chartPath = "" // a script asked for the figures, not for a file in its working directory
 	}
 	var chartFormat chart.Format
@@ -431,9 +427,7 @@ func writeSimJSON(w io.Writer, tr sim.Trace, about string, cfg sim.Config, resul
 			out.Surges = append(out.Surges, sg)
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 // thousands formats a number with thousands separators, rounded.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
+	"github.com/fastscaler/fastscaler/autoscaler/durable"
 )
 
 var statusCmd = command{
@@ -63,27 +63,81 @@ type DaemonSummary struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// ServiceReport is one service in StatusReport.
+// ServiceReport is one service in StatusReport. Its floor and pause are those its tags record, in force or not:
+// the daemon's /status shows only what holds.
 type ServiceReport struct {
-	Service      string     `json:"service"`
-	Desired      int        `json:"desired"`
-	Running      int        `json:"running"`
-	Pending      int        `json:"pending"`
-	Min          int        `json:"min"`
-	Max          int        `json:"max"`
-	Floor        int        `json:"floor,omitempty"`
-	FloorUntil   *time.Time `json:"floor_until,omitempty"`
-	FloorActive  bool       `json:"floor_active"`
-	FloorReason  string     `json:"floor_reason,omitempty"`
-	Paused       bool       `json:"paused"`
-	PauseUntil   *time.Time `json:"pause_until,omitempty"`
-	PauseReason  string     `json:"pause_reason,omitempty"`
+	Service string `json:"service"`
+	Desired int    `json:"desired"`
+	Running int    `json:"running"`
+	Pending int    `json:"pending"`
+	Min     int    `json:"min"`
+	Max     int    `json:"max"`
+	FloorReport
+	PauseReport
 	LastScaleOut *time.Time `json:"last_scale_out,omitempty"`
 	LastAction   string     `json:"last_action,omitempty"`
 	LastReason   string     `json:"last_reason,omitempty"`
 	Decision     string     `json:"decision,omitempty"` // the daemon's current reason, from /status
 	TagErrors    []string   `json:"tag_errors,omitempty"`
 	AAS          *AASReport `json:"aas,omitempty"` // the service's Application Auto Scaling target, if any
+}
+
+// FloorReport is a service's pre-scale floor in ServiceReport, in force (FloorActive) or ended; zero: none.
+type FloorReport struct {
+	Floor       int        `json:"floor,omitempty"`
+	FloorUntil  *time.Time `json:"floor_until,omitempty"`
+	FloorActive bool       `json:"floor_active"`
+	FloorReason string     `json:"floor_reason,omitempty"`
+}
+
+// floorReport is the floor d records, at now.
+func floorReport(d durable.State, now time.Time) FloorReport {
+	if d.FloorCount <= 0 {
+		return FloorReport{}
+	}
+	return FloorReport{Floor: d.FloorCount, FloorUntil: ptrTime(d.FloorUntil), FloorActive: now.Before(d.FloorUntil),
+		FloorReason: d.FloorReason}
+}
+
+// cell is the floor in the table's FLOOR column at now: "80 until 05:57Z (2h59m left)", "80 ended 5m ago" or "-".
+func (f FloorReport) cell(now time.Time) string {
+	switch {
+	case f.FloorUntil == nil:
+		return "-"
+	case f.FloorActive:
+		return fmt.Sprintf("%d until %s (%s left)", f.Floor, f.FloorUntil.UTC().Format("15:04Z"), fmtDuration(f.FloorUntil.Sub(now)))
+	}
+	return fmt.Sprintf("%d ended %s ago", f.Floor, fmtDuration(now.Sub(*f.FloorUntil)))
+}
+
+// PauseReport is a service's pause in ServiceReport: Paused while in force; once it expired, its end and reason stay.
+type PauseReport struct {
+	Paused      bool       `json:"paused"`
+	PauseUntil  *time.Time `json:"pause_until,omitempty"`
+	PauseReason string     `json:"pause_reason,omitempty"`
+}
+
+// pauseReport is the pause d records, at now.
+func pauseReport(d durable.State, now time.Time) PauseReport {
+	if !d.Paused {
+		return PauseReport{}
+	}
+	p := PauseReport{Paused: d.PausedAt(now), PauseReason: d.PauseReason}
+	if !d.PauseUntil.IsZero() {
+		p.PauseUntil = ptrTime(d.PauseUntil)
+	}
+	return p
+}
+
+// cell is the pause in the table's PAUSED column: "no", "yes" (until resumed) or "until 03:28Z".
+func (p PauseReport) cell() string {
+	switch {
+	case !p.Paused:
+		return "no"
+	case p.PauseUntil == nil:
+		return "yes"
+	}
+	return "until " + p.PauseUntil.UTC().Format("15:04Z")
 }
 
 // AASReport is a service's Application Auto Scaling scalable target, as AAS mode sees it.
@@ -109,10 +163,8 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	intervalSet := false
-	fs.Visit(func(f *flag.Flag) { intervalSet = intervalSet || f.Name == "interval" })
 	switch {
-	case intervalSet && !*watch:
+	case flagGiven(fs, "interval") && !*watch:
 		return usagef("--interval needs --watch")
 	case *watch && *interval < minWatchInterval:
 		return usagef("--interval %s is too short: at least %s", *interval, minWatchInterval)
@@ -135,9 +187,7 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		return explainAWS(err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if eerr := enc.Encode(rep); eerr != nil {
+		if eerr := writeJSON(env.Stdout, rep); eerr != nil {
 			return eerr
 		}
 		return explainAWS(err) // a partial answer still exits 1
@@ -193,16 +243,7 @@ func (src statusSource) read(ctx context.Context, now time.Time) (StatusReport, 
 		}
 		d := s.Durable
 		r.Desired, r.Running, r.Pending = s.Desired, s.Running, s.Pending
-		if d.FloorCount > 0 {
-			r.Floor, r.FloorUntil, r.FloorActive, r.FloorReason = d.FloorCount, ptrTime(d.FloorUntil), now.Before(d.FloorUntil), d.FloorReason
-		}
-		if d.Paused {
-			r.Paused = d.PausedAt(now)
-			if !d.PauseUntil.IsZero() {
-				r.PauseUntil = ptrTime(d.PauseUntil)
-			}
-			r.PauseReason = d.PauseReason
-		}
+		r.FloorReport, r.PauseReport = floorReport(d, now), pauseReport(d, now)
 		if !d.LastScaleOut.IsZero() {
 			r.LastScaleOut = ptrTime(d.LastScaleOut)
 		}
@@ -250,55 +291,43 @@ func printStatus(w io.Writer, rep StatusReport, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tDESIRED\tRUNNING\tPENDING\tMIN..MAX\tFLOOR\tPAUSED\tLAST CHANGE")
 	for _, r := range rep.Services {
-		floor := "-"
-		if r.FloorUntil != nil {
-			if r.FloorActive {
-				floor = fmt.Sprintf("%d until %s (%s left)", r.Floor, r.FloorUntil.UTC().Format("15:04Z"), fmtDuration(r.FloorUntil.Sub(now)))
-			} else {
-				floor = fmt.Sprintf("%d ended %s ago", r.Floor, fmtDuration(now.Sub(*r.FloorUntil)))
-			}
-		}
-		paused := "no"
-		if r.Paused {
-			paused = "yes"
-			if r.PauseUntil != nil {
-				paused = "until " + r.PauseUntil.UTC().Format("15:04Z")
-			}
-		}
-		last := r.LastAction
-		if last == "" {
-			last = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d..%d\t%s\t%s\t%s\n", r.Service, r.Desired, r.Running, r.Pending, r.Min, r.Max, floor, paused, last)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d..%d\t%s\t%s\t%s\n", r.Service, r.Desired, r.Running, r.Pending, r.Min, r.Max,
+			r.FloorReport.cell(now), r.PauseReport.cell(), cmpOr(r.LastAction, "-"))
 	}
 	tw.Flush()
 	for _, r := range rep.Services {
-		var notes []string
-		if r.FloorReason != "" && r.FloorActive {
-			notes = append(notes, "floor: "+r.FloorReason)
-		}
-		if r.Paused && r.PauseReason != "" {
-			notes = append(notes, "paused: "+r.PauseReason)
-		}
-		if r.Decision != "" {
-			notes = append(notes, "now: "+r.Decision)
-		} else if r.LastReason != "" {
-			notes = append(notes, "last change: "+r.LastReason)
-		}
-		if r.AAS != nil {
-			aas := fmt.Sprintf("Application Auto Scaling MinCapacity %d, MaxCapacity %d", r.AAS.MinCapacity, r.AAS.MaxCapacity)
-			if r.AAS.OwnerMin != r.AAS.MinCapacity {
-				aas += fmt.Sprintf(" (held up by fastscaler; the owner's minimum is %d)", r.AAS.OwnerMin)
-			}
-			notes = append(notes, aas)
-		}
-		for _, te := range r.TagErrors {
-			notes = append(notes, "problem: "+te)
-		}
-		if len(notes) > 0 {
+		if notes := r.notes(); len(notes) > 0 {
 			fmt.Fprintf(w, "  %s: %s\n", r.Service, strings.Join(notes, "; "))
 		}
 	}
+}
+
+// notes are what the table's row of r leaves out: the reasons of its floor and pause while they hold, the daemon's
+// current or last reason, its Application Auto Scaling target, its problems.
+func (r ServiceReport) notes() []string {
+	var notes []string
+	if r.FloorReason != "" && r.FloorActive {
+		notes = append(notes, "floor: "+r.FloorReason)
+	}
+	if r.Paused && r.PauseReason != "" {
+		notes = append(notes, "paused: "+r.PauseReason)
+	}
+	if r.Decision != "" {
+		notes = append(notes, "now: "+r.Decision)
+	} else if r.LastReason != "" {
+		notes = append(notes, "last change: "+r.LastReason)
+	}
+	if r.AAS != nil {
+		aas := fmt.Sprintf("Application Auto Scaling MinCapacity %d, MaxCapacity %d", r.AAS.MinCapacity, r.AAS.MaxCapacity)
+		if r.AAS.OwnerMin != r.AAS.MinCapacity {
+			aas += fmt.Sprintf(" (held up by fastscaler; the owner's minimum is %d)", r.AAS.OwnerMin)
+		}
+		notes = append(notes, aas)
+	}
+	for _, te := range r.TagErrors {
+		notes = append(notes, "problem: "+te)
+	}
+	return notes
 }
 
 func fetchDaemonStatus(ctx context.Context, url string) (autoscaler.Status, error) {

@@ -17,12 +17,8 @@ import (
 	"github.com/fastscaler/fastscaler/internal/chart"
 )
 
-// Chart geometry, in pixels at chart.DPI.
 const (
-	chartWidthPx  = 1600
-	chartPanelPx  = 300 // per policy
-	chartHeaderPx = 72  // the title and the legend's first three entries ...
-	chartEntryPx  = 16  // ... and this much for each further entry
+	chartEntryPx = 16 // the header's height for each legend entry beyond the three chartSize.HeaderPx holds
 	// chartMaxPoints bounds each line: a 1600 px wide panel cannot show more, and gonum's cost is per point.
 	chartMaxPoints = 2000
 	// chartCapacityLimit bounds a panel's scale: capacity counts only up to this many times the trace's peak
@@ -30,6 +26,10 @@ const (
 	// leaves the panel, and the top edge is marked where it does.
 	chartCapacityLimit = 2.5
 )
+
+// chartSize is the chart's geometry: a panel per policy, under a header for the title and the legend's first three
+// entries (chartEntryPx more for each further one).
+var chartSize = chart.Size{WidthPx: 1600, HeaderPx: 72, PanelPx: 300, PadYPx: 8}
 
 // Chart colours: the 503 shading is the only reddish ink, which the tests rely on to find it.
 var (
@@ -121,8 +121,8 @@ func chartFigure(title string, tr Trace, results []Result) (chart.Figure, error)
 	fig.Title = title
 	var entries int
 	fig.Legend, entries = legend.legend()
-	fig.WidthPx, fig.PanelPx, fig.PadYPx = chartWidthPx, chartPanelPx, 8
-	fig.HeaderPx = chartHeaderPx + chartEntryPx*max(0, entries-3)
+	fig.Size = chartSize
+	fig.HeaderPx += chartEntryPx * max(0, entries-3)
 	return fig, nil
 }
 

@@ -91,14 +91,14 @@ func TestWriteChart(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decoding the PNG: %v", err)
 			}
-			wantH := chartHeaderPx + chartPanelPx*len(tt.results)
-			if got := img.Bounds().Size(); got != (image.Point{X: chartWidthPx, Y: wantH}) {
-				t.Errorf("size = %v, want %dx%d", got, chartWidthPx, wantH)
+			wantH := chartSize.HeaderPx + chartSize.PanelPx*len(tt.results)
+			if got := img.Bounds().Size(); got != (image.Point{X: chartSize.WidthPx, Y: wantH}) {
+				t.Errorf("size = %v, want %dx%d", got, chartSize.WidthPx, wantH)
 			}
 			for i, r := range tt.results {
 				// The middle of the panel: clear of titles and tick labels, which are not red anyway.
-				top := chartHeaderPx + i*chartPanelPx
-				red := reddishPixels(img, image.Rect(0, top+80, chartWidthPx, top+chartPanelPx-80))
+				top := chartSize.HeaderPx + i*chartSize.PanelPx
+				red := reddishPixels(img, image.Rect(0, top+80, chartSize.WidthPx, top+chartSize.PanelPx-80))
 				hasUnserved := false
 				for _, pt := range r.Points {
 					hasUnserved = hasUnserved || pt.Unserved > 0
@@ -206,57 +206,56 @@ func TestChartTimeTicker(t *testing.T) {
 		name   string
 		start  time.Time
 		lo, hi float64
-		want   []plot.Tick
+		// want: a tick at first, then one every step minutes, labelled so
+		first, step float64
+		labels      []string
 	}{
 		{
 			name: "minutes from start",
 			lo:   0, hi: 60,
-			want: []plot.Tick{{Value: 0, Label: "0"}, {Value: 5, Label: "5"}, {Value: 10, Label: "10"}, {Value: 15, Label: "15"},
-				{Value: 20, Label: "20"}, {Value: 25, Label: "25"}, {Value: 30, Label: "30"}, {Value: 35, Label: "35"},
-				{Value: 40, Label: "40"}, {Value: 45, Label: "45"}, {Value: 50, Label: "50"}, {Value: 55, Label: "55"},
-				{Value: 60, Label: "60"}},
+			first: 0, step: 5,
+			labels: []string{"0", "5", "10", "15", "20", "25", "30", "35", "40", "45", "50", "55", "60"},
 		},
 		{
 			// Ticks on the clock's quarter hours, not on quarters since 20:07.
 			name:  "clock",
 			start: time.Date(2026, 11, 22, 20, 7, 0, 0, time.UTC),
 			lo:    0, hi: 150,
-			want: []plot.Tick{{Value: 8, Label: "20:15"}, {Value: 23, Label: "20:30"}, {Value: 38, Label: "20:45"},
-				{Value: 53, Label: "21:00"}, {Value: 68, Label: "21:15"}, {Value: 83, Label: "21:30"},
-				{Value: 98, Label: "21:45"}, {Value: 113, Label: "22:00"}, {Value: 128, Label: "22:15"},
-				{Value: 143, Label: "22:30"}},
+			first: 8, step: 15,
+			labels: []string{"20:15", "20:30", "20:45", "21:00", "21:15", "21:30", "21:45", "22:00", "22:15", "22:30"},
 		},
 		{
 			name:  "clock across days, by the hour",
 			start: time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC),
 			lo:    0, hi: 2 * 1440,
-			want: []plot.Tick{{Value: 240, Label: "Nov 23 00:00"}, {Value: 600, Label: "Nov 23 06:00"},
-				{Value: 960, Label: "Nov 23 12:00"}, {Value: 1320, Label: "Nov 23 18:00"},
-				{Value: 1680, Label: "Nov 24 00:00"}, {Value: 2040, Label: "Nov 24 06:00"},
-				{Value: 2400, Label: "Nov 24 12:00"}, {Value: 2760, Label: "Nov 24 18:00"}},
+			first: 240, step: 360,
+			labels: []string{"Nov 23 00:00", "Nov 23 06:00", "Nov 23 12:00", "Nov 23 18:00",
+				"Nov 24 00:00", "Nov 24 06:00", "Nov 24 12:00", "Nov 24 18:00"},
 		},
 		{
 			name:  "clock across days, by the day",
 			start: time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC),
 			lo:    0, hi: 10 * 1440,
-			want: []plot.Tick{{Value: 240, Label: "Nov 28"}, {Value: 1680, Label: "Nov 29"}, {Value: 3120, Label: "Nov 30"},
-				{Value: 4560, Label: "Dec 1"}, {Value: 6000, Label: "Dec 2"}, {Value: 7440, Label: "Dec 3"},
-				{Value: 8880, Label: "Dec 4"}, {Value: 10320, Label: "Dec 5"}, {Value: 11760, Label: "Dec 6"},
-				{Value: 13200, Label: "Dec 7"}},
+			first: 240, step: 1440,
+			labels: []string{"Nov 28", "Nov 29", "Nov 30", "Dec 1", "Dec 2", "Dec 3", "Dec 4", "Dec 5", "Dec 6", "Dec 7"},
 		},
 		{
 			name:  "seconds",
 			start: time.Date(2026, 11, 22, 20, 0, 10, 0, time.UTC),
 			lo:    0, hi: 1,
-			want: []plot.Tick{{Value: 0.25 - 10.0/60, Label: "20:00:15"}, {Value: 0.5 - 10.0/60, Label: "20:00:30"},
-				{Value: 0.75 - 10.0/60, Label: "20:00:45"}, {Value: 1 - 10.0/60, Label: "20:01:00"}},
+			first: 0.25 - 10.0/60, step: 0.25,
+			labels: []string{"20:00:15", "20:00:30", "20:00:45", "20:01:00"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			want := make([]plot.Tick, len(tt.labels))
+			for i, label := range tt.labels {
+				want[i] = plot.Tick{Value: tt.first + float64(i)*tt.step, Label: label}
+			}
 			got := chartTimeTicker{start: tt.start}.Ticks(tt.lo, tt.hi)
 			approx := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })
-			if diff := cmp.Diff(tt.want, got, approx); diff != "" {
+			if diff := cmp.Diff(want, got, approx); diff != "" {
 				t.Errorf("Ticks (-want +got):\n%s", diff)
 			}
 		})
@@ -347,22 +346,12 @@ func TestWriteChartSVG(t *testing.T) {
 		}
 	}
 	out := buf.String()
-	dec := xml.NewDecoder(strings.NewReader(out))
-	root := ""
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && root == "" {
-			root = se.Name.Local
-		}
+	var doc struct{ XMLName xml.Name }
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("not well-formed XML: %v", err)
 	}
-	if root != "svg" {
-		t.Errorf("root element %q, want svg", root)
+	if doc.XMLName.Local != "svg" || !strings.HasSuffix(out, "</svg>\n") {
+		t.Errorf("root element %q, want svg, and nothing after it", doc.XMLName.Local)
 	}
 	for _, want := range []string{"svg test", "fastscaler: ", "static: ", "fill:#FFBEBE", "fill:#FFF0C4", "pre-scale floor"} {
 		if !strings.Contains(out, want) {
@@ -407,9 +396,9 @@ func TestWriteChartMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := chartHeaderPx + 3*chartEntryPx // three entries more than the header holds: floor, surge, restart
-	if got := img.Bounds().Dy(); got != header+2*chartPanelPx {
-		t.Errorf("height %d, want %d: a header for 6 legend entries and 2 panels", got, header+2*chartPanelPx)
+	header := chartSize.HeaderPx + 3*chartEntryPx // three entries more than the header holds: floor, surge, restart
+	if got := img.Bounds().Dy(); got != header+2*chartSize.PanelPx {
+		t.Errorf("height %d, want %d: a header for 6 legend entries and 2 panels", got, header+2*chartSize.PanelPx)
 	}
 	// Without floors, no floor shading.
 	tr.Floors = nil

@@ -20,56 +20,28 @@ func TestReadCSV(t *testing.T) {
 		in   string
 		want Load
 	}{
+		{"seconds with header, interpolated between rows", "seconds,rps\n0,100\n2,200\n", Load{RPS: []float64{100, 150, 200}}},
+		{"time header, fractional last row falls between samples", "time,rps\n0,0\n2.5,10\n", Load{RPS: []float64{0, 4, 8}}},
+		{"no header, sampled from the first row's time", "10,100\n12,300\n", Load{RPS: []float64{100, 200, 300}}},
+		{"fractional rows", "0,0\n0.5,10\n2,10\n", Load{RPS: []float64{0, 10, 10}}},
+		{"several segments, down as well as up", "0,0\n3,3\n4,1\n", Load{RPS: []float64{0, 1, 2, 3, 1}}},
 		{
-			name: "seconds with header, interpolated between rows",
-			in:   "seconds,rps\n0,100\n2,200\n",
-			want: Load{RPS: []float64{100, 150, 200}},
+			"RFC 3339 with offset, header naming extra columns",
+			"time,rps,tasks\n2026-11-22T20:00:00+09:00,10,3\n2026-11-22T20:00:03+09:00,40,4\n",
+			Load{Start: time.Date(2026, 11, 22, 20, 0, 0, 0, jst), RPS: []float64{10, 20, 30, 40}},
 		},
 		{
-			name: "time header, fractional last row falls between samples",
-			in:   "time,rps\n0,0\n2.5,10\n",
-			want: Load{RPS: []float64{0, 4, 8}},
+			"RFC 3339 without header, fractional seconds",
+			"2026-11-22T20:00:00.5Z,0\n2026-11-22T20:00:02.5Z,20\n",
+			Load{Start: time.Date(2026, 11, 22, 20, 0, 0, 5e8, time.UTC), RPS: []float64{0, 10, 20}},
 		},
 		{
-			name: "no header, sampled from the first row's time",
-			in:   "10,100\n12,300\n",
-			want: Load{RPS: []float64{100, 200, 300}},
+			"CRLF, BOM, comments, blank lines, spaces",
+			"\ufeff# exported by hand\r\n\r\nseconds , rps\r\n  # a note\r\n 0 , 1 \r\n\r\n1,2\r\n",
+			Load{RPS: []float64{1, 2}},
 		},
-		{
-			name: "fractional rows",
-			in:   "0,0\n0.5,10\n2,10\n",
-			want: Load{RPS: []float64{0, 10, 10}},
-		},
-		{
-			name: "several segments, down as well as up",
-			in:   "0,0\n3,3\n4,1\n",
-			want: Load{RPS: []float64{0, 1, 2, 3, 1}},
-		},
-		{
-			name: "RFC 3339 with offset, header naming extra columns",
-			in:   "time,rps,tasks\n2026-11-22T20:00:00+09:00,10,3\n2026-11-22T20:00:03+09:00,40,4\n",
-			want: Load{Start: time.Date(2026, 11, 22, 20, 0, 0, 0, jst), RPS: []float64{10, 20, 30, 40}},
-		},
-		{
-			name: "RFC 3339 without header, fractional seconds",
-			in:   "2026-11-22T20:00:00.5Z,0\n2026-11-22T20:00:02.5Z,20\n",
-			want: Load{Start: time.Date(2026, 11, 22, 20, 0, 0, 5e8, time.UTC), RPS: []float64{0, 10, 20}},
-		},
-		{
-			name: "CRLF, BOM, comments, blank lines, spaces",
-			in:   "\ufeff# exported by hand\r\n\r\nseconds , rps\r\n  # a note\r\n 0 , 1 \r\n\r\n1,2\r\n",
-			want: Load{RPS: []float64{1, 2}},
-		},
-		{
-			name: "quoted fields",
-			in:   "\"time\",\"rps\"\n\"0\",\"5\"\n\"1\",\"7\"\n",
-			want: Load{RPS: []float64{5, 7}},
-		},
-		{
-			name: "no newline at the end",
-			in:   "0,1\n1,2",
-			want: Load{RPS: []float64{1, 2}},
-		},
+		{"quoted fields", "\"time\",\"rps\"\n\"0\",\"5\"\n\"1\",\"7\"\n", Load{RPS: []float64{5, 7}}},
+		{"no newline at the end", "0,1\n1,2", Load{RPS: []float64{1, 2}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
