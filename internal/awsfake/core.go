@@ -23,8 +23,6 @@ type Setup[C any] struct {
 	ThrottleCode string
 	// StatusOf is the HTTP status of an error code FailNext queues with status 0.
 	StatusOf func(code string) int
-	// Clone copies a call deeply enough that Calls' caller cannot change the log; nil copies by value.
-	Clone func(C) C
 }
 
 // Core is the test-facing plumbing of a fake whose calls are logged as C: its lifecycle, the faults and
@@ -72,9 +70,6 @@ const throttleEpsilon = 1e-9
 func New[C any](setup Setup[C], h http.Handler) (*Core[C], *Wire[C]) {
 	if setup.StatusOf == nil {
 		setup.StatusOf = func(string) int { return http.StatusBadRequest }
-	}
-	if setup.Clone == nil {
-		setup.Clone = func(c C) C { return c }
 	}
 	setup.Ops = slices.Sorted(slices.Values(setup.Ops))
 	st := &state[C]{setup: setup, handler: h, throttles: map[string]*throttle{}, opLatency: map[string]time.Duration{}}
@@ -199,14 +194,14 @@ func (c *Core[C]) ClearFaults() {
 	clear(c.st.throttles)
 }
 
-// Calls returns a copy of every call recorded so far, oldest first.
+// Calls returns a deep copy (DeepCopy) of every call recorded so far, oldest first.
 func (c *Core[C]) Calls() []C {
 	st := c.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	out := make([]C, len(st.calls))
 	for i, call := range st.calls {
-		out[i] = st.setup.Clone(call)
+		out[i] = DeepCopy(call)
 	}
 	return out
 }

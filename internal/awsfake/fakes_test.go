@@ -3,8 +3,10 @@ package awsfake_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -326,6 +328,7 @@ func TestSetUpMistakesPanic(t *testing.T) {
 type jsonFake struct {
 	name, target, signingName, op, body string
 	new                                 func() (http.Handler, func() []string) // the fake and its recorded calls, "op error"
+	in                                  func(region, account string)           // makes a fake for region and account
 }
 
 var jsonFakes = []jsonFake{
@@ -339,7 +342,8 @@ var jsonFakes = []jsonFake{
 				}
 				return out
 			}
-		}},
+		},
+		func(region, account string) { fakeecs.New(fakeecs.Options{Region: region, Account: account}) }},
 	{"fakeaas", "AnyScaleFrontendService.", "application-autoscaling", "DescribeScalableTargets", `{"ServiceNamespace":"ecs"}`,
 		func() (http.Handler, func() []string) {
 			s := fakeaas.New(fakeaas.Options{})
@@ -349,7 +353,19 @@ var jsonFakes = []jsonFake{
 				}
 				return out
 			}
-		}},
+		},
+		func(region, account string) { fakeaas.New(fakeaas.Options{Region: region, Account: account}) }},
+}
+
+// TestAccountMistakesPanic: every awsJson1_1 fake refuses a region or an account that cannot be.
+func TestAccountMistakesPanic(t *testing.T) {
+	for _, jf := range jsonFakes {
+		t.Run(jf.name, func(t *testing.T) {
+			awstest.WantPanic(t, jf.name+`.New: Region "moon" is not a region name`, func() { jf.in("moon", "") })
+			awstest.WantPanic(t, jf.name+`.New: Account "42" is not a 12-digit account ID`, func() { jf.in("", "42") })
+			awstest.WantPanic(t, `Region "moon" is not a region name like us-east-1; Account "42"`, func() { jf.in("moon", "42") })
+		})
+	}
 }
 
 // TestJSONEnvelope sends what the SDK never does, to every awsJson1_1 fake.
@@ -408,4 +424,100 @@ func TestJSONEnvelope(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDeepCopy: a copy shares nothing a caller could change the original through, at any depth.
+func TestDeepCopy(t *testing.T) {
+	type inner struct {
+		Names []string
+		N     *int
+	}
+	type entry struct {
+		awsfake.Head
+		Tags   map[string]string
+		Counts []int
+		Max    *int
+		Nested []inner
+		ByKey  map[string]*inner
+		Pair   [2][]int
+		Empty  []string
+		None   *int
+	}
+	n := 3
+	orig := entry{
+		Head: awsfake.Head{Op: "UpdateService", Time: time.Unix(1, 0)}, Tags: map[string]string{"a": "1"},
+		Counts: []int{1, 2}, Max: &n, Nested: []inner{{Names: []string{"x"}, N: &n}},
+		ByKey: map[string]*inner{"k": {Names: []string{"y"}}}, Pair: [2][]int{{1}, {2}}, Empty: []string{},
+	}
+	want := entry{
+		Head: awsfake.Head{Op: "UpdateService", Time: time.Unix(1, 0)}, Tags: map[string]string{"a": "1"},
+		Counts: []int{1, 2}, Max: ptr(3), Nested: []inner{{Names: []string{"x"}, N: ptr(3)}},
+		ByKey: map[string]*inner{"k": {Names: []string{"y"}}}, Pair: [2][]int{{1}, {2}}, Empty: []string{},
+	}
+	c := awsfake.DeepCopy(orig)
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Fatalf("copy (-want +got):\n%s", diff)
+	}
+	if c.Empty == nil || c.None != nil {
+		t.Errorf("copy turned an empty slice into nil or a nil pointer into a value: %#v, %v", c.Empty, c.None)
+	}
+	c.Op, c.Tags["a"], c.Counts[0], *c.Max = "x", "x", 9, 9
+	c.Nested[0].Names[0], *c.Nested[0].N, c.ByKey["k"].Names[0], c.Pair[1][0] = "x", 9, "x", 9
+	if diff := cmp.Diff(want, orig); diff != "" {
+		t.Errorf("changing the copy changed the original (-want +got):\n%s", diff)
+	}
+}
+
+// TestCallsAreCopies: what Calls returns cannot change the fake's log.
+func TestCallsAreCopies(t *testing.T) {
+	s := fakeecs.New(fakeecs.Options{})
+	s.AddService("prod", "router", 1, nil)
+	c := ecs.NewFromConfig(awstest.Config(awstest.Start(t, s)))
+	if _, err := c.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"router"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Calls()[0].Services[0] = "changed"
+	if got := s.Calls()[0].Services; len(got) != 1 || got[0] != "router" {
+		t.Errorf("Calls()[0].Services = %q after changing an earlier copy, want [router]", got)
+	}
+}
+
+// TestNewJSONWantsHead: a call log type without a Head is a mistake in the fake, caught at once.
+func TestNewJSONWantsHead(t *testing.T) {
+	type call struct{ Op string }
+	awstest.WantPanic(t, "does not embed awsfake.Head", func() {
+		awsfake.NewJSON(awsfake.JSONSetup[struct{}, call]{Protocol: awsfake.Protocol{Name: "fakex"}})
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+type testCall struct{ awsfake.Head }
+
+// Request types for TestOps: one named after its operation, one not.
+type (
+	listThingsRequest struct{ N int }
+	listThings        struct{}
+)
+
+func (*listThingsRequest) Record(*testCall)                                {}
+func (*listThingsRequest) Run(struct{}, time.Time, *testCall) (any, error) { return nil, nil }
+func (*listThings) Record(*testCall)                                       {}
+func (*listThings) Run(struct{}, time.Time, *testCall) (any, error)        { return nil, nil }
+
+// TestOps: an operation is registered under the name its request type spells, and each call gets a fresh
+// request to decode into.
+func TestOps(t *testing.T) {
+	ops := awsfake.Ops[struct{}, testCall](new(listThingsRequest))
+	newReq, ok := ops["ListThings"]
+	if !ok || len(ops) != 1 {
+		t.Fatalf("Ops registered %v, want ListThings only", slices.Sorted(maps.Keys(ops)))
+	}
+	a, b := newReq().(*listThingsRequest), newReq().(*listThingsRequest)
+	if a == b || a.N != 0 {
+		t.Errorf("the constructor returned %p and %p (N %d), want two fresh requests", a, b, a.N)
+	}
+	awstest.WantPanic(t, "not a pointer to a type named <operation>Request", func() {
+		awsfake.Ops[struct{}, testCall](new(listThings))
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,19 @@ type Protocol struct {
 	InternalCode string // the code of an error the fake did not expect, e.g. "ServerException"
 }
 
+// Head is how every call log entry of a JSON fake starts: the fake's Call type embeds it, and the plumbing
+// fills it in.
+type Head struct {
+	Op   string    // operation name, e.g. "UpdateService"; empty when the target was unreadable
+	Time time.Time // the fake's clock when the request was handled
+	Err  string    // error code returned, empty on success
+}
+
+func (h *Head) head() *Head { return h }
+
+// headed is a call log entry that embeds a Head.
+type headed interface{ head() *Head }
+
 // Operation is one decoded request to the fake S, whose calls are logged as C.
 type Operation[S, C any] interface {
 	// Record copies the request's parameters into its call log entry.
@@ -40,18 +54,34 @@ type Operation[S, C any] interface {
 // body is decoded into.
 type Registry[S, C any] map[string]func() Operation[S, C]
 
-// JSONSetup is what NewJSON needs of a fake S whose calls are logged as C.
+// Ops returns the Registry of the operations whose request types reqs point to, each under the name its type
+// spells: a *listTasksRequest serves ListTasks. It panics on a type not named <operation>Request, a mistake
+// in the fake.
+func Ops[S, C any](reqs ...Operation[S, C]) Registry[S, C] {
+	r := Registry[S, C]{}
+	for _, req := range reqs {
+		t, name := reflect.TypeOf(req), ""
+		if t.Kind() == reflect.Pointer {
+			name = t.Elem().Name()
+		}
+		op, ok := strings.CutSuffix(name, "Request")
+		if !ok || op == "" {
+			panic(fmt.Sprintf("awsfake.Ops: %v is not a pointer to a type named <operation>Request", t))
+		}
+		r[strings.ToUpper(op[:1])+op[1:]] = func() Operation[S, C] { return reflect.New(t.Elem()).Interface().(Operation[S, C]) }
+	}
+	return r
+}
+
+// JSONSetup is what NewJSON needs of a fake S whose calls are logged as C, a struct that embeds Head.
 type JSONSetup[S, C any] struct {
 	Protocol
-	Ops     Registry[S, C]   // the operations it implements
-	Server  S                // handed to every Operation's Run
-	Lock    sync.Locker      // the fake's lock, held while a call is checked, run and recorded
-	Region  string           // requests must be signed for it
-	Now     func() time.Time // the fake's clock; it stamps every call
-	NewCall func(op string, now time.Time) C
-	SetErr  func(c *C, code string) // notes the error code a call was answered with
-	Prepare func(now time.Time)     // if set, runs with the lock held before every operation
-	Clone   func(C) C               // as Setup.Clone
+	Ops     Registry[S, C]      // the operations it implements
+	Server  S                   // handed to every Operation's Run
+	Lock    sync.Locker         // the fake's lock, held while a call is checked, run and recorded
+	Region  string              // requests must be signed for it
+	Now     func() time.Time    // the fake's clock; it stamps every call
+	Prepare func(now time.Time) // if set, runs with the lock held before every operation
 }
 
 // JSON serves a fake over awsJson1_1: POST, X-Amz-Target "<TargetPrefix><Operation>", a JSON body, errors
@@ -64,8 +94,12 @@ type JSON[S, C any] struct {
 }
 
 // NewJSON returns the JSON plumbing of a fake. A call fails with ThrottlingException when throttled, and a
-// FailNext code queued with status 0 gets 500 if it is the InternalCode, 400 otherwise.
+// FailNext code queued with status 0 gets 500 if it is the InternalCode, 400 otherwise. It panics if C does
+// not embed Head, a mistake in the fake.
 func NewJSON[S, C any](setup JSONSetup[S, C]) *JSON[S, C] {
+	if _, ok := any(new(C)).(headed); !ok {
+		panic(fmt.Sprintf("%s: the call log type %T does not embed awsfake.Head", setup.Name, *new(C)))
+	}
 	j := &JSON[S, C]{setup: setup}
 	internal := setup.InternalCode
 	j.Core, j.wire = New(Setup[C]{
@@ -78,7 +112,6 @@ func NewJSON[S, C any](setup JSONSetup[S, C]) *JSON[S, C] {
 			}
 			return http.StatusBadRequest
 		},
-		Clone: setup.Clone,
 	}, j)
 	return j
 }
@@ -115,7 +148,9 @@ func (j *JSON[S, C]) handle(now time.Time, opName string, op Operation[S, C], pe
 	j.setup.Lock.Lock()
 	defer j.setup.Lock.Unlock()
 	requestID = UUID("request", fmt.Sprint(j.wire.Request()))
-	call := j.setup.NewCall(opName, now)
+	var call C
+	head := any(&call).(headed).head()
+	head.Op, head.Time = opName, now
 	if op != nil {
 		op.Record(&call)
 	}
@@ -139,7 +174,7 @@ func (j *JSON[S, C]) handle(now time.Time, opName string, op Operation[S, C], pe
 		if !errors.As(err, &ae) {
 			ae = &Error{Code: j.setup.InternalCode, Status: http.StatusInternalServerError, Msg: err.Error()}
 		}
-		j.setup.SetErr(&call, ae.Code)
+		head.Err = ae.Code
 		status, out = ae.Status, errorJSON{Type: ae.Code, Message: ae.Msg}
 	}
 	j.wire.Record(call)

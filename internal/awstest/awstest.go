@@ -217,6 +217,30 @@ func Concurrently(t *testing.T, rounds int, workers ...func(i int) error) {
 	}
 }
 
+// JSONService is an awsJson1_1 service as a test hand-builds requests to it: its X-Amz-Target prefix and its
+// SigV4 service name, e.g. {"AmazonEC2ContainerServiceV20141113.", "ecs"}.
+type JSONService struct{ TargetPrefix, SigningName string }
+
+// Raw is a request for op with body as the SDK would send it: POST, the target, the content type and a
+// SigV4 Authorization for Region.
+func (svc JSONService) Raw(op, body string) Raw {
+	return Raw{Target: svc.TargetPrefix + op, ContentType: "application/x-amz-json-1.1", Auth: Auth(Region, svc.SigningName), Body: body}
+}
+
+// Post sends op with body to url (Raw) and returns the decoded response; it fails unless the status is 200
+// and the response has a request ID.
+func (svc JSONService) Post(t *testing.T, url, op, body string) map[string]any {
+	t.Helper()
+	status, out, header := Do(t, url, svc.Raw(op, body))
+	if status != http.StatusOK {
+		t.Fatalf("%s: status %d, body %v", op, status, out)
+	}
+	if header.Get("X-Amzn-Requestid") == "" {
+		t.Errorf("%s: no x-amzn-RequestId header", op)
+	}
+	return out
+}
+
 // ErrorCase is a hand-built request and the awsJson1_1 error it must get.
 type ErrorCase struct {
 	Name         string

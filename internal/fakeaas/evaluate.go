@@ -47,10 +47,10 @@ func (s *Server) Evaluate(resourceID string, metric float64) (changed bool, desi
 	}
 
 	next, state := tracking.Evaluate(tracking.Policy{
-		Target:           p.targetValue,
+		Target:           p.targetValue(),
 		ScaleOutCooldown: p.scaleOutCooldown(),
 		ScaleInCooldown:  p.scaleInCooldown(),
-		DisableScaleIn:   p.disableScaleIn != nil && *p.disableScaleIn,
+		DisableScaleIn:   p.disableScaleIn(),
 	}, tracking.Target{Min: t.min, Max: t.max, OutSuspended: t.suspended.out, InSuspended: t.suspended.in},
 		t.scaling, current, metric, now)
 	if next == current {

@@ -91,12 +91,12 @@ func (s *Server) Target(resourceID string) (TargetSnapshot, bool) {
 		snap.Policies = append(snap.Policies, PolicySnapshot{
 			Name:             p.name,
 			ARN:              p.arn,
-			TargetValue:      p.targetValue,
-			MetricType:       p.metricType,
-			ResourceLabel:    p.resourceLabel,
+			TargetValue:      p.targetValue(),
+			MetricType:       p.cfg.PredefinedMetricSpecification.PredefinedMetricType,
+			ResourceLabel:    p.cfg.PredefinedMetricSpecification.ResourceLabel,
 			ScaleInCooldown:  p.scaleInCooldown(),
 			ScaleOutCooldown: p.scaleOutCooldown(),
-			DisableScaleIn:   p.disableScaleIn != nil && *p.disableScaleIn,
+			DisableScaleIn:   p.disableScaleIn(),
 			CreationTime:     p.createdAt,
 		})
 	}

@@ -25,6 +25,9 @@ const (
 	ecsRole = "arn:aws:iam::" + account + ":role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService"
 )
 
+// aasJSON is Application Auto Scaling's awsJson1_1 endpoint.
+var aasJSON = awstest.JSONService{TargetPrefix: "AnyScaleFrontendService.", SigningName: "application-autoscaling"}
+
 // t0 is a whole second, so that epoch-second timestamps survive the wire exactly.
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -114,6 +117,17 @@ func serve(t *testing.T, s *fakeaas.Server) *aas.Client {
 	return newClient(awstest.Start(t, s))
 }
 
+// serveTargets serves a fake (no hooks, the wall clock) with ids registered at capacity 1..4, and returns
+// it with an SDK client for it.
+func serveTargets(t *testing.T, ids ...string) (*fakeaas.Server, *aas.Client) {
+	t.Helper()
+	s := fakeaas.New(fakeaas.Options{})
+	for _, id := range ids {
+		s.AddTarget(id, 1, 4)
+	}
+	return s, serve(t, s)
+}
+
 // register calls RegisterScalableTarget for an ECS service, failing the test on an error.
 func register(t *testing.T, c *aas.Client, id string, minCap, maxCap *int32) *aas.RegisterScalableTargetOutput {
 	t.Helper()
@@ -195,6 +209,15 @@ func allPages[O, T any](t *testing.T, op string, p interface {
 		all = append(all, items(page)...)
 	}
 	return all
+}
+
+// stringsOf returns the string field of each item that field picks, e.g. the resource IDs of scalable targets.
+func stringsOf[T any](items []T, field func(T) *string) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, aws.ToString(field(it)))
+	}
+	return out
 }
 
 func i32(v int32) *int32 { return aws.Int32(v) }

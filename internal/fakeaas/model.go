@@ -66,21 +66,20 @@ type target struct {
 }
 
 type policy struct {
-	seq            uint64
-	name           string
-	arn            string
-	createdAt      time.Time
-	targetValue    float64
-	metricType     string
-	resourceLabel  string
-	scaleInCD      *int32 // as sent; nil means the ECS default of 300 s
-	scaleOutCD     *int32
-	disableScaleIn *bool
-	alarms         []alarmJSON
+	seq       uint64
+	name      string
+	arn       string
+	createdAt time.Time
+	// cfg is the configuration as put, checked by checkTargetTracking: TargetValue and the
+	// PredefinedMetricSpecification are set; an unset cooldown means the ECS default of 300 s.
+	cfg    targetTrackingJSON
+	alarms []alarmJSON
 }
 
-func (p *policy) scaleInCooldown() time.Duration  { return cooldown(p.scaleInCD) }
-func (p *policy) scaleOutCooldown() time.Duration { return cooldown(p.scaleOutCD) }
+func (p *policy) targetValue() float64            { return float64(*p.cfg.TargetValue) }
+func (p *policy) scaleInCooldown() time.Duration  { return cooldown(p.cfg.ScaleInCooldown) }
+func (p *policy) scaleOutCooldown() time.Duration { return cooldown(p.cfg.ScaleOutCooldown) }
+func (p *policy) disableScaleIn() bool            { return p.cfg.DisableScaleIn != nil && *p.cfg.DisableScaleIn }
 
 func cooldown(seconds *int32) time.Duration {
 	if seconds == nil {
@@ -237,13 +236,13 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 // seq makes a re-registered target a new resource, as in AAS.
 func (s *Server) targetARN(resourceID string, seq uint64) string {
 	return fmt.Sprintf("arn:%s:application-autoscaling:%s:%s:scalable-target/%s",
-		s.partition, s.opts.Region, s.opts.Account, awsfake.HexID("target", resourceID+"#"+strconv.FormatUint(seq, 10), 36))
+		awsfake.PartitionOf(s.opts.Region), s.opts.Region, s.opts.Account, awsfake.HexID("target", resourceID+"#"+strconv.FormatUint(seq, 10), 36))
 }
 
 // defaultRoleARN is the service-linked role AAS uses for ECS when RegisterScalableTarget names none.
 func (s *Server) defaultRoleARN() string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
-		s.partition, s.opts.Account)
+		awsfake.PartitionOf(s.opts.Region), s.opts.Account)
 }
 
 // newPolicy fills in the ARN and the two CloudWatch alarms AAS creates for a target tracking policy.
@@ -255,13 +254,13 @@ func (s *Server) newPolicy(t *target, name string, now time.Time) *policy {
 		name:      name,
 		createdAt: now,
 		arn: fmt.Sprintf("arn:%s:autoscaling:%s:%s:scalingPolicy:%s:resource/%s/%s:policyName/%s",
-			s.partition, s.opts.Region, s.opts.Account, id, namespaceECS, t.resourceID, name),
+			awsfake.PartitionOf(s.opts.Region), s.opts.Region, s.opts.Account, id, namespaceECS, t.resourceID, name),
 	}
 	for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
 		alarm := "TargetTracking-" + t.resourceID + "-" + kind + "-" + awsfake.UUID("alarm", id+kind)
 		p.alarms = append(p.alarms, alarmJSON{
 			AlarmName: alarm,
-			AlarmARN:  fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", s.partition, s.opts.Region, s.opts.Account, alarm),
+			AlarmARN:  fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", awsfake.PartitionOf(s.opts.Region), s.opts.Region, s.opts.Account, alarm),
 		})
 	}
 	return p

@@ -14,14 +14,9 @@ import (
 	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
-// operations maps each supported operation name to a constructor of its request type.
-var operations = awsfake.Registry[*Server, Call]{
-	"DescribeScalableTargets":  func() awsfake.Operation[*Server, Call] { return new(describeTargetsRequest) },
-	"RegisterScalableTarget":   func() awsfake.Operation[*Server, Call] { return new(registerRequest) },
-	"DeregisterScalableTarget": func() awsfake.Operation[*Server, Call] { return new(deregisterRequest) },
-	"PutScalingPolicy":         func() awsfake.Operation[*Server, Call] { return new(putPolicyRequest) },
-	"DescribeScalingPolicies":  func() awsfake.Operation[*Server, Call] { return new(describePoliciesRequest) },
-}
+// operations are the operations the fake implements, each named after its request type (awsfake.Ops).
+var operations = awsfake.Ops[*Server, Call](new(describeScalableTargetsRequest), new(registerScalableTargetRequest),
+	new(deregisterScalableTargetRequest), new(putScalingPolicyRequest), new(describeScalingPoliciesRequest))
 
 func intPtr(v *int32) *int {
 	if v == nil {
@@ -63,7 +58,7 @@ func (s *Server) sortedTargets() []*target {
 
 // ---- DescribeScalableTargets
 
-type describeTargetsRequest struct {
+type describeScalableTargetsRequest struct {
 	ServiceNamespace  string   `json:"ServiceNamespace"`
 	ResourceIDs       []string `json:"ResourceIds"`
 	ScalableDimension string   `json:"ScalableDimension"`
@@ -71,14 +66,16 @@ type describeTargetsRequest struct {
 	NextToken         string   `json:"NextToken"`
 }
 
-type describeTargetsResponse struct {
+type describeScalableTargetsResponse struct {
 	ScalableTargets []scalableTargetJSON `json:"ScalableTargets"`
 	NextToken       string               `json:"NextToken,omitempty"`
 }
 
-func (in *describeTargetsRequest) Record(c *Call) { c.ResourceIDs = slices.Clone(in.ResourceIDs) }
+func (in *describeScalableTargetsRequest) Record(c *Call) {
+	c.ResourceIDs = slices.Clone(in.ResourceIDs)
+}
 
-func (in *describeTargetsRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
+func (in *describeScalableTargetsRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 	if err := checkNamespace(in.ServiceNamespace); err != nil {
 		return nil, err
 	}
@@ -98,7 +95,7 @@ func (in *describeTargetsRequest) Run(s *Server, _ time.Time, _ *Call) (any, err
 	if err != nil {
 		return nil, err
 	}
-	out := describeTargetsResponse{ScalableTargets: []scalableTargetJSON{}, NextToken: next}
+	out := describeScalableTargetsResponse{ScalableTargets: []scalableTargetJSON{}, NextToken: next}
 	for _, t := range page {
 		out.ScalableTargets = append(out.ScalableTargets, s.targetJSON(t))
 	}
@@ -107,7 +104,7 @@ func (in *describeTargetsRequest) Run(s *Server, _ time.Time, _ *Call) (any, err
 
 // ---- RegisterScalableTarget
 
-type registerRequest struct {
+type registerScalableTargetRequest struct {
 	ServiceNamespace  string              `json:"ServiceNamespace"`
 	ResourceID        string              `json:"ResourceId"`
 	ScalableDimension string              `json:"ScalableDimension"`
@@ -118,18 +115,18 @@ type registerRequest struct {
 	Tags              map[string]string   `json:"Tags"`
 }
 
-type registerResponse struct {
+type registerScalableTargetResponse struct {
 	ScalableTargetARN string `json:"ScalableTargetARN"`
 }
 
-func (in *registerRequest) Record(c *Call) {
+func (in *registerScalableTargetRequest) Record(c *Call) {
 	c.ResourceID, c.MinCapacity, c.MaxCapacity = in.ResourceID, intPtr(in.MinCapacity), intPtr(in.MaxCapacity)
 }
 
 // run creates or updates the target. Like AAS, an update keeps what the request leaves out, and the
 // service's desired count is moved into the new range at once (API reference, RegisterScalableTarget: "it
 // changes the resource's current capacity to a value that is inside of this range").
-func (in *registerRequest) Run(s *Server, now time.Time, c *Call) (any, error) {
+func (in *registerScalableTargetRequest) Run(s *Server, now time.Time, c *Call) (any, error) {
 	if err := checkTarget(in.ServiceNamespace, in.ScalableDimension, in.ResourceID); err != nil {
 		return nil, err
 	}
@@ -199,7 +196,7 @@ func (in *registerRequest) Run(s *Server, now time.Time, c *Call) (any, error) {
 		setIf(&t.suspended.out, ss.DynamicScalingOutSuspended)
 		setIf(&t.suspended.scheduled, ss.ScheduledScalingSuspended)
 	}
-	return registerResponse{ScalableTargetARN: t.arn}, nil
+	return registerScalableTargetResponse{ScalableTargetARN: t.arn}, nil
 }
 
 func setIf(dst *bool, v *bool) {
@@ -210,16 +207,16 @@ func setIf(dst *bool, v *bool) {
 
 // ---- DeregisterScalableTarget
 
-type deregisterRequest struct {
+type deregisterScalableTargetRequest struct {
 	ServiceNamespace  string `json:"ServiceNamespace"`
 	ResourceID        string `json:"ResourceId"`
 	ScalableDimension string `json:"ScalableDimension"`
 }
 
-func (in *deregisterRequest) Record(c *Call) { c.ResourceID = in.ResourceID }
+func (in *deregisterScalableTargetRequest) Record(c *Call) { c.ResourceID = in.ResourceID }
 
 // run deletes the target with its scaling policies, as AAS does; the service's capacity stays where it is.
-func (in *deregisterRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
+func (in *deregisterScalableTargetRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 	if err := checkTarget(in.ServiceNamespace, in.ScalableDimension, in.ResourceID); err != nil {
 		return nil, err
 	}
@@ -232,29 +229,29 @@ func (in *deregisterRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 
 // ---- PutScalingPolicy
 
-type putPolicyRequest struct {
-	PolicyName                               string                `json:"PolicyName"`
-	ServiceNamespace                         string                `json:"ServiceNamespace"`
-	ResourceID                               string                `json:"ResourceId"`
-	ScalableDimension                        string                `json:"ScalableDimension"`
-	PolicyType                               string                `json:"PolicyType"`
-	TargetTrackingScalingPolicyConfiguration *targetTrackingInJSON `json:"TargetTrackingScalingPolicyConfiguration"`
-	StepScalingPolicyConfiguration           json.RawMessage       `json:"StepScalingPolicyConfiguration"`
-	PredictiveScalingPolicyConfiguration     json.RawMessage       `json:"PredictiveScalingPolicyConfiguration"`
+type putScalingPolicyRequest struct {
+	PolicyName                               string              `json:"PolicyName"`
+	ServiceNamespace                         string              `json:"ServiceNamespace"`
+	ResourceID                               string              `json:"ResourceId"`
+	ScalableDimension                        string              `json:"ScalableDimension"`
+	PolicyType                               string              `json:"PolicyType"`
+	TargetTrackingScalingPolicyConfiguration *targetTrackingJSON `json:"TargetTrackingScalingPolicyConfiguration"`
+	StepScalingPolicyConfiguration           json.RawMessage     `json:"StepScalingPolicyConfiguration"`
+	PredictiveScalingPolicyConfiguration     json.RawMessage     `json:"PredictiveScalingPolicyConfiguration"`
 }
 
-type putPolicyResponse struct {
+type putScalingPolicyResponse struct {
 	PolicyARN string      `json:"PolicyARN"`
 	Alarms    []alarmJSON `json:"Alarms"`
 }
 
-func (in *putPolicyRequest) Record(c *Call) {
+func (in *putScalingPolicyRequest) Record(c *Call) {
 	c.ResourceID, c.PolicyName = in.ResourceID, in.PolicyName
 }
 
 // run creates or updates a target tracking policy. An update keeps the policy's ARN, alarms and creation
 // time, and, when the request carries no configuration, the configuration too.
-func (in *putPolicyRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
+func (in *putScalingPolicyRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	if err := checkPolicyName(in.PolicyName); err != nil {
 		return nil, err
 	}
@@ -299,19 +296,16 @@ func (in *putPolicyRequest) Run(s *Server, now time.Time, _ *Call) (any, error) 
 		t.policies = append(t.policies, p)
 	}
 	if cfg != nil {
-		p.targetValue = float64(*cfg.TargetValue)
-		p.metricType = cfg.PredefinedMetricSpecification.PredefinedMetricType
-		p.resourceLabel = cfg.PredefinedMetricSpecification.ResourceLabel
-		p.scaleInCD, p.scaleOutCD = awsfake.ClonePtr(cfg.ScaleInCooldown), awsfake.ClonePtr(cfg.ScaleOutCooldown)
-		p.disableScaleIn = awsfake.ClonePtr(cfg.DisableScaleIn)
+		p.cfg = *cfg
+		p.cfg.CustomizedMetricSpecification = nil // absent or null, as checked: never answered back
 	}
-	return putPolicyResponse{PolicyARN: p.arn, Alarms: slices.Clone(p.alarms)}, nil
+	return putScalingPolicyResponse{PolicyARN: p.arn, Alarms: slices.Clone(p.alarms)}, nil
 }
 
 // maxTargetValue is the bound the API reference gives TargetValue: 2^360.
 var maxTargetValue = math.Ldexp(1, 360)
 
-func checkTargetTracking(cfg *targetTrackingInJSON) error {
+func checkTargetTracking(cfg *targetTrackingJSON) error {
 	const member = "targetTrackingScalingPolicyConfiguration"
 	if cfg.TargetValue == nil {
 		return notNull(member + ".targetValue")
@@ -354,7 +348,7 @@ func metricTypes() string {
 
 // ---- DescribeScalingPolicies
 
-type describePoliciesRequest struct {
+type describeScalingPoliciesRequest struct {
 	ServiceNamespace  string   `json:"ServiceNamespace"`
 	ResourceID        string   `json:"ResourceId"`
 	ScalableDimension string   `json:"ScalableDimension"`
@@ -363,14 +357,14 @@ type describePoliciesRequest struct {
 	NextToken         string   `json:"NextToken"`
 }
 
-type describePoliciesResponse struct {
+type describeScalingPoliciesResponse struct {
 	ScalingPolicies []scalingPolicyJSON `json:"ScalingPolicies"`
 	NextToken       string              `json:"NextToken,omitempty"`
 }
 
-func (in *describePoliciesRequest) Record(c *Call) { c.ResourceID = in.ResourceID }
+func (in *describeScalingPoliciesRequest) Record(c *Call) { c.ResourceID = in.ResourceID }
 
-func (in *describePoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
+func (in *describeScalingPoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, error) {
 	if err := checkNamespace(in.ServiceNamespace); err != nil {
 		return nil, err
 	}
@@ -402,24 +396,18 @@ func (in *describePoliciesRequest) Run(s *Server, _ time.Time, _ *Call) (any, er
 		return nil, err
 	}
 
-	out := describePoliciesResponse{ScalingPolicies: []scalingPolicyJSON{}, NextToken: next}
+	out := describeScalingPoliciesResponse{ScalingPolicies: []scalingPolicyJSON{}, NextToken: next}
 	for _, o := range page {
 		out.ScalingPolicies = append(out.ScalingPolicies, scalingPolicyJSON{
-			PolicyARN:         o.p.arn,
-			PolicyName:        o.p.name,
-			ServiceNamespace:  namespaceECS,
-			ResourceID:        o.t.resourceID,
-			ScalableDimension: dimensionECS,
-			PolicyType:        policyTypeTargetTracking,
-			TargetTrackingScalingPolicyConfiguration: targetTrackingOutJSON{
-				TargetValue:                   o.p.targetValue,
-				PredefinedMetricSpecification: predefinedMetricJSON{PredefinedMetricType: o.p.metricType, ResourceLabel: o.p.resourceLabel},
-				ScaleInCooldown:               o.p.scaleInCD,
-				ScaleOutCooldown:              o.p.scaleOutCD,
-				DisableScaleIn:                o.p.disableScaleIn,
-			},
-			Alarms:       o.p.alarms,
-			CreationTime: awsfake.Epoch(o.p.createdAt),
+			PolicyARN:                                o.p.arn,
+			PolicyName:                               o.p.name,
+			ServiceNamespace:                         namespaceECS,
+			ResourceID:                               o.t.resourceID,
+			ScalableDimension:                        dimensionECS,
+			PolicyType:                               policyTypeTargetTracking,
+			TargetTrackingScalingPolicyConfiguration: o.p.cfg,
+			Alarms:                                   o.p.alarms,
+			CreationTime:                             awsfake.Epoch(o.p.createdAt),
 		})
 	}
 	return out, nil

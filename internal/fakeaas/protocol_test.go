@@ -1,36 +1,19 @@
 package fakeaas_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fastscaler/fastscaler/internal/awsfake"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 )
 
-const target = "AnyScaleFrontendService."
-
-// goodAuth is what the SDK sends, as far as the fake checks it.
-var goodAuth = awstest.Auth(awstest.Region, "application-autoscaling")
-
 // TestProtocolErrors: awsfake's tests cover the envelope; these are what AAS's own request shapes reject.
 func TestProtocolErrors(t *testing.T) {
-	s := fakeaas.New(fakeaas.Options{})
-	s.AddTarget(router, 1, 4)
-	srv := httptest.NewServer(s) // binds 127.0.0.1
-	t.Cleanup(srv.Close)
-
-	ok := awstest.Raw{Target: target + "DescribeScalableTargets", ContentType: awsfake.JSONContentType, Auth: goodAuth, Body: `{"ServiceNamespace":"ecs"}`}
-	with := func(f func(*awstest.Raw)) awstest.Raw { r := ok; f(&r); return r }
-	op := func(name, body string) awstest.Raw {
-		return with(func(r *awstest.Raw) { r.Target, r.Body = target+name, body })
-	}
+	op := aasJSON.Raw
 	tests := []awstest.ErrorCase{
 		{Name: "capacity as a string", Req: op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","MinCapacity":"3"}`), Status: 400, Type: "SerializationException", Substr: "MinCapacity"},
 		{Name: "capacity beyond int32", Req: op("RegisterScalableTarget", `{"ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","MaxCapacity":3000000000}`), Status: 400, Type: "SerializationException", Substr: "MaxCapacity"},
@@ -43,7 +26,9 @@ func TestProtocolErrors(t *testing.T) {
 		{Name: "no target value", Req: op("PutScalingPolicy", `{"PolicyName":"p","ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount","ResourceId":"service/prod/router","PolicyType":"TargetTrackingScaling","TargetTrackingScalingPolicyConfiguration":{}}`), Status: 400, Type: "ValidationException", Substr: "targetTrackingScalingPolicyConfiguration.targetValue"},
 		{Name: "no namespace for policies", Req: op("DescribeScalingPolicies", `{"ResourceId":"service/prod/router"}`), Status: 400, Type: "ValidationException", Substr: "Value null at 'serviceNamespace'"},
 	}
-	awstest.WantJSONErrors(t, srv.URL, tests)
+	s := fakeaas.New(fakeaas.Options{})
+	s.AddTarget(router, 1, 4)
+	awstest.WantJSONErrors(t, awstest.Start(t, s), tests)
 	// Rejected calls are recorded with their error, under the operation the target named.
 	calls := s.Calls()
 	if len(calls) != len(tests) {
@@ -63,19 +48,8 @@ func TestWireFormat(t *testing.T) {
 	clk.Advance(500 * time.Millisecond)
 	s := fakeaas.New(fakeaas.Options{Now: clk.Now})
 	s.AddTarget(router, 1, 4)
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	post := func(op, body string) map[string]any {
-		t.Helper()
-		status, out, header := awstest.Do(t, srv.URL, awstest.Raw{Target: target + op, ContentType: awsfake.JSONContentType, Auth: goodAuth, Body: body})
-		if status != http.StatusOK {
-			t.Fatalf("%s: status %d, body %v", op, status, out)
-		}
-		if header.Get("X-Amzn-Requestid") == "" {
-			t.Errorf("%s: no x-amzn-RequestId header", op)
-		}
-		return out
-	}
+	url := awstest.Start(t, s)
+	post := func(op, body string) map[string]any { t.Helper(); return aasJSON.Post(t, url, op, body) }
 
 	out := post("DescribeScalableTargets", `{"ServiceNamespace":"ecs"}`)
 	if _, ok := out["NextToken"]; ok {
@@ -97,7 +71,7 @@ func TestWireFormat(t *testing.T) {
 
 	post("PutScalingPolicy", `{"PolicyName":"cpu50","ServiceNamespace":"ecs","ScalableDimension":"ecs:service:DesiredCount",
 		"ResourceId":"service/prod/router","PolicyType":"TargetTrackingScaling",
-		"TargetTrackingScalingPolicyConfiguration":{"TargetValue":50,"PredefinedMetricSpecification":{"PredefinedMetricType":"ECSServiceAverageCPUUtilization"}}}`)
+		"TargetTrackingScalingPolicyConfiguration":{"TargetValue":50,"CustomizedMetricSpecification":null,"PredefinedMetricSpecification":{"PredefinedMetricType":"ECSServiceAverageCPUUtilization"}}}`)
 	policy := post("DescribeScalingPolicies", `{"ServiceNamespace":"ecs"}`)["ScalingPolicies"].([]any)[0].(map[string]any)
 	cfg := policy["TargetTrackingScalingPolicyConfiguration"].(map[string]any)
 	for _, absent := range []string{"ScaleInCooldown", "ScaleOutCooldown", "DisableScaleIn", "CustomizedMetricSpecification"} {
@@ -119,8 +93,6 @@ func TestSetUpMistakesPanic(t *testing.T) {
 		want string
 		f    func()
 	}{
-		{"bad region", "Region", func() { fakeaas.New(fakeaas.Options{Region: "moon"}) }},
-		{"bad account", "Account", func() { fakeaas.New(fakeaas.Options{Account: "42"}) }},
 		{"resource ID", "not an ECS service resource ID", func() { fakeaas.New(fakeaas.Options{}).AddTarget("table/orders", 1, 2) }},
 		{"negative min", "min -1", func() { fakeaas.New(fakeaas.Options{}).AddTarget(router, -1, 2) }},
 		{"min above max", "min 3, max 2", func() { fakeaas.New(fakeaas.Options{}).AddTarget(router, 3, 2) }},

@@ -1,7 +1,6 @@
 package fakeaas
 
 import (
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,15 +38,13 @@ type Options struct {
 
 // Call records one request the Server answered, for tests to assert on.
 type Call struct {
-	Op          string    // operation name, e.g. "RegisterScalableTarget"; empty when the target was unreadable
-	Time        time.Time // Options.Now when the request was handled
-	ResourceID  string    // ResourceId as sent; empty for an operation that takes none
-	ResourceIDs []string  // DescribeScalableTargets ResourceIds as sent
-	PolicyName  string    // PutScalingPolicy PolicyName as sent
-	MinCapacity *int      // RegisterScalableTarget MinCapacity, nil when not set
-	MaxCapacity *int      // RegisterScalableTarget MaxCapacity, nil when not set
-	SetDesired  *int      // desired count RegisterScalableTarget set through Options.SetDesired, nil if none
-	Err         string    // error code returned, empty on success
+	awsfake.Head          // the operation, e.g. "RegisterScalableTarget"; Options.Now when it was handled; the error code
+	ResourceID   string   // ResourceId as sent; empty for an operation that takes none
+	ResourceIDs  []string // DescribeScalableTargets ResourceIds as sent
+	PolicyName   string   // PutScalingPolicy PolicyName as sent
+	MinCapacity  *int     // RegisterScalableTarget MinCapacity, nil when not set
+	MaxCapacity  *int     // RegisterScalableTarget MaxCapacity, nil when not set
+	SetDesired   *int     // desired count RegisterScalableTarget set through Options.SetDesired, nil if none
 }
 
 // Server is a stateful fake of the Application Auto Scaling API for ECS services, served over HTTP in the
@@ -55,8 +52,7 @@ type Call struct {
 // SetLatency, SetOpLatency, ClearFaults and Calls. It is safe for concurrent use.
 type Server struct {
 	*awsfake.JSON[*Server, Call]
-	opts      Options
-	partition string
+	opts Options
 
 	mu      sync.Mutex
 	targets map[string]*target // by resource ID
@@ -72,23 +68,10 @@ func New(opts Options) *Server {
 	if problems := awsfake.ResolveAccount(&opts.Region, &opts.Account); len(problems) > 0 {
 		panic("fakeaas.New: " + strings.Join(problems, "; "))
 	}
-	s := &Server{
-		opts:      opts,
-		partition: awsfake.PartitionOf(opts.Region),
-		targets:   make(map[string]*target),
-	}
+	s := &Server{opts: opts, targets: make(map[string]*target)}
 	s.JSON = awsfake.NewJSON(awsfake.JSONSetup[*Server, Call]{Protocol: protocol, Ops: operations, Server: s, Lock: &s.mu,
-		Region: opts.Region, Now: opts.Now, Clone: Call.clone,
-		NewCall: func(op string, now time.Time) Call { return Call{Op: op, Time: now} }, SetErr: func(c *Call, code string) { c.Err = code }})
+		Region: opts.Region, Now: opts.Now})
 	return s
-}
-
-func (c Call) clone() Call {
-	c.ResourceIDs = slices.Clone(c.ResourceIDs)
-	c.MinCapacity = awsfake.ClonePtr(c.MinCapacity)
-	c.MaxCapacity = awsfake.ClonePtr(c.MaxCapacity)
-	c.SetDesired = awsfake.ClonePtr(c.SetDesired)
-	return c
 }
 
 func validation(format string, args ...any) *awsfake.Error {

@@ -68,24 +68,16 @@ type predefinedMetricJSON struct {
 	ResourceLabel        string `json:"ResourceLabel,omitempty"`
 }
 
-// targetTrackingInJSON is TargetTrackingScalingPolicyConfiguration as a request carries it.
-type targetTrackingInJSON struct {
+// targetTrackingJSON is TargetTrackingScalingPolicyConfiguration, as a request carries it and as
+// DescribeScalingPolicies answers it: the optional members exactly as they were put.
+type targetTrackingJSON struct {
 	TargetValue                   *double               `json:"TargetValue"`
 	PredefinedMetricSpecification *predefinedMetricJSON `json:"PredefinedMetricSpecification"`
-	CustomizedMetricSpecification json.RawMessage       `json:"CustomizedMetricSpecification"`
-	ScaleInCooldown               *int32                `json:"ScaleInCooldown"`
-	ScaleOutCooldown              *int32                `json:"ScaleOutCooldown"`
-	DisableScaleIn                *bool                 `json:"DisableScaleIn"`
-}
-
-// targetTrackingOutJSON is TargetTrackingScalingPolicyConfiguration as DescribeScalingPolicies answers it:
-// the optional members exactly as they were put.
-type targetTrackingOutJSON struct {
-	TargetValue                   float64              `json:"TargetValue"`
-	PredefinedMetricSpecification predefinedMetricJSON `json:"PredefinedMetricSpecification"`
-	ScaleInCooldown               *int32               `json:"ScaleInCooldown,omitempty"`
-	ScaleOutCooldown              *int32               `json:"ScaleOutCooldown,omitempty"`
-	DisableScaleIn                *bool                `json:"DisableScaleIn,omitempty"`
+	ScaleInCooldown               *int32                `json:"ScaleInCooldown,omitempty"`
+	ScaleOutCooldown              *int32                `json:"ScaleOutCooldown,omitempty"`
+	DisableScaleIn                *bool                 `json:"DisableScaleIn,omitempty"`
+	// CustomizedMetricSpecification is read only to be refused, so it is never answered back.
+	CustomizedMetricSpecification json.RawMessage `json:"CustomizedMetricSpecification,omitempty"`
 }
 
 type alarmJSON struct {
@@ -94,13 +86,13 @@ type alarmJSON struct {
 }
 
 type scalingPolicyJSON struct {
-	PolicyARN                                string                `json:"PolicyARN"`
-	PolicyName                               string                `json:"PolicyName"`
-	ServiceNamespace                         string                `json:"ServiceNamespace"`
-	ResourceID                               string                `json:"ResourceId"`
-	ScalableDimension                        string                `json:"ScalableDimension"`
-	PolicyType                               string                `json:"PolicyType"`
-	TargetTrackingScalingPolicyConfiguration targetTrackingOutJSON `json:"TargetTrackingScalingPolicyConfiguration"`
-	Alarms                                   []alarmJSON           `json:"Alarms"`
-	CreationTime                             awsfake.Epoch         `json:"CreationTime"`
+	PolicyARN                                string             `json:"PolicyARN"`
+	PolicyName                               string             `json:"PolicyName"`
+	ServiceNamespace                         string             `json:"ServiceNamespace"`
+	ResourceID                               string             `json:"ResourceId"`
+	ScalableDimension                        string             `json:"ScalableDimension"`
+	PolicyType                               string             `json:"PolicyType"`
+	TargetTrackingScalingPolicyConfiguration targetTrackingJSON `json:"TargetTrackingScalingPolicyConfiguration"`
+	Alarms                                   []alarmJSON        `json:"Alarms"`
+	CreationTime                             awsfake.Epoch      `json:"CreationTime"`
 }

@@ -51,14 +51,11 @@ type metricQuery struct {
 // parseGetMetricData validates a GetMetricData request. now places StartTime for CloudWatch's rounding rules.
 func parseGetMetricData(in object, now time.Time) (getRequest, error) {
 	var req getRequest
-
-	start, err := need(in, "StartTime", object.time)
-	if err != nil {
-		return req, err
-	}
-	end, err := need(in, "EndTime", object.time)
-	if err != nil {
-		return req, err
+	var r reads
+	start := required(&r, in, "StartTime", object.time)
+	end := required(&r, in, "EndTime", object.time)
+	if r.err != nil {
+		return req, r.err
 	}
 	if !start.Before(end) {
 		return req, newError(errInvalidParameterValue,
@@ -86,16 +83,11 @@ func parseGetMetricData(in object, now time.Time) (getRequest, error) {
 		req.maxDatapoints = int(min(n, math.MaxInt32))
 	}
 
-	if req.nextToken, req.hasToken, err = in.string("NextToken"); err != nil {
-		return req, err
-	}
-	if _, _, err := in.object("LabelOptions"); err != nil {
-		return req, err
-	}
-
-	l, ok, err := in.list("MetricDataQueries")
-	if err != nil {
-		return req, err
+	req.nextToken, req.hasToken = optional(&r, in, "NextToken", object.string)
+	optional(&r, in, "LabelOptions", object.object) // read only to check its type
+	l, ok := optional(&r, in, "MetricDataQueries", object.list)
+	if r.err != nil {
+		return req, r.err
 	}
 	switch {
 	case !ok:
@@ -174,17 +166,12 @@ func parseQuery(o object, start, end, now time.Time) (metricQuery, error) {
 	if !ok {
 		return q, newError(errMissingParameter, "The parameter %s is required: each query needs MetricStat or Expression.", o.member("MetricStat"))
 	}
-	metric, err := need(ms, "Metric", object.object)
-	if err != nil {
-		return q, err
-	}
-	ns, err := need(metric, "Namespace", object.string)
-	if err != nil {
-		return q, err
-	}
-	name, err := need(metric, "MetricName", object.string)
-	if err != nil {
-		return q, err
+	var r reads
+	metric := required(&r, ms, "Metric", object.object)
+	ns := required(&r, metric, "Namespace", object.string)
+	name := required(&r, metric, "MetricName", object.string)
+	if r.err != nil {
+		return q, r.err
 	}
 	dims, err := parseDimensions(metric)
 	if err != nil {

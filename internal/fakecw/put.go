@@ -153,21 +153,13 @@ func parseDatum(o object, now time.Time) (Datum, error) {
 		return d, err
 	}
 
-	value, hasValue, err := o.float("Value")
-	if err != nil {
-		return d, err
-	}
-	values, hasValues, err := o.floats("Values")
-	if err != nil {
-		return d, err
-	}
-	counts, hasCounts, err := o.floats("Counts")
-	if err != nil {
-		return d, err
-	}
-	stats, hasStats, err := o.object("StatisticValues")
-	if err != nil {
-		return d, err
+	var r reads
+	value, hasValue := optional(&r, o, "Value", object.float)
+	values, hasValues := optional(&r, o, "Values", object.floats)
+	counts, hasCounts := optional(&r, o, "Counts", object.floats)
+	stats, hasStats := optional(&r, o, "StatisticValues", object.object)
+	if r.err != nil {
+		return d, r.err
 	}
 	forms := []string{}
 	if hasValue {

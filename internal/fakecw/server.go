@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,15 +88,7 @@ func New(opts Options) *Server {
 func (s *Server) Datums() []Datum {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Datum, len(s.datums))
-	for i, d := range s.datums {
-		d.Dimensions = maps.Clone(d.Dimensions)
-		d.Values = slices.Clone(d.Values)
-		d.Counts = slices.Clone(d.Counts)
-		d.Stats = awsfake.ClonePtr(d.Stats)
-		out[i] = d
-	}
-	return out
+	return awsfake.DeepCopy(s.datums)
 }
 
 // AddSeries seeds raw samples of a metric (unit None, one-second resolution) that GetMetricData

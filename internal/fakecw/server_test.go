@@ -192,6 +192,18 @@ func TestProtocolErrors(t *testing.T) {
 			"Namespace":  cbor.String("App"),
 			"MetricData": cbor.List{cbor.Map{"MetricName": cbor.String("m"), "Value": cbor.Float64(1), "Timestamp": cbor.String("2025-03-10")}},
 		})}, 400, "SerializationException", "MetricData.member.1.Timestamp must be a timestamp"},
+		{"value of the wrong type", rawRequest{"POST", putPath, goodHeaders(), cbor.Encode(cbor.Map{
+			"Namespace":  cbor.String("App"),
+			"MetricData": cbor.List{cbor.Map{"MetricName": cbor.String("m"), "Value": cbor.String("1")}},
+		})}, 400, "SerializationException", "parameter MetricData.member.1.Value must be a number, got text string"},
+		{"counts of the wrong type", rawRequest{"POST", putPath, goodHeaders(), cbor.Encode(cbor.Map{
+			"Namespace":  cbor.String("App"),
+			"MetricData": cbor.List{cbor.Map{"MetricName": cbor.String("m"), "Values": cbor.List{cbor.Float64(1)}, "Counts": cbor.Uint(1)}},
+		})}, 400, "SerializationException", "parameter MetricData.member.1.Counts must be a list, got integer"},
+		{"statistics of the wrong type", rawRequest{"POST", putPath, goodHeaders(), cbor.Encode(cbor.Map{
+			"Namespace":  cbor.String("App"),
+			"MetricData": cbor.List{cbor.Map{"MetricName": cbor.String("m"), "StatisticValues": cbor.List{}}},
+		})}, 400, "SerializationException", "parameter MetricData.member.1.StatisticValues must be a structure, got list"},
 		{"empty body", rawRequest{"POST", putPath, goodHeaders(), nil}, 400, "com.amazonaws.cloudwatch#MissingRequiredParameterException", "The parameter Namespace is required."},
 	}
 	awsEnv(t)

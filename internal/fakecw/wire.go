@@ -97,6 +97,28 @@ func need[T any](o object, name string, get func(object, string) (T, bool, error
 	return v, err
 }
 
+// reads keeps the first error of a run of member reads, so that a parse reads straight and checks the
+// error once: after a failure, the reads that follow do nothing and return zero values.
+type reads struct{ err error }
+
+// required is need through r.
+func required[T any](r *reads, o object, name string, get func(object, string) (T, bool, error)) T {
+	var v T
+	if r.err == nil {
+		v, r.err = need(o, name, get)
+	}
+	return v
+}
+
+// optional reads an optional member with get, one of object's readers, through r; ok reports whether it was
+// there.
+func optional[T any](r *reads, o object, name string, get func(object, string) (T, bool, error)) (v T, ok bool) {
+	if r.err == nil {
+		v, ok, r.err = get(o, name)
+	}
+	return v, ok
+}
+
 func (o object) string(name string) (string, bool, error) {
 	s, ok, err := read(o, name, "string", as[cbor.String])
 	return string(s), ok, err

@@ -15,6 +15,9 @@ const (
 	arnPrefix = "arn:aws:ecs:" + region + ":" + account + ":"
 )
 
+// ecsJSON is ECS's awsJson1_1 endpoint.
+var ecsJSON = awstest.JSONService{TargetPrefix: "AmazonEC2ContainerServiceV20141113.", SigningName: "ecs"}
+
 // t0 is a whole second, so that epoch-second timestamps survive the wire exactly.
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 

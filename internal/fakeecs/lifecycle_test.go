@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
@@ -132,7 +133,7 @@ func TestScaleOutTasksRunAfterStartDelay(t *testing.T) {
 	}
 
 	calls := s.Calls()
-	want := fakeecs.Call{Op: "UpdateService", Time: t0, Cluster: "prod", Service: "router", DesiredCount: ptr(5)}
+	want := fakeecs.Call{Head: awsfake.Head{Op: "UpdateService", Time: t0}, Cluster: "prod", Service: "router", DesiredCount: ptr(5)}
 	if diff := cmp.Diff(want, calls[0]); diff != "" {
 		t.Errorf("recorded UpdateService (-want +got):\n%s", diff)
 	}

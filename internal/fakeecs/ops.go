@@ -10,16 +10,9 @@ import (
 	"github.com/fastscaler/fastscaler/internal/awsfake"
 )
 
-// operations maps each supported operation name to a constructor of its request type.
-var operations = awsfake.Registry[*Server, Call]{
-	"ListTasks":           func() awsfake.Operation[*Server, Call] { return new(listTasksRequest) },
-	"DescribeTasks":       func() awsfake.Operation[*Server, Call] { return new(describeTasksRequest) },
-	"DescribeServices":    func() awsfake.Operation[*Server, Call] { return new(describeServicesRequest) },
-	"UpdateService":       func() awsfake.Operation[*Server, Call] { return new(updateServiceRequest) },
-	"TagResource":         func() awsfake.Operation[*Server, Call] { return new(tagResourceRequest) },
-	"UntagResource":       func() awsfake.Operation[*Server, Call] { return new(untagResourceRequest) },
-	"ListTagsForResource": func() awsfake.Operation[*Server, Call] { return new(listTagsForResourceRequest) },
-}
+// operations are the operations the fake implements, each named after its request type (awsfake.Ops).
+var operations = awsfake.Ops[*Server, Call](new(listTasksRequest), new(describeTasksRequest), new(describeServicesRequest),
+	new(updateServiceRequest), new(tagResourceRequest), new(untagResourceRequest), new(listTagsForResourceRequest))
 
 // ---- ListTasks
 
@@ -124,7 +117,7 @@ func decodeToken(tok string) (uint64, error) {
 	return 0, invalidParameter("nextToken %q was not returned by a ListTasks call of this fake", awsfake.Truncate(tok, 40))
 }
 
-// ---- DescribeTasks
+// ---- DescribeTasks, DescribeServices: one operation on two kinds of resource (describe)
 
 type describeTasksRequest struct {
 	Cluster string   `json:"cluster"`
@@ -132,13 +125,21 @@ type describeTasksRequest struct {
 	Include []string `json:"include"`
 }
 
+type describeServicesRequest struct {
+	Cluster  string   `json:"cluster"`
+	Services []string `json:"services"`
+	Include  []string `json:"include"`
+}
+
 type describeTasksResponse struct {
 	Tasks    []taskJSON    `json:"tasks"`
 	Failures []failureJSON `json:"failures"`
 }
 
-// maxDescribeTasks is ECS's limit of tasks per DescribeTasks call.
-const maxDescribeTasks = 100
+type describeServicesResponse struct {
+	Services []serviceJSON `json:"services"`
+	Failures []failureJSON `json:"failures"`
+}
 
 func (in *describeTasksRequest) Record(c *Call) {
 	c.Cluster, c.Tasks = in.Cluster, slices.Clone(in.Tasks)
@@ -146,19 +147,35 @@ func (in *describeTasksRequest) Record(c *Call) {
 
 func (in *describeTasksRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
 	tasks, failures, err := describeTasks.run(s, in.Cluster, in.Tasks, in.Include, now)
-	if err != nil {
-		return nil, err
-	}
-	return describeTasksResponse{Tasks: tasks, Failures: failures}, nil
+	return describeTasksResponse{Tasks: tasks, Failures: failures}, err
 }
 
-// describeTasks describes the tasks a DescribeTasks call names.
-var describeTasks = describe[*task, taskJSON]{
-	op: "DescribeTasks", member: "tasks", resource: "task", limit: maxDescribeTasks,
-	lookup: (*cluster).lookupTask,
-	key:    func(t *task) string { return t.id },
-	render: (*Server).taskJSON,
+func (in *describeServicesRequest) Record(c *Call) {
+	c.Cluster, c.Services = in.Cluster, slices.Clone(in.Services)
 }
+
+func (in *describeServicesRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
+	services, failures, err := describeServices.run(s, in.Cluster, in.Services, in.Include, now)
+	return describeServicesResponse{Services: services, Failures: failures}, err
+}
+
+// ECS's limits of tasks per DescribeTasks call and of services per DescribeServices call.
+const (
+	maxDescribeTasks    = 100
+	maxDescribeServices = 10
+)
+
+// describeTasks and describeServices describe the resources a DescribeTasks or DescribeServices call names.
+var (
+	describeTasks = describe[*task, taskJSON]{
+		op: "DescribeTasks", member: "tasks", resource: "task", limit: maxDescribeTasks,
+		lookup: (*cluster).lookupTask, key: func(t *task) string { return t.id }, render: (*Server).taskJSON,
+	}
+	describeServices = describe[*service, serviceJSON]{
+		op: "DescribeServices", member: "services", resource: "service", limit: maxDescribeServices,
+		lookup: (*cluster).lookupService, key: func(svc *service) string { return svc.name }, render: (*Server).serviceJSON,
+	}
+)
 
 // describe is what DescribeTasks and DescribeServices share: the checks of the request, then each resource
 // the references name, once however often it is named, and a MISSING failure for each reference that names
@@ -217,42 +234,6 @@ func includeTags(include []string) (bool, error) {
 		tags = true
 	}
 	return tags, nil
-}
-
-// ---- DescribeServices
-
-type describeServicesRequest struct {
-	Cluster  string   `json:"cluster"`
-	Services []string `json:"services"`
-	Include  []string `json:"include"`
-}
-
-type describeServicesResponse struct {
-	Services []serviceJSON `json:"services"`
-	Failures []failureJSON `json:"failures"`
-}
-
-// maxDescribeServices is ECS's limit of services per DescribeServices call.
-const maxDescribeServices = 10
-
-func (in *describeServicesRequest) Record(c *Call) {
-	c.Cluster, c.Services = in.Cluster, slices.Clone(in.Services)
-}
-
-func (in *describeServicesRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	services, failures, err := describeServices.run(s, in.Cluster, in.Services, in.Include, now)
-	if err != nil {
-		return nil, err
-	}
-	return describeServicesResponse{Services: services, Failures: failures}, nil
-}
-
-// describeServices describes the services a DescribeServices call names.
-var describeServices = describe[*service, serviceJSON]{
-	op: "DescribeServices", member: "services", resource: "service", limit: maxDescribeServices,
-	lookup: (*cluster).lookupService,
-	key:    func(svc *service) string { return svc.name },
-	render: (*Server).serviceJSON,
 }
 
 // ---- UpdateService
@@ -337,12 +318,9 @@ func (in *tagResourceRequest) Record(c *Call) {
 }
 
 func (in *tagResourceRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	svc, err := s.taggable(in.ResourceArn)
+	svc, err := s.taggableWith(in.ResourceArn, "tags", in.Tags != nil)
 	if err != nil {
 		return nil, err
-	}
-	if in.Tags == nil {
-		return nil, invalidParameter("tags is required")
 	}
 	merged := maps.Clone(svc.tags)
 	seen := make(map[string]bool, len(in.Tags))
@@ -368,12 +346,9 @@ func (in *untagResourceRequest) Record(c *Call) {
 }
 
 func (in *untagResourceRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	svc, err := s.taggable(in.ResourceArn)
+	svc, err := s.taggableWith(in.ResourceArn, "tagKeys", in.TagKeys != nil)
 	if err != nil {
 		return nil, err
-	}
-	if in.TagKeys == nil {
-		return nil, invalidParameter("tagKeys is required")
 	}
 	for _, k := range in.TagKeys {
 		if err := validateTagKey(k); err != nil {
@@ -435,6 +410,15 @@ func (s *Server) taggable(resourceARN string) (*service, error) {
 		}
 	}
 	return nil, invalidParameter("The specified resource was not found: no service has the ARN %q", resourceARN)
+}
+
+// taggableWith is taggable for an operation that also requires member, which the request sent or not.
+func (s *Server) taggableWith(resourceARN, member string, sent bool) (*service, error) {
+	svc, err := s.taggable(resourceARN)
+	if err == nil && !sent {
+		err = invalidParameter("%s is required", member)
+	}
+	return svc, err
 }
 
 // serviceNameOfARN returns the service name a long service ARN ends with, or "" for anything else.
@@ -504,28 +488,29 @@ func serviceNotFound(c *cluster, ref string) error {
 
 // lookupService resolves a service name or ARN within the cluster.
 func (c *cluster) lookupService(ref string) (*service, bool) {
-	if strings.HasPrefix(ref, "arn:") {
-		a, ok := parseARN(ref)
-		if !ok || a.resourceType != "service" {
-			return nil, false
-		}
-		svc, ok := c.services[a.path[len(a.path)-1]]
-		return svc, ok && svc.arn == ref
-	}
-	svc, ok := c.services[ref]
-	return svc, ok
+	return lookupIn(c.services, "service", ref, func(svc *service) string { return svc.arn })
 }
 
 // lookupTask resolves a task ID or ARN within the cluster.
 func (c *cluster) lookupTask(ref string) (*task, bool) {
+	return lookupIn(c.tasks, "task", ref, func(t *task) string { return t.arn })
+}
+
+// lookupIn resolves a reference to a resource of type typ: its key in byKey, or its ARN, which must be the
+// resource's own (arnOf), not one of another account, region or cluster that ends the same.
+func lookupIn[T any](byKey map[string]T, typ, ref string, arnOf func(T) string) (T, bool) {
+	var zero T
+	key := ref
 	if strings.HasPrefix(ref, "arn:") {
 		a, ok := parseARN(ref)
-		if !ok || a.resourceType != "task" {
-			return nil, false
+		if !ok || a.resourceType != typ {
+			return zero, false
 		}
-		t, ok := c.tasks[a.path[len(a.path)-1]]
-		return t, ok && t.arn == ref
+		key = a.path[len(a.path)-1]
 	}
-	t, ok := c.tasks[ref]
-	return t, ok
+	v, ok := byKey[key]
+	if !ok || key != ref && arnOf(v) != ref {
+		return zero, false
+	}
+	return v, true
 }

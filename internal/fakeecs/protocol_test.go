@@ -1,39 +1,15 @@
 package fakeecs_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fastscaler/fastscaler/internal/awsfake"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 )
-
-const target = "AmazonEC2ContainerServiceV20141113."
-
-// goodAuth is what the SDK sends, as far as the fake checks it.
-var goodAuth = awstest.Auth(awstest.Region, "ecs")
-
-// TestProtocolErrors: awsfake's tests cover the envelope; this is what ECS's own request shapes reject.
-func TestProtocolErrors(t *testing.T) {
-	s := fakeecs.New(fakeecs.Options{})
-	s.AddService("prod", "router", 1, nil)
-	srv := httptest.NewServer(s) // binds 127.0.0.1
-	t.Cleanup(srv.Close)
-	awstest.WantJSONError(t, srv.URL, awstest.Raw{Target: target + "UpdateService", ContentType: awsfake.JSONContentType, Auth: goodAuth,
-		Body: `{"cluster":"prod","service":"router","desiredCount":"3"}`}, 400, "SerializationException", "desiredCount")
-	if calls := s.Calls(); len(calls) != 1 || calls[0].Op != "UpdateService" || calls[0].Err != "SerializationException" {
-		t.Errorf("recorded %+v, want UpdateService failing with SerializationException", calls)
-	}
-	if snap, _ := s.Service("prod", "router"); snap.DesiredCount != 1 {
-		t.Errorf("the rejected request changed the desired count to %d", snap.DesiredCount)
-	}
-}
 
 // TestWireFormat checks what the SDK cannot tell apart: fields present or absent, and JSON types.
 func TestWireFormat(t *testing.T) {
@@ -41,19 +17,8 @@ func TestWireFormat(t *testing.T) {
 	clk.Advance(500 * time.Millisecond)
 	s := fakeecs.New(fakeecs.Options{Now: clk.Now})
 	s.AddService("prod", "router", 1, map[string]string{"team": "edge"})
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	post := func(op, body string) map[string]any {
-		t.Helper()
-		status, out, header := awstest.Do(t, srv.URL, awstest.Raw{Target: target + op, ContentType: awsfake.JSONContentType, Auth: goodAuth, Body: body})
-		if status != http.StatusOK {
-			t.Fatalf("%s: status %d, body %v", op, status, out)
-		}
-		if header.Get("X-Amzn-Requestid") == "" {
-			t.Errorf("%s: no x-amzn-RequestId header", op)
-		}
-		return out
-	}
+	url := awstest.Start(t, s)
+	post := func(op, body string) map[string]any { t.Helper(); return ecsJSON.Post(t, url, op, body) }
 
 	services := func(include string) map[string]any {
 		out := post("DescribeServices", `{"cluster":"prod","services":["router"]`+include+`}`)
@@ -94,14 +59,35 @@ func TestWireFormat(t *testing.T) {
 	}
 }
 
+// TestProtocolErrors: awsfake's tests cover the envelope; this is what ECS's own request shapes reject.
+func TestProtocolErrors(t *testing.T) {
+	s := fakeecs.New(fakeecs.Options{})
+	s.AddService("prod", "router", 1, nil)
+	url := awstest.Start(t, s)
+	awstest.WantJSONError(t, url, ecsJSON.Raw("UpdateService", `{"cluster":"prod","service":"router","desiredCount":"3"}`),
+		400, "SerializationException", "desiredCount")
+	if calls := s.Calls(); len(calls) != 1 || calls[0].Op != "UpdateService" || calls[0].Err != "SerializationException" {
+		t.Errorf("recorded %+v, want UpdateService failing with SerializationException", calls)
+	}
+	if snap, _ := s.Service("prod", "router"); snap.DesiredCount != 1 {
+		t.Errorf("the rejected request changed the desired count to %d", snap.DesiredCount)
+	}
+
+	// The SDK checks the members a tag operation requires before it sends anything.
+	arn := arnPrefix + "service/prod/router"
+	awstest.WantJSONErrors(t, url, []awstest.ErrorCase{
+		{Name: "TagResource without tags", Req: ecsJSON.Raw("TagResource", `{"resourceArn":"`+arn+`"}`), Status: 400, Type: "InvalidParameterException", Substr: "tags is required"},
+		{Name: "UntagResource without tagKeys", Req: ecsJSON.Raw("UntagResource", `{"resourceArn":"`+arn+`"}`), Status: 400, Type: "InvalidParameterException", Substr: "tagKeys is required"},
+		{Name: "TagResource without tags nor ARN", Req: ecsJSON.Raw("TagResource", `{}`), Status: 400, Type: "InvalidParameterException", Substr: "resourceArn is required"},
+	})
+}
+
 func TestSetUpMistakesPanic(t *testing.T) {
 	tests := []struct {
 		name string
 		want string
 		f    func()
 	}{
-		{"bad region", "Region", func() { fakeecs.New(fakeecs.Options{Region: "moon"}) }},
-		{"bad account", "Account", func() { fakeecs.New(fakeecs.Options{Account: "42"}) }},
 		{"negative delay", "negative", func() { fakeecs.New(fakeecs.Options{StartDelay: -time.Second}) }},
 		{"page size", "PageSize 101", func() { fakeecs.New(fakeecs.Options{PageSize: 101}) }},
 		{"cluster name", "cluster", func() { fakeecs.New(fakeecs.Options{}).AddCluster("a/b") }},

@@ -184,7 +184,7 @@ func (s *Server) serviceJSON(svc *service, now time.Time, withTags bool) service
 		NetworkConfiguration: netConf,
 		SchedulingStrategy:   "REPLICA",
 		DeploymentController: deploymentControllerJSON{Type: "ECS"},
-		CreatedBy:            "arn:" + s.partition + ":iam::" + s.opts.Account + ":role/fakeecs",
+		CreatedBy:            "arn:" + awsfake.PartitionOf(s.opts.Region) + ":iam::" + s.opts.Account + ":role/fakeecs",
 		PropagateTags:        "NONE",
 	}
 	if withTags {

@@ -2,9 +2,7 @@ package fakeecs
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,8 +49,7 @@ type Options struct {
 
 // Call records one request the Server answered, for tests to assert on.
 type Call struct {
-	Op            string            // operation name, e.g. "UpdateService"; empty when the target was unreadable
-	Time          time.Time         // Options.Now when the request was handled
+	awsfake.Head                    // the operation, e.g. "UpdateService"; Options.Now when it was handled; the error code
 	Cluster       string            // cluster as sent; empty when the request named none
 	Service       string            // ListTasks serviceName, UpdateService service, or the service a tag ARN names
 	Services      []string          // DescribeServices services as sent
@@ -62,7 +59,6 @@ type Call struct {
 	ResourceARN   string            // resourceArn of the tag operations
 	Tags          map[string]string // TagResource tags
 	TagKeys       []string          // TagResource tag keys (sorted) or UntagResource tagKeys as sent
-	Err           string            // error code returned, empty on success
 }
 
 // Server is a stateful fake of the Amazon ECS API, served over HTTP in the awsJson1_1 protocol; the embedded
@@ -70,8 +66,7 @@ type Call struct {
 // Calls. It is safe for concurrent use.
 type Server struct {
 	*awsfake.JSON[*Server, Call]
-	opts      Options
-	partition string
+	opts Options
 
 	mu           sync.Mutex
 	clusters     map[string]*cluster
@@ -102,25 +97,11 @@ func New(opts Options) *Server {
 	if len(problems) > 0 {
 		panic("fakeecs.New: " + strings.Join(problems, "; "))
 	}
-	s := &Server{
-		opts:      opts,
-		partition: awsfake.PartitionOf(opts.Region),
-		clusters:  make(map[string]*cluster),
-	}
+	s := &Server{opts: opts, clusters: make(map[string]*cluster)}
 	s.JSON = awsfake.NewJSON(awsfake.JSONSetup[*Server, Call]{Protocol: protocol, Ops: operations, Server: s, Lock: &s.mu,
-		Region: opts.Region, Now: opts.Now, Prepare: s.prune, Clone: Call.clone,
-		NewCall: func(op string, now time.Time) Call { return Call{Op: op, Time: now} }, SetErr: func(c *Call, code string) { c.Err = code }})
+		Region: opts.Region, Now: opts.Now, Prepare: s.prune})
 	s.SetLatency(opts.Latency)
 	return s
-}
-
-func (c Call) clone() Call {
-	c.Services = slices.Clone(c.Services)
-	c.Tasks = slices.Clone(c.Tasks)
-	c.TagKeys = slices.Clone(c.TagKeys)
-	c.Tags = maps.Clone(c.Tags)
-	c.DesiredCount = awsfake.ClonePtr(c.DesiredCount)
-	return c
 }
 
 func invalidParameter(format string, args ...any) *awsfake.Error {
@@ -129,5 +110,5 @@ func invalidParameter(format string, args ...any) *awsfake.Error {
 
 // arn builds an ECS ARN for a resource path such as "cluster/prod".
 func (s *Server) arn(resource string) string {
-	return "arn:" + s.partition + ":ecs:" + s.opts.Region + ":" + s.opts.Account + ":" + resource
+	return "arn:" + awsfake.PartitionOf(s.opts.Region) + ":ecs:" + s.opts.Region + ":" + s.opts.Account + ":" + resource
 }

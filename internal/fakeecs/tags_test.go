@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fastscaler/fastscaler/internal/awsfake"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
@@ -83,11 +84,11 @@ func TestTagsRoundTrip(t *testing.T) {
 
 	calls := s.Calls()
 	wantCalls := []fakeecs.Call{
-		{Op: "TagResource", Time: t0, Service: "router", ResourceARN: arn,
+		{Head: awsfake.Head{Op: "TagResource", Time: t0}, Service: "router", ResourceARN: arn,
 			Tags:    map[string]string{"fastscaler:paused": "true", "fastscaler:floor": "router=5 until 2025-03-01T13:00:00Z", "team": "core"},
 			TagKeys: []string{"fastscaler:floor", "fastscaler:paused", "team"}},
-		{Op: "ListTagsForResource", Time: t0, Service: "router", ResourceARN: arn},
-		{Op: "UntagResource", Time: t0, Service: "router", ResourceARN: arn, TagKeys: []string{"fastscaler:paused", "absent"}},
+		{Head: awsfake.Head{Op: "ListTagsForResource", Time: t0}, Service: "router", ResourceARN: arn},
+		{Head: awsfake.Head{Op: "UntagResource", Time: t0}, Service: "router", ResourceARN: arn, TagKeys: []string{"fastscaler:paused", "absent"}},
 	}
 	if diff := cmp.Diff(wantCalls, calls[:3]); diff != "" {
 		t.Errorf("recorded calls (-want +got):\n%s", diff)

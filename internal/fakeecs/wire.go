@@ -125,13 +125,13 @@ type deploymentConfigurationJSON struct {
 type deploymentJSON struct {
 	ID                   string                   `json:"id"`
 	Status               string                   `json:"status"`
+	CreatedAt            awsfake.Epoch            `json:"createdAt"`
+	UpdatedAt            awsfake.Epoch            `json:"updatedAt"`
 	TaskDefinition       string                   `json:"taskDefinition"`
 	DesiredCount         int                      `json:"desiredCount"`
 	PendingCount         int                      `json:"pendingCount"`
 	RunningCount         int                      `json:"runningCount"`
 	FailedTasks          int                      `json:"failedTasks"`
-	CreatedAt            awsfake.Epoch            `json:"createdAt"`
-	UpdatedAt            awsfake.Epoch            `json:"updatedAt"`
 	LaunchType           string                   `json:"launchType"`
 	PlatformVersion      string                   `json:"platformVersion"`
 	PlatformFamily       string                   `json:"platformFamily"`
