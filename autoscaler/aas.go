@@ -14,38 +14,31 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 )
 
-// AASAPI is the part of Application Auto Scaling fastscaler uses; *applicationautoscaling.Client satisfies it.
-type AASAPI interface {
-	DescribeScalableTargets(ctx context.Context, in *applicationautoscaling.DescribeScalableTargetsInput, opts ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DescribeScalableTargetsOutput, error)
-	RegisterScalableTarget(ctx context.Context, in *applicationautoscaling.RegisterScalableTargetInput, opts ...func(*applicationautoscaling.Options)) (*applicationautoscaling.RegisterScalableTargetOutput, error)
-}
-
-var _ AASAPI = (*applicationautoscaling.Client)(nil)
-
 // ScalableTarget is an Application Auto Scaling scalable target on an ECS service's desired count.
 type ScalableTarget struct {
 	Min int `json:"min_capacity"`
 	Max int `json:"max_capacity"`
 }
 
-// AAS reads and adjusts the scalable targets of a cluster's services.
+// AAS reads and adjusts the scalable targets of a cluster's services: it calls DescribeScalableTargets and
+// RegisterScalableTarget.
 type AAS struct {
-	api     AASAPI
+	api     *applicationautoscaling.Client
 	cluster string
 	limiter *rate.Limiter
-	writes  AASAPI        // RegisterScalableTarget; api unless WithWriter
-	wlimit  *rate.Limiter // the writes' own rate limit
+	writes  *applicationautoscaling.Client // RegisterScalableTarget; api unless WithWriter
+	wlimit  *rate.Limiter                  // the writes' own rate limit
 }
 
 // NewAAS returns an AAS for cluster's services, allowing callsPerSec calls per second.
-func NewAAS(api AASAPI, cluster string, callsPerSec float64) *AAS {
+func NewAAS(api *applicationautoscaling.Client, cluster string, callsPerSec float64) *AAS {
 	l := rate.NewLimiter(rate.Limit(callsPerSec), 5)
 	return &AAS{api: api, cluster: clusterName(cluster), limiter: l, writes: api, wlimit: l}
 }
 
 // WithWriter sends RegisterScalableTarget through its own client and rate limit, as ECS.WithWriter does for ECS:
 // throttled lookups must not slow a MinCapacity raise. A nil w keeps one client.
-func (a *AAS) WithWriter(w AASAPI) *AAS {
+func (a *AAS) WithWriter(w *applicationautoscaling.Client) *AAS {
 	if w != nil {
 		a.writes, a.wlimit = w, rate.NewLimiter(a.limiter.Limit(), 5)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -59,16 +60,8 @@ func BenchmarkTickCadence(b *testing.B) {
 // successive polls of the first router target.
 func cadenceRunOnce(b *testing.B, delay time.Duration) []time.Duration {
 	b.Helper()
-	cfg, err := autoscaler.LoadConfig([]string{
-		"FASTSCALER_CLUSTER=prod",
-		"FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
-		"FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
-		"FASTSCALER_POLL_INTERVAL=" + cadenceInterval.String(),
-		"FASTSCALER_POLL_TIMEOUT=500ms",
-		"FASTSCALER_METRICS_NAMESPACE=",
-	})
+	cfg, err := autoscaler.LoadConfig(append(fleettest.Env(),
+		"FASTSCALER_POLL_INTERVAL="+cadenceInterval.String(), "FASTSCALER_METRICS_NAMESPACE="))
 	if err != nil {
 		b.Fatal(err)
 	}

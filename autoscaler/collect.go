@@ -23,6 +23,11 @@ type collector struct {
 	draining     map[string]drainingTarget
 }
 
+// DrainGrace is how long a router task that left discovery (scaled in, replaced) is still polled: the NLB keeps its
+// established connections for the deregistration delay (300 s by default), and its traffic must not vanish from the
+// load while it drains.
+const DrainGrace = 5 * time.Minute
+
 // drainingTarget is a router task that left discovery but may still serve its established connections.
 type drainingTarget struct {
 	nginxstat.Target

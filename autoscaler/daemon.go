@@ -8,6 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -15,35 +18,6 @@ import (
 	"github.com/fastscaler/fastscaler/internal/clock"
 	"github.com/fastscaler/fastscaler/nginxstat"
 	"github.com/fastscaler/fastscaler/policy"
-)
-
-const (
-	warnEvery       = 30 * time.Second // at most one warning per key per this long
-	tagWriteEvery   = 10 * time.Second // durable-state tags are written at most this often per service
-	shutdownTimeout = 4 * time.Second  // for the final tag and metric writes
-	shutdownWait    = 8 * time.Second  // for the ECS calls in flight; with shutdownTimeout, within ECS's 15 s stopTimeout
-	callTimeout     = 10 * time.Second // for a metrics flush
-	// refreshTimeout and discoveryTimeout bound one service refresh (DescribeServices) and one router discovery
-	// (ListTasks + DescribeTasks). They run in the background, so they can wait out a slow ECS (seconds per call).
-	refreshTimeout   = 25 * time.Second
-	discoveryTimeout = 30 * time.Second
-	lookupTimeout    = 10 * time.Second
-	warmTimeout      = 10 * time.Second
-	// refreshBackoffMax and discoveryBackoffMax are the longest waits between failing reads. A refresh is retried
-	// well within policy.MaxScaleOutReadAge, so a scale-out does not wait for a read it could have had. Failed
-	// scalable-target lookups are retried every discovery interval.
-	refreshBackoffMax   = 10 * time.Second
-	discoveryBackoffMax = 30 * time.Second
-	// aasStaleAfter is how many discovery intervals without a successful lookup make the scalable targets unknown,
-	// and with them every scale-in hold.
-	aasStaleAfter = 3
-	// BlindLimit is how long the daemon may see no router (none reporting valid rates, or no discovery since start)
-	// before /healthz answers 503, so that ECS replaces the task and the alarm on unhealthy tasks fires.
-	BlindLimit = time.Minute
-	// DrainGrace is how long a router task that left discovery (scaled in, replaced) is still polled: the NLB
-	// keeps its established connections for the deregistration delay (300 s by default), and its traffic must
-	// not vanish from the load while it drains.
-	DrainGrace = 5 * time.Minute
 )
 
 // ConfigError is a configuration problem found only against AWS at start, e.g. a router service ECS does not
@@ -55,18 +29,20 @@ func (e ConfigError) Unwrap() error { return e.Err }
 
 // Deps are the daemon's collaborators. ECS (or Cloud) is required; the others are optional.
 type Deps struct {
-	ECS ECSAPI // wrapped in the ECS adapter unless Cloud is set
+	ECS *ecs.Client // wrapped in the ECS adapter unless Cloud is set
 	// ECSWrites, if set, carries the writes (UpdateService, tags), with a retryer that read throttling cannot slow.
-	ECSWrites ECSAPI
-	AAS       AASAPI      // wrapped in the AAS adapter unless Scaling is set; both nil: no Application Auto Scaling mode
-	AASWrites AASAPI      // if set, carries RegisterScalableTarget, with a retryer that lookup throttling cannot slow
-	Cloud     Cloud       // overrides ECS (the unit tests' in-memory fake)
-	Scaling   Scaling     // overrides AAS
-	Routers   Routers     // nil: nginxstat's HTTP poller
-	Metrics   MetricsAPI  // nil: no metrics
-	History   History     // the warm start's recorded load; nil: the published metrics, if any
-	Leader    Leader      // a leader lease (hot standby); nil: this daemon is the only one and always writes
-	Clock     clock.Clock // nil: the wall clock
+	ECSWrites *ecs.Client
+	// AAS is wrapped in the AAS adapter unless Scaling is set; both nil: no Application Auto Scaling mode.
+	AAS *applicationautoscaling.Client
+	// AASWrites, if set, carries RegisterScalableTarget, with a retryer that lookup throttling cannot slow.
+	AASWrites *applicationautoscaling.Client
+	Cloud     Cloud              // overrides ECS (the unit tests' in-memory fake)
+	Scaling   Scaling            // overrides AAS
+	Routers   Routers            // nil: nginxstat's HTTP poller
+	Metrics   *cloudwatch.Client // nil: no metrics
+	History   History            // the warm start's recorded load; nil: the published metrics, if any
+	Leader    Leader             // a leader lease (hot standby); nil: this daemon is the only one and always writes
+	Clock     clock.Clock        // nil: the wall clock
 	Log       *zap.Logger
 	// PollTimeout overrides FASTSCALER_POLL_TIMEOUT; tests on a fake clock use it so that a slow CI machine does
 	// not turn a stub into a failing target.
@@ -234,6 +210,13 @@ func (d *Daemon) CheckRouter(ctx context.Context) error {
 	return nil
 }
 
+// The shutdown's budget: lane jobs finish their calls within shutdownWait, then the final tag and metric writes
+// get shutdownTimeout; both fit within ECS's 15 s stopTimeout.
+const (
+	shutdownWait    = 8 * time.Second // for the ECS calls in flight
+	shutdownTimeout = 4 * time.Second // for the final tag and metric writes
+)
+
 func (d *Daemon) shutdown() {
 	// Lane jobs finish their calls (reads end with the cancelled context), but within ECS's stop timeout: the final
 	// tag flush must still fit before SIGKILL.
@@ -293,19 +276,6 @@ func (d *Daemon) Tick(ctx context.Context) {
 	d.record(now, services, snap, in, dec)
 }
 
-// kickReads starts the reads that are due; discovery also whenever the router's running count changed.
-func (d *Daemon) kickReads(ctx context.Context, now time.Time) {
-	if r, ok := d.store.get(d.cfg.RouterService); ok && r.Running != d.routerRunning {
-		d.routerRunning = r.Running
-		d.discovery.Force()
-	}
-	d.refresh.Kick(ctx, now)
-	d.discovery.Kick(ctx, now)
-	if d.scaling != nil {
-		d.lookup.Kick(ctx, now)
-	}
-}
-
 // warmStart seeds the policy's history, once, with the RequestRate the daemon published before it (re)started, so
 // that surge detection has its baseline from the first ticks. Without it (first start, no cloudwatch:GetMetricData,
 // CloudWatch down) the policy starts surge-ready on its own first polls; the attempt ends when a baseline window
@@ -331,71 +301,6 @@ func (d *Daemon) warmStart(ctx context.Context, now time.Time) {
 	d.state = policy.Seed(d.pcfg, d.state, w.Value, now)
 	d.log.Info("warm start: surge baseline seeded from the recorded request rate", zap.Int("points", len(w.Value)),
 		zap.Int("seeded", len(d.state.History)))
-}
-
-// readServices refreshes every scaled service and the router (DescribeServices), storing what it read even when
-// part of the read failed.
-func (d *Daemon) readServices(ctx context.Context, now time.Time) (struct{}, error) {
-	names := d.cfg.Services()
-	if _, ok := d.cfg.Capacity[d.cfg.RouterService]; !ok {
-		names = append(names, d.cfg.RouterService)
-	}
-	got, err := d.cloud.Services(ctx, names, now)
-	for name, s := range got {
-		for _, te := range s.TagErrors {
-			d.warn.warn("tags:"+name, now, "malformed fastscaler tag; holding this service's scale-in", zap.String("service", name), zap.Error(te))
-		}
-		if s.Gone != "" {
-			d.warn.error("gone:"+name, now, "service left out of scaling until ECS reports it ACTIVE again", zap.String("service", name), zap.String("why", s.Gone))
-		}
-		d.store.put(s)
-	}
-	if err != nil && ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
-		fields := []zap.Field{zap.Error(err)}
-		if last := d.refresh.Latest().At; !last.IsZero() {
-			fields = append(fields, zap.Duration("age", now.Sub(last)))
-		}
-		d.warn.warn("refresh", now, "reading services from ECS failed; keeping the last read (no scale-in from a stale one); backing off", fields...)
-	}
-	return struct{}{}, err
-}
-
-// discover lists the router's tasks (ListTasks, DescribeTasks).
-func (d *Daemon) discover(ctx context.Context, now time.Time) ([]nginxstat.Target, error) {
-	targets, skipped, err := d.cloud.RouterTargets(ctx, d.cfg.RouterService, d.cfg.StatusPort)
-	if err != nil {
-		d.warn.warn("discovery", now, "router discovery failed; polling the last known tasks; backing off", zap.Error(err))
-		return nil, err
-	}
-	if len(skipped) > 0 {
-		d.warn.warn("discovery-skipped", now, "router tasks without an ENI address were skipped", zap.Strings("task_ids", skipped))
-	}
-	return targets, nil
-}
-
-// lookupTargets finds which scaled services have a scalable target.
-func (d *Daemon) lookupTargets(ctx context.Context, now time.Time) (struct{}, error) {
-	got, err := d.scaling.Targets(ctx, d.cfg.Services())
-	if err != nil {
-		d.warn.warn("aas-lookup", now, "looking up Application Auto Scaling targets failed; no scale-in until it succeeds "+
-			"(grant application-autoscaling:DescribeScalableTargets, or set FASTSCALER_AAS_MODE=off)", zap.Error(err))
-		return struct{}{}, err
-	}
-	for _, name := range d.targets.lookedUp(got, now) {
-		t := got[name]
-		d.log.Info("service has an Application Auto Scaling target: scaling it through MinCapacity (AAS mode)",
-			zap.String("service", name), zap.Int("min_capacity", t.Min), zap.Int("max_capacity", t.Max))
-	}
-	return struct{}{}, nil
-}
-
-// aasKnown says whether the scalable targets are known well enough to scale in: looked up successfully, recently.
-func (d *Daemon) aasKnown(now time.Time) bool {
-	if d.scaling == nil {
-		return true
-	}
-	_, _, at := d.targets.get("")
-	return !at.IsZero() && now.Sub(at) <= aasStaleAfter*d.cfg.DiscoveryInterval
 }
 
 // input builds the policy's view of this tick: the load, and for every service everything that bears on its
@@ -537,30 +442,15 @@ func (d *Daemon) record(now time.Time, services map[string]Service, snap nginxst
 	d.setStatus(now, services, snap, in, dec)
 }
 
-// blindness says why the daemon cannot see the routers (empty: it can): no discovery has succeeded since start,
-// or no router task has reported valid rates, for longer than BlindLimit.
-func (d *Daemon) blindness(now time.Time) string {
-	disc := d.discovery.Latest()
-	switch {
-	case disc.At.IsZero() && now.Sub(d.started) > BlindLimit:
-		why := "no router discovery has succeeded since start"
-		if disc.Err != nil {
-			why += ": " + disc.Err.Error()
-		}
-		return fmt.Sprintf("%s (%s ago; limit %s)", why, now.Sub(d.started).Round(time.Second), BlindLimit)
-	case now.Sub(maxTime(d.lastReporting, d.started)) > BlindLimit:
-		return fmt.Sprintf("no router task has reported valid stub_status rates for %s (limit %s)",
-			now.Sub(maxTime(d.lastReporting, d.started)).Round(time.Second), BlindLimit)
-	}
-	return ""
-}
-
 // Quiesce waits for background work (reads, lane jobs, a metrics flush) to finish; tests on a fake clock call it
 // after each tick.
 func (d *Daemon) Quiesce() {
 	d.bg.Wait()
 	d.flushing.Wait()
 }
+
+// callTimeout bounds a metrics flush.
+const callTimeout = 10 * time.Second
 
 // flushMetricsAsync publishes buffered metrics without holding up the poll loop; one flush at a time.
 func (d *Daemon) flushMetricsAsync() bool {

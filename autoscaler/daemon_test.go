@@ -13,13 +13,13 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
+	u := daemontest.New(t, daemontest.Options{Warm: true})
 	if n := len(u.Updates()); n != 0 {
-		t.Fatalf("steady load caused %d updates:%s", n, daemontest.DescribeUpdates(u.Updates()))
+		t.Fatalf("steady load caused %d updates:%s", n, fleettest.DescribeUpdates(u.Updates()))
 	}
 	surgeStart := u.Clock.Now()
 	for i := 1; i <= 180; i++ {
@@ -27,7 +27,7 @@ func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
 	}
 	ups := u.Updates()
 	if len(ups) < 3 {
-		t.Fatalf("want updates of router, api and api-canary, got:%s", daemontest.DescribeUpdates(ups))
+		t.Fatalf("want updates of router, api and api-canary, got:%s", fleettest.DescribeUpdates(ups))
 	}
 	first := map[string]fakeecs.Call{}
 	for _, c := range ups {
@@ -37,11 +37,11 @@ func TestSurgeScalesRouterAndAPIInTheSameTick(t *testing.T) {
 	}
 	for _, name := range []string{"router", "api", "api-canary"} {
 		if _, ok := first[name]; !ok {
-			t.Fatalf("%s never updated:%s", name, daemontest.DescribeUpdates(ups))
+			t.Fatalf("%s never updated:%s", name, fleettest.DescribeUpdates(ups))
 		}
 	}
 	if !first["router"].Time.Equal(first["api"].Time) || !first["api"].Time.Equal(first["api-canary"].Time) {
-		t.Errorf("first updates in different ticks:%s", daemontest.DescribeUpdates(ups))
+		t.Errorf("first updates in different ticks:%s", fleettest.DescribeUpdates(ups))
 	}
 	// The load crosses 1.5× the baseline 6.7 s into the ramp; detection within two 1 s polls of that.
 	if lat := first["api"].Time.Sub(surgeStart); lat > 10*time.Second {
@@ -113,7 +113,7 @@ func TestMissingOrGarbageDataNeverScalesIn(t *testing.T) {
 	u.Dead[3] = true
 	u.Run(1000, 20*time.Minute)
 	if ups := u.Updates(); len(ups) != 0 {
-		t.Fatalf("scaled with half the routers missing and low load:%s", daemontest.DescribeUpdates(ups))
+		t.Fatalf("scaled with half the routers missing and low load:%s", fleettest.DescribeUpdates(ups))
 	}
 	if w := u.Logs.FilterMessage("stub_status poll failed; target counts as missing, never as zero load").Len(); w == 0 || w > 2*(20*60/30)+2 {
 		t.Errorf("%d poll-failure warnings in 20 min for 2 bad targets; want some, rate-limited to one per 30 s each", w)
@@ -147,7 +147,7 @@ func TestRestartHonoursDurableCooldown(t *testing.T) {
 // was made.
 func surgeTo10000(t *testing.T, u *daemontest.Unit, d time.Duration) time.Time {
 	t.Helper()
-	u.Run(1000, 6*time.Minute)
+	u.Run(1000, daemontest.WarmUp)
 	u.Run(10000, d)
 	ups := u.Updates()
 	if len(ups) == 0 {
@@ -217,11 +217,10 @@ func TestFloorAndPauseFromTags(t *testing.T) {
 }
 
 func TestDryRunNeverUpdates(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{Env: []string{"FASTSCALER_DRY_RUN=true"}})
-	u.Run(1000, 6*time.Minute)
+	u := daemontest.New(t, daemontest.Options{Env: []string{"FASTSCALER_DRY_RUN=true"}, Warm: true})
 	u.Run(10000, time.Minute)
 	if ups := u.Updates(); len(ups) != 0 {
-		t.Fatalf("dry run called UpdateService:%s", daemontest.DescribeUpdates(ups))
+		t.Fatalf("dry run called UpdateService:%s", fleettest.DescribeUpdates(ups))
 	}
 	if n := u.Logs.FilterMessage("dry run: would update service").Len(); n == 0 {
 		t.Error("dry run logged no would-be updates")
@@ -232,8 +231,7 @@ func TestDryRunNeverUpdates(t *testing.T) {
 }
 
 func TestFailedScaleOutIsRetriedNextTick(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
+	u := daemontest.New(t, daemontest.Options{Warm: true})
 	u.ECS.FailNext("UpdateService", "AccessDeniedException", 400, 3)
 	u.Step(10000)
 	u.Step(10000)
@@ -347,8 +345,7 @@ func TestRunStopsOnCancelAndFlushes(t *testing.T) {
 // RequestRate its predecessor published (through the real SDK, from the CloudWatch fake) and has its surge baseline
 // on its first valid tick, instead of MinBaseline later.
 func TestWarmStartSeedsTheBaselineFromCloudWatch(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
+	u := daemontest.New(t, daemontest.Options{Warm: true})
 	u.Restart()
 	for range 4 {
 		u.Step(1000)

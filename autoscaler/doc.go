@@ -3,5 +3,6 @@
 // keeps durable state in ECS service tags, publishes metrics to CloudWatch and serves /healthz and /status.
 //
 // Deciding and applying are separate: the policy package decides from values; this package only gathers the
-// values and applies the result through narrow interfaces (ECSAPI, MetricsAPI) that the AWS SDK clients satisfy.
+// values and applies the result through the seam (Cloud, Scaling, Routers), which the SDK adapters (ECS, AAS)
+// implement.
 package autoscaler

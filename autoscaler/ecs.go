@@ -19,30 +19,19 @@ import (
 	"github.com/fastscaler/fastscaler/policy/knob"
 )
 
-// ECSAPI is the part of the ECS API fastscaler uses; *ecs.Client satisfies it.
-type ECSAPI interface {
-	ListTasks(ctx context.Context, in *ecs.ListTasksInput, opts ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
-	DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
-	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, opts ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
-	UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, opts ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
-	TagResource(ctx context.Context, in *ecs.TagResourceInput, opts ...func(*ecs.Options)) (*ecs.TagResourceOutput, error)
-	UntagResource(ctx context.Context, in *ecs.UntagResourceInput, opts ...func(*ecs.Options)) (*ecs.UntagResourceOutput, error)
-}
-
-var _ ECSAPI = (*ecs.Client)(nil)
-
 // ECS wraps the ECS API with fastscaler's cluster, a rate limit shared by every call, and the few operations the
-// daemon and the CLI need.
+// daemon and the CLI need. It calls ListTasks, DescribeTasks, DescribeServices, UpdateService, TagResource and
+// UntagResource.
 type ECS struct {
-	api     ECSAPI
+	api     *ecs.Client
 	cluster string
 	limiter *rate.Limiter
-	writes  ECSAPI        // UpdateService, TagResource, UntagResource; api unless WithWriter
+	writes  *ecs.Client   // UpdateService, TagResource, UntagResource; api unless WithWriter
 	wlimit  *rate.Limiter // the writes' own rate limit, so reads cannot starve them
 }
 
 // NewECS returns an ECS for cluster allowing callsPerSec calls per second (bursts of up to 10).
-func NewECS(api ECSAPI, cluster string, callsPerSec float64) *ECS {
+func NewECS(api *ecs.Client, cluster string, callsPerSec float64) *ECS {
 	l := rate.NewLimiter(rate.Limit(callsPerSec), 10)
 	return &ECS{api: api, cluster: cluster, limiter: l, writes: api, wlimit: l}
 }
@@ -50,7 +39,7 @@ func NewECS(api ECSAPI, cluster string, callsPerSec float64) *ECS {
 // WithWriter sends the writes (UpdateService and the tag calls) through their own client and rate limit: a
 // client whose retryer does not slow every call down once reads are throttled (the SDK's adaptive mode does), so a
 // throttled DescribeServices never delays a scale-out. A nil w keeps one client for everything.
-func (e *ECS) WithWriter(w ECSAPI) *ECS {
+func (e *ECS) WithWriter(w *ecs.Client) *ECS {
 	if w != nil {
 		e.writes, e.wlimit = w, rate.NewLimiter(e.limiter.Limit(), 10)
 	}

@@ -23,6 +23,8 @@ const (
 	jobTimeout = 30 * time.Second
 	// tagBackoffMax is the longest wait between retries of failing tag writes.
 	tagBackoffMax = time.Minute
+	// tagWriteEvery is how often, at most, a service's durable-state tags are written.
+	tagWriteEvery = 10 * time.Second
 )
 
 // laneEnv is what every lane shares.
@@ -471,40 +473,6 @@ func stale(dir policy.Direction, from, to int, cached, fresh Service, now time.T
 		return "it was scaled out meanwhile"
 	}
 	return ""
-}
-
-// limiter logs a message at most once per warnEvery per key; it is safe for concurrent use.
-type limiter struct {
-	log  *zap.Logger
-	mu   sync.Mutex
-	last map[string]time.Time
-}
-
-func (w *limiter) allow(key string, now time.Time) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if last, ok := w.last[key]; ok && now.Sub(last) < warnEvery && !now.Before(last) {
-		return false
-	}
-	w.last[key] = now
-	for k, at := range w.last {
-		if now.Sub(at) > 10*warnEvery {
-			delete(w.last, k)
-		}
-	}
-	return true
-}
-
-func (w *limiter) warn(key string, now time.Time, msg string, fields ...zap.Field) {
-	if w.allow(key, now) {
-		w.log.Warn(msg, fields...)
-	}
-}
-
-func (w *limiter) error(key string, now time.Time, msg string, fields ...zap.Field) {
-	if w.allow(key, now) {
-		w.log.Error(msg, fields...)
-	}
 }
 
 // retag returns a store edit that makes the tag edit e, and only it: tags anyone else changed meanwhile (a pause,

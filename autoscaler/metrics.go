@@ -14,14 +14,6 @@ import (
 	"github.com/fastscaler/fastscaler/policy/knob"
 )
 
-// MetricsAPI is the part of the CloudWatch API fastscaler uses; *cloudwatch.Client satisfies it.
-type MetricsAPI interface {
-	PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error)
-	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
-}
-
-var _ MetricsAPI = (*cloudwatch.Client)(nil)
-
 // Metric names fastscaler publishes; the Terraform dashboard and alarms use the same names.
 const (
 	MetricRequestRate       = "RequestRate"       // requests/s through the routers (extrapolated)
@@ -38,9 +30,10 @@ const (
 	maxBuffered      = 20000 // drop the oldest beyond this while CloudWatch is unreachable
 )
 
-// Metrics buffers datums and publishes them in batches with 1-second storage resolution.
+// Metrics buffers datums and publishes them in batches with 1-second storage resolution (PutMetricData); it reads
+// the published request rate back for the warm start (GetMetricData).
 type Metrics struct {
-	api       MetricsAPI
+	api       *cloudwatch.Client
 	namespace string
 	cluster   string
 
@@ -50,7 +43,7 @@ type Metrics struct {
 }
 
 // NewMetrics returns a publisher to namespace; every datum carries the dimension Cluster.
-func NewMetrics(api MetricsAPI, namespace, cluster string) *Metrics {
+func NewMetrics(api *cloudwatch.Client, namespace, cluster string) *Metrics {
 	return &Metrics{api: api, namespace: namespace, cluster: cluster}
 }
 

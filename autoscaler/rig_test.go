@@ -12,6 +12,8 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
 	"github.com/fastscaler/fastscaler/internal/clock"
+	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -32,6 +34,7 @@ type rig struct {
 type rigOptions struct {
 	env     []string // extra FASTSCALER_* variables
 	scaling bool     // with Application Auto Scaling (AAS mode)
+	warm    bool     // run at 1000 rps for daemontest.WarmUp before newRig returns
 }
 
 var rigT0 = time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
@@ -46,36 +49,38 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.scaling {
 		r.scaling = fake.NewScaling()
 	}
-	environ := append([]string{
-		"FASTSCALER_CLUSTER=prod",
-		"FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
-		"FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
-		"FASTSCALER_POLL_INTERVAL=1s",
-		"FASTSCALER_POLL_TIMEOUT=500ms",
-	}, o.env...)
 	var err error
-	if r.cfg, err = autoscaler.LoadConfig(environ); err != nil {
+	if r.cfg, err = autoscaler.LoadConfig(append(fleettest.Env(), o.env...)); err != nil {
 		t.Fatal(err)
 	}
 	r.restart()
+	if o.warm {
+		r.run(1000, daemontest.WarmUp)
+	}
 	return r
 }
 
 // restart replaces the daemon with a new one (fresh memory), as after a crash.
 func (r *rig) restart() {
 	r.t.Helper()
-	core, logs := observer.New(zap.DebugLevel)
-	deps := autoscaler.Deps{Cloud: r.cloud, Routers: r.routers, Clock: r.clock, Log: zap.New(core)}
+	deps := autoscaler.Deps{Cloud: r.cloud}
 	if r.scaling != nil {
 		deps.Scaling = r.scaling
 	}
+	r.d, r.logs = r.newDaemon(deps)
+}
+
+// newDaemon builds a daemon on the rig's configuration, routers and clock, with deps' Cloud, Scaling and Leader,
+// logging to an observer.
+func (r *rig) newDaemon(deps autoscaler.Deps) (*autoscaler.Daemon, *observer.ObservedLogs) {
+	r.t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	deps.Routers, deps.Clock, deps.Log = r.routers, r.clock, zap.New(core)
 	d, err := autoscaler.New(r.cfg, deps)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.d, r.logs = d, logs
+	return d, logs
 }
 
 // routerIDs are the router task targets for the router's current desired count.
@@ -111,9 +116,7 @@ func (r *rig) step(rps float64) {
 // run steps at a constant load for d.
 func (r *rig) run(rps float64, d time.Duration) {
 	r.t.Helper()
-	for end := r.clock.Now().Add(d); r.clock.Now().Before(end); {
-		r.step(rps)
-	}
+	daemontest.RunFor(r.t, r.clock, d, rps, r.step)
 }
 
 // surge steps the first seconds of a 10x surge from 1000 rps (rampAt).

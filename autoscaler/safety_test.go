@@ -11,6 +11,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 // sre acts on ECS directly, as a person or the CLI would, between the daemon's reads.
@@ -40,8 +41,7 @@ func tagService(t *testing.T, u *daemontest.Unit, service string, e durable.Edit
 // TestScaleOutNeverLowersACountRaisedMeanwhile: the daemon read api=4, an SRE raises it to 60, and the next tick
 // sees a surge that calls for 36. The daemon must not set 36.
 func TestScaleOutNeverLowersACountRaisedMeanwhile(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
+	u := daemontest.New(t, daemontest.Options{Warm: true})
 	for !stepRefreshed(u, 1000) {
 	}
 	setDesired(t, u, "api", 60) // right after the daemon's read: the next tick decides from api=4
@@ -61,8 +61,7 @@ func TestScaleOutNeverLowersACountRaisedMeanwhile(t *testing.T) {
 func TestScaleInRespectsAFloorSetMeanwhile(t *testing.T) {
 	// A scale-in interval of 61 s walks the steps' phase against the 5 s refresh, so one step falls between reads.
 	u := daemontest.New(t, daemontest.Options{Desired: map[string]int{"router": 2, "api": 20, "api-canary": 1},
-		Env: []string{"FASTSCALER_SCALE_IN_INTERVAL=61s"}})
-	u.Run(1000, 6*time.Minute) // windows full; scaling in from 20 towards 4
+		Env: []string{"FASTSCALER_SCALE_IN_INTERVAL=61s"}, Warm: true}) // windows full; scaling in from 20 towards 4
 	for tagged := false; !tagged; {
 		lastDown := time.Time{}
 		for lastDown.IsZero() {
@@ -93,7 +92,7 @@ func TestScaleInRespectsAFloorSetMeanwhile(t *testing.T) {
 		for _, c := range u.Updates() {
 			if c.Service == "api" && c.Time.After(taggedAt) && *c.DesiredCount < cur {
 				t.Fatalf("api → %d at %s, below a floor of %d set between the daemon's read and its scale-in:%s",
-					*c.DesiredCount, c.Time.Format(time.TimeOnly), cur, daemontest.DescribeUpdates(u.Updates()))
+					*c.DesiredCount, c.Time.Format(time.TimeOnly), cur, fleettest.DescribeUpdates(u.Updates()))
 			}
 		}
 	}
@@ -118,8 +117,7 @@ func stepRefreshed(u *daemontest.Unit, rps float64) bool {
 // TestFailedScaleOutIsNotRetriedAfterAPause: a scale-out fails, the SRE pauses the service, the load falls. No
 // stale retry may set the old count.
 func TestFailedScaleOutIsNotRetriedAfterAPause(t *testing.T) {
-	u := daemontest.New(t, daemontest.Options{})
-	u.Run(1000, 6*time.Minute)
+	u := daemontest.New(t, daemontest.Options{Warm: true})
 	u.ECS.FailNext("UpdateService", "AccessDeniedException", 400, 3)
 	u.Step(10000)
 	tagService(t, u, "api", durable.Pause(time.Time{}, "incident"))
@@ -135,7 +133,7 @@ func TestFrozenCountersNeverReadAsLowLoad(t *testing.T) {
 	u.Stubs[1].SetFrozen(true)
 	u.Run(1000, 20*time.Minute)
 	if ups := u.Updates(); len(ups) != 0 {
-		t.Fatalf("scaled with a frozen router:%s", daemontest.DescribeUpdates(ups))
+		t.Fatalf("scaled with a frozen router:%s", fleettest.DescribeUpdates(ups))
 	}
 	if st := u.D.Status(); st.Targets.Reporting != 1 || len(st.Targets.Missing) != 1 || st.Targets.Missing[0].Status != "frozen" {
 		t.Errorf("status targets = %+v, want the frozen router missing", st.Targets)

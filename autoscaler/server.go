@@ -240,6 +240,28 @@ func (d *Daemon) Status() Status {
 	return d.status
 }
 
+// BlindLimit is how long the daemon may see no router (none reporting valid rates, or no discovery since start)
+// before /healthz answers 503, so that ECS replaces the task and the alarm on unhealthy tasks fires.
+const BlindLimit = time.Minute
+
+// blindness says why the daemon cannot see the routers (empty: it can): no discovery has succeeded since start,
+// or no router task has reported valid rates, for longer than BlindLimit.
+func (d *Daemon) blindness(now time.Time) string {
+	disc := d.discovery.Latest()
+	switch {
+	case disc.At.IsZero() && now.Sub(d.started) > BlindLimit:
+		why := "no router discovery has succeeded since start"
+		if disc.Err != nil {
+			why += ": " + disc.Err.Error()
+		}
+		return fmt.Sprintf("%s (%s ago; limit %s)", why, now.Sub(d.started).Round(time.Second), BlindLimit)
+	case now.Sub(maxTime(d.lastReporting, d.started)) > BlindLimit:
+		return fmt.Sprintf("no router task has reported valid stub_status rates for %s (limit %s)",
+			now.Sub(maxTime(d.lastReporting, d.started)).Round(time.Second), BlindLimit)
+	}
+	return ""
+}
+
 // Healthy reports whether poll cycles are completing (the last one ended within three intervals plus the poll
 // timeout of now) and the daemon is not blind (see BlindLimit).
 func (d *Daemon) Healthy(now time.Time) (bool, string) {

@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
+	"github.com/fastscaler/fastscaler/internal/daemontest"
 )
 
 // countingCloud is the shared fake ECS as one daemon sees it, counting that daemon's UpdateService calls.
@@ -52,13 +52,9 @@ func newPair(t *testing.T) *pair {
 // start builds a daemon for owner, as a new task would.
 func (p *pair) start(owner string) *member {
 	p.r.t.Helper()
-	core, logs := observer.New(zap.DebugLevel)
 	c := &countingCloud{Cloud: p.r.cloud}
 	l := lease.New(p.table, "prod/router", owner, 10*time.Second, 2*time.Second, p.r.clock.Now)
-	d, err := autoscaler.New(p.r.cfg, autoscaler.Deps{Cloud: c, Routers: p.r.routers, Clock: p.r.clock, Log: zap.New(core), Leader: l})
-	if err != nil {
-		p.r.t.Fatal(err)
-	}
+	d, logs := p.r.newDaemon(autoscaler.Deps{Cloud: c, Leader: l})
 	return &member{d: d, cloud: c, logs: logs, alive: true}
 }
 
@@ -77,11 +73,7 @@ func (p *pair) step(rps float64) {
 	}
 }
 
-func (p *pair) run(rps float64, d time.Duration) {
-	for end := p.r.clock.Now().Add(d); p.r.clock.Now().Before(end); {
-		p.step(rps)
-	}
-}
+func (p *pair) run(rps float64, d time.Duration) { daemontest.RunFor(p.r.t, p.r.clock, d, rps, p.step) }
 
 // ramp steps seconds first to last of a surge from 1000 rps (rampAt).
 func (p *pair) ramp(first, last int) {
@@ -103,7 +95,7 @@ func (p *pair) rampUntilScaleOut(m, first, last int) bool {
 // returns the leader's and the standby's index.
 func (p *pair) warm(surgeSeconds int) (leader, standby int) {
 	p.r.t.Helper()
-	p.run(1000, 6*time.Minute)
+	p.run(1000, daemontest.WarmUp)
 	p.ramp(1, surgeSeconds)
 	l, ok := p.leader()
 	if !ok {

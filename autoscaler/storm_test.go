@@ -15,13 +15,13 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
+	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
 // Finding 1: ECS reads ran inline before every poll, so slow reads stretched the tick and staled every sample.
 func TestTickNeverWaitsForECSReads(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	releaseServices := r.cloud.Gate(fake.OpServices)
 	releaseTasks := r.cloud.Gate(fake.OpRouterTargets)
 	defer releaseServices()
@@ -58,8 +58,7 @@ func TestTickNeverWaitsForECSReads(t *testing.T) {
 
 // Finding 2: every scale-out waited on a successful re-read, and failed refreshes were retried every tick.
 func TestScaleOutWhileDescribeServicesThrottled(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	start := map[string]int{"router": 2, "api": 4, "api-canary": 1}
 	calls := len(r.cloud.Calls(fake.OpServices))
 	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled })
@@ -92,8 +91,7 @@ func TestScaleOutWhileDescribeServicesThrottled(t *testing.T) {
 
 // Finding 3: one INACTIVE service failed the whole batch re-read, so nothing scaled out.
 func TestInactiveServiceLeavesTheDecision(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	r.cloud.Delete("api-canary")
 	r.run(1000, 10*time.Second)
 	r.surge(60)
@@ -120,8 +118,7 @@ func TestInactiveServiceLeavesTheDecision(t *testing.T) {
 
 // Finding 4: one router whose counters jumped by 10⁹ sent every service to its maximum for half an hour.
 func TestAbsurdRouterCountsAsMissing(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	r.routers.Add("r0", 1_000_000_000)
 	r.step(1000)
 	st := r.d.Status()
@@ -152,7 +149,7 @@ func TestAbsurdRouterCountsAsMissing(t *testing.T) {
 func TestAASRaisesMinCapacityWhenTagsAreRefused(t *testing.T) {
 	r := newRig(t, rigOptions{scaling: true})
 	r.scaling.Register("api", 4, 60)
-	r.run(1000, 6*time.Minute)
+	r.run(1000, daemontest.WarmUp)
 	denied := errors.New("AccessDeniedException: not authorized to perform ecs:TagResource")
 	r.cloud.FailWith(fake.OpTag, func(int) error { return denied })
 	apiTags := func() (n int) {
@@ -200,8 +197,7 @@ func TestAASRaisesMinCapacityWhenTagsAreRefused(t *testing.T) {
 
 // Finding 6: a timed pause that expired started no cooldown, so the count an SRE set during it was cut at once.
 func TestExpiredPauseStartsTheCooldown(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	pauseEnd := r.clock.Now().Add(5 * time.Minute)
 	r.cloud.SetTags("api", durable.Encode(durable.State{Paused: true, PauseUntil: pauseEnd}))
 	r.cloud.SetCount("api", 20) // by hand, during the pause
@@ -286,8 +282,7 @@ func TestBlindDaemonTurnsUnhealthy(t *testing.T) {
 // Finding 3, continued: deleted while ECS reads fail, the canary is first decided from a read taken before; the
 // refused UpdateService takes it out of the decision at once, instead of a refused call every tick.
 func TestServiceDeletedUnseenLeavesOnTheRefusedUpdate(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	r.cloud.FailWith(fake.OpServices, func(int) error { return fake.ErrThrottled })
 	r.cloud.Delete("api-canary")
 	r.surge(30)
@@ -323,8 +318,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // landed, overwrote the new count with the old one; with the next re-read failing, the daemon "scaled out" from
 // that read to less than it had just set.
 func TestARefreshRacingOurUpdateDoesNotUndoIt(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	r.run(1000, 6*time.Minute)
+	r := newRig(t, rigOptions{warm: true})
 	releaseSet := r.cloud.Gate(fake.OpSetDesired)
 	releaseTag := r.cloud.Gate(fake.OpTag) // lets the test see when the lane has recorded its update
 	defer releaseSet()

@@ -12,21 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// DynamoDBAPI is the part of *dynamodb.Client that DynamoDB uses.
-type DynamoDBAPI interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-}
-
-// DynamoDB is a Table in a DynamoDB table whose partition key is AttrKey (type S).
+// DynamoDB is a Table in a DynamoDB table whose partition key is AttrKey (type S); it calls GetItem, PutItem and
+// UpdateItem.
 type DynamoDB struct {
-	client DynamoDBAPI
+	client *dynamodb.Client
 	table  string
 }
 
 // NewDynamoDB returns a Table over the named DynamoDB table.
-func NewDynamoDB(client DynamoDBAPI, table string) *DynamoDB {
+func NewDynamoDB(client *dynamodb.Client, table string) *DynamoDB {
 	return &DynamoDB{client: client, table: table}
 }
 

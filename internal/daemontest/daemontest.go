@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +33,9 @@ const pollTimeout = 10 * time.Second
 
 // Cluster is the cluster every Unit uses, the end-to-end stack's.
 const Cluster = fleettest.Cluster
+
+// WarmUp is how long a test runs at 1000 rps before what it checks: long enough to fill every window.
+const WarmUp = 6 * time.Minute
 
 // T0 is the fake clock's start.
 var T0 = time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
@@ -93,9 +95,11 @@ type Options struct {
 	// WithoutAASMode hides the AAS fake from the daemon: it scales as if no scalable target existed, as an
 	// autoscaler without AAS mode does, while AAS still acts on the services.
 	WithoutAASMode bool
+	// Warm runs the daemon at 1000 rps for WarmUp before New returns.
+	Warm bool
 }
 
-// New starts the fakes and stubs and builds a daemon; nothing ticks until Step.
+// New starts the fakes and stubs and builds a daemon; nothing ticks until Step, unless o.Warm.
 func New(t *testing.T, o Options) *Unit {
 	t.Helper()
 	if o.Routers == 0 {
@@ -120,19 +124,12 @@ func New(t *testing.T, o Options) *Unit {
 	u.CWURL = awstest.Start(t, u.CW)
 	u.startAAS(o)
 
-	environ := append([]string{
-		"FASTSCALER_CLUSTER=" + Cluster,
-		"FASTSCALER_ROUTER_SERVICE=router",
-		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
-		"FASTSCALER_WEIGHTS=api:90,api-canary:10",
-		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
-		"FASTSCALER_POLL_INTERVAL=1s",
-		"FASTSCALER_POLL_TIMEOUT=500ms",
+	environ := append(append(fleettest.Env(),
 		fmt.Sprintf("FASTSCALER_STATUS_PORT=%d", port),
 		"FASTSCALER_ECS_RATE=1000",
 		// The router never outgrows the stubs prepared for its tasks.
 		fmt.Sprintf("FASTSCALER_MAX_TASKS=router:%d,api:100,api-canary:100", max(o.Routers, 2)),
-	}, o.Env...)
+	), o.Env...)
 	var err error
 	u.Cfg, err = autoscaler.LoadConfig(environ)
 	if err != nil {
@@ -143,6 +140,9 @@ func New(t *testing.T, o Options) *Unit {
 	u.D, err = autoscaler.New(u.Cfg, u.deps(zap.New(core)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.Warm {
+		u.Run(1000, WarmUp)
 	}
 	return u
 }
@@ -262,8 +262,14 @@ func (u *Unit) Step(rps float64) {
 // Run steps at a constant load for d of fake time.
 func (u *Unit) Run(rps float64, d time.Duration) {
 	u.T.Helper()
-	for end := u.Clock.Now().Add(d); u.Clock.Now().Before(end); {
-		u.Step(rps)
+	RunFor(u.T, u.Clock, d, rps, u.Step)
+}
+
+// RunFor calls step(rps), which advances c, until d of fake time has passed on c.
+func RunFor(t testing.TB, c *clock.Fake, d time.Duration, rps float64, step func(rps float64)) {
+	t.Helper()
+	for end := c.Now().Add(d); c.Now().Before(end); {
+		step(rps)
 	}
 }
 
@@ -278,12 +284,3 @@ func (u *Unit) Desired(name string) int {
 
 // Updates returns the UpdateService calls made so far.
 func (u *Unit) Updates() []fakeecs.Call { return fleettest.Updates(u.ECS) }
-
-// DescribeUpdates formats calls for a failure message.
-func DescribeUpdates(cs []fakeecs.Call) string {
-	var b strings.Builder
-	for _, c := range cs {
-		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format("15:04:05"), c.Service, *c.DesiredCount)
-	}
-	return b.String()
-}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
 )
 
@@ -168,14 +169,6 @@ func firstUpdate(calls []fakeecs.Call, service string) (fakeecs.Call, bool) {
 	return fakeecs.Call{}, false
 }
 
-func describe(calls []fakeecs.Call) string {
-	var b strings.Builder
-	for _, c := range calls {
-		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format("15:04:05.000"), c.Service, *c.DesiredCount)
-	}
-	return b.String()
-}
-
 // TestE2ESurge drives a 10x surge through real nginx routers and checks the real binary raises router and API
 // together soon after, holds through the cooldown, then scales in step by step; and that SIGTERM exits 0.
 func TestE2ESurge(t *testing.T) {
@@ -187,7 +180,7 @@ func TestE2ESurge(t *testing.T) {
 	waitFor(t, "the daemon to be healthy", 15*time.Second, func() bool { return healthy(t, d) })
 	time.Sleep(22 * time.Second) // a baseline of real traffic: the surge detector needs ≥ 15 s of it
 	if ups := s.Updates(); len(ups) != 0 {
-		t.Fatalf("steady load caused updates:%s", describe(ups))
+		t.Fatalf("steady load caused updates:%s", fleettest.DescribeUpdates(ups))
 	}
 
 	surgeStart := time.Now()
@@ -243,7 +236,7 @@ func TestE2ESurge(t *testing.T) {
 			// Measured between the calls' arrival, which trails each tick by a delay that varies on a loaded
 			// machine; without the cooldown the scale-in would come ~8 s after (the stabilisation window).
 			if gap := c.Time.Sub(lastUp[c.Service]); gap < 18*time.Second {
-				t.Errorf("%s scaled in %v after its last scale-out, before the 20 s cooldown:%s", c.Service, gap, describe(all))
+				t.Errorf("%s scaled in %v after its last scale-out, before the 20 s cooldown:%s", c.Service, gap, fleettest.DescribeUpdates(all))
 			}
 			downs = append(downs, c)
 			if step := p - *c.DesiredCount; step > max(1, p/5) {
@@ -255,10 +248,10 @@ func TestE2ESurge(t *testing.T) {
 		prev[c.Service] = *c.DesiredCount
 	}
 	if len(downs) == 0 {
-		t.Fatalf("no scale-in within 45 s of the drop:%s", describe(all))
+		t.Fatalf("no scale-in within 45 s of the drop:%s", fleettest.DescribeUpdates(all))
 	}
 	if n := len(downs); n < 2 {
-		t.Errorf("scale-in in %d step(s), want gradual steps:%s", n, describe(all))
+		t.Errorf("scale-in in %d step(s), want gradual steps:%s", n, fleettest.DescribeUpdates(all))
 	}
 
 	// SIGTERM: exit 0 within a few seconds.
@@ -293,7 +286,7 @@ func TestE2EMissingDataScalesOutButNeverIn(t *testing.T) {
 	waitFor(t, "the daemon to be healthy", 15*time.Second, func() bool { return healthy(t, d) })
 	time.Sleep(22 * time.Second)
 	if ups := s.Updates(); len(ups) != 0 {
-		t.Fatalf("low load with missing routers caused updates:%s", describe(ups))
+		t.Fatalf("low load with missing routers caused updates:%s", fleettest.DescribeUpdates(ups))
 	}
 	s.Load.SetRate(1000)
 	waitFor(t, "a scale-out with partial data", 30*time.Second, func() bool { return len(s.Updates()) > 0 })

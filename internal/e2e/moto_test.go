@@ -3,11 +3,9 @@ package e2e
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,31 +20,14 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/awstest"
-	"github.com/fastscaler/fastscaler/internal/nginxtest"
+	"github.com/fastscaler/fastscaler/internal/mototest"
 )
 
-// TestMotoCompatibility runs fastscaler's ECS calls against moto 5 (an independent AWS emulator), where it is
-// installed, as a second opinion on the in-repo fake. moto's Fargate RunTask is broken (it crashes on the ENI's
-// private DNS name), so its services have no tasks: discovery is checked for an empty, error-free answer.
+// TestMotoCompatibility runs fastscaler's ECS calls against moto 5 (an independent AWS emulator; mototest.Start
+// skips without it) as a second opinion on the in-repo fake. moto's Fargate RunTask is broken (it crashes on the
+// ENI's private DNS name), so its services have no tasks: discovery is checked for an empty, error-free answer.
 func TestMotoCompatibility(t *testing.T) {
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
-		t.Skip("moto is not installed (python3 -m moto.server); the in-repo fake covers these calls")
-	}
-	port := nginxtest.FreePort(t)
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitFor(t, "moto to listen", 30*time.Second, func() bool {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
-
+	endpoint := mototest.Start(t)
 	ctx := context.Background()
 	client := ecs.NewFromConfig(awstest.Config(endpoint))
 	subnet, sg := motoNetwork(t, endpoint)

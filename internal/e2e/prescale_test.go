@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 // TestE2EPrescaleSurvivesSIGKILL pre-scales with the real CLI binary, SIGKILLs the real daemon mid-window and starts
@@ -50,7 +52,7 @@ func TestE2EPrescaleSurvivesSIGKILL(t *testing.T) {
 
 	time.Sleep(time.Until(floorEnd.Add(45 * time.Second)))
 	floors := map[string]int{"api": 12, "router": 4}
-	prev := map[string]int{"api": 12, "router": 4}
+	prev := maps.Clone(floors) // each service scales in from its floor
 	var firstDown fakeecs.Call
 	for _, c := range s.Updates() {
 		floor, ok := floors[c.Service]
@@ -71,10 +73,10 @@ func TestE2EPrescaleSurvivesSIGKILL(t *testing.T) {
 		prev[c.Service] = *c.DesiredCount
 	}
 	if firstDown.Service == "" {
-		t.Fatalf("no scale-in within 45 s of the floor's end:%s", describe(s.Updates()))
+		t.Fatalf("no scale-in within 45 s of the floor's end:%s", fleettest.DescribeUpdates(s.Updates()))
 	}
 	// The cooldown (20 s here) counts from the floor's end; 1 s of slack for the call's own delay.
 	if gap := firstDown.Time.Sub(floorEnd); gap < 19*time.Second {
-		t.Errorf("first scale-in %v after the floor ended, before the 20 s cooldown:%s", gap, describe(s.Updates()))
+		t.Errorf("first scale-in %v after the floor ended, before the 20 s cooldown:%s", gap, fleettest.DescribeUpdates(s.Updates()))
 	}
 }

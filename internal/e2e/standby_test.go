@@ -21,6 +21,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/internal/mototest"
 )
 
@@ -185,7 +186,7 @@ func checkNoLoweringWithinTick(t *testing.T, ups []fakeecs.Call) {
 			}
 			if b.Service == a.Service && *b.DesiredCount < *a.DesiredCount {
 				t.Errorf("%s set to %d at %s then %d at %s, within one tick:%s", a.Service, *a.DesiredCount,
-					a.Time.Format("15:04:05.000"), *b.DesiredCount, b.Time.Format("15:04:05.000"), describe(ups))
+					a.Time.Format("15:04:05.000"), *b.DesiredCount, b.Time.Format("15:04:05.000"), fleettest.DescribeUpdates(ups))
 			}
 		}
 	}
@@ -244,7 +245,7 @@ func TestE2EStandbyFailover(t *testing.T) {
 	waitRoles(t, all, 15*time.Second)
 	time.Sleep(4 * time.Second) // a baseline of real traffic: the routers' capacity alone calls for the scale-out
 	if ups := s.Updates(); len(ups) != 0 {
-		t.Fatalf("steady load caused updates:%s", describe(ups))
+		t.Fatalf("steady load caused updates:%s", fleettest.DescribeUpdates(ups))
 	}
 	// The counts put back between rounds. Not the router's: its new tasks would get addresses beyond the stack's 16
 	// nginx processes (the fake numbers tasks on), and the daemon would see them as routers that do not report.
@@ -338,7 +339,7 @@ func TestE2EStandbyFailover(t *testing.T) {
 		resetAt, settled := time.Now(), len(s.Updates())
 		time.Sleep(time.Second) // the daemons read the reset counts (5 s refresh: some may not yet)
 		if ups := s.Updates(); len(ups) > settled {
-			t.Logf("round %d: the leader raised counts again after the reset at 100 rps:%s", round+1, describe(ups[settled:]))
+			t.Logf("round %d: the leader raised counts again after the reset at 100 rps:%s", round+1, fleettest.DescribeUpdates(ups[settled:]))
 			for _, dec := range all[standby].decisions() {
 				if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(dec["time"])); err == nil && at.After(resetAt.Add(-2*time.Second)) {
 					t.Logf("  leader's decision at %s: load %v rps, known %v, reporting %v: %v", at.Format("15:04:05.000"),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 // The storm tests drive TestE2ESurge's 10x surge (100 → 1000 requests/s) through the real binary, real nginx and
@@ -163,7 +164,7 @@ func runStorm(t *testing.T, sc storm) {
 
 	time.Sleep(time.Until(healthyAt.Add(stormSurgeAt)))
 	if ups := s.Updates(); len(ups) != 0 {
-		t.Errorf("steady load caused updates before the surge:%s", describe(ups))
+		t.Errorf("steady load caused updates before the surge:%s", fleettest.DescribeUpdates(ups))
 	}
 	steadyMax := mon.maxLoad()
 	if steadyMax > 3*stormBaseRPS {
@@ -290,7 +291,7 @@ func checkNoScaleIn(t *testing.T, ups []fakeecs.Call) {
 	for _, c := range ups {
 		if *c.DesiredCount < prev[c.Service] {
 			t.Errorf("scale-in during the surge: %s %d → %d at %s:%s", c.Service, prev[c.Service], *c.DesiredCount,
-				c.Time.Format("15:04:05.000"), describe(ups))
+				c.Time.Format("15:04:05.000"), fleettest.DescribeUpdates(ups))
 		}
 		prev[c.Service] = *c.DesiredCount
 	}
@@ -307,7 +308,7 @@ func checkWithinNeed(t *testing.T, ups []fakeecs.Call, mon *statusMonitor) {
 		need := int(math.Ceil(2.2 * stormSurgeRPS * stormWeight[c.Service] / 100 / stormCapacity[c.Service]))
 		if lim := min(need, stormMax[c.Service]); *c.DesiredCount > lim {
 			t.Errorf("%s set to %d at %s, beyond the %d that 2.2 × the real load needs (max %d):%s", c.Service,
-				*c.DesiredCount, c.Time.Format("15:04:05.000"), lim, stormMax[c.Service], describe(ups))
+				*c.DesiredCount, c.Time.Format("15:04:05.000"), lim, stormMax[c.Service], fleettest.DescribeUpdates(ups))
 		}
 	}
 	if load, proj := mon.maxLoad(), mon.maxProjected(); load > 3*stormSurgeRPS || proj > 3*stormSurgeRPS {
@@ -365,7 +366,7 @@ func logStorm(t *testing.T, s *Stack, d *daemon, st stormStatus, mon *statusMoni
 		}
 	}
 	t.Logf("ECS calls:%s", b.String())
-	t.Logf("UpdateService calls that succeeded:%s", describe(s.Updates()))
+	t.Logf("UpdateService calls that succeeded:%s", fleettest.DescribeUpdates(s.Updates()))
 	counts := map[string]int{}
 	for _, l := range d.snapshotLines() {
 		if lvl := fmt.Sprint(l["level"]); lvl == "warn" || lvl == "error" {

@@ -1,9 +1,11 @@
-// Package fleettest starts the ECS fake with the fleet every daemon test uses: cluster prod holding router, api
-// and api-canary; both the in-process harness (daemontest) and the real-binary tests (e2e) start it here.
+// Package fleettest is the fleet every daemon test uses: cluster prod holding router, api and api-canary, the ECS
+// fake that serves it, the daemon configuration that scales it, and its UpdateService calls; both the in-process
+// harnesses (daemontest, the autoscaler's in-memory rig) and the real-binary tests (e2e) take it from here.
 package fleettest
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
@@ -12,6 +14,19 @@ import (
 
 // Cluster is the fleet's cluster.
 const Cluster = "prod"
+
+// Env configures a daemon for the fleet (1000 rps a router task, 250 an api task, api 90%, polled every second).
+func Env() []string {
+	return []string{
+		"FASTSCALER_CLUSTER=" + Cluster,
+		"FASTSCALER_ROUTER_SERVICE=router",
+		"FASTSCALER_CAPACITY=router:1000,api:250,api-canary:250",
+		"FASTSCALER_WEIGHTS=api:90,api-canary:10",
+		"FASTSCALER_MIN_TASKS=router:2,api:4,api-canary:1",
+		"FASTSCALER_POLL_INTERVAL=1s",
+		"FASTSCALER_POLL_TIMEOUT=500ms",
+	}
+}
 
 // StartECS serves an ECS fake with opts for the rest of tb, its cluster Cluster holding the router, api and
 // api-canary services at the desired counts and with the tags given (nil: none); router task n gets the
@@ -43,4 +58,13 @@ func Updates(ecs *fakeecs.Server) []fakeecs.Call {
 		}
 	}
 	return out
+}
+
+// DescribeUpdates formats UpdateService calls for a failure message, one a line.
+func DescribeUpdates(calls []fakeecs.Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format("15:04:05.000"), c.Service, *c.DesiredCount)
+	}
+	return b.String()
 }
