@@ -41,8 +41,8 @@ locals {
   vpc_endpoint_cidr_rules = {
     for family, f in {
       vpce-from-clients = {
-        security_group = "vpce", direction = "ingress"
-        rules          = { for cidr in var.vpc_endpoints.client_cidrs : cidr => { port = 443, cidr = cidr, description = "HTTPS from other clients of the VPC endpoints" } }
+        direction = "ingress"
+        rules     = { for cidr in var.vpc_endpoints.client_cidrs : cidr => { group = "vpce", cidr = cidr, port = 443, description = "HTTPS from other clients of the VPC endpoints" } }
       }
     } : family => f if local.create_interface_endpoints
   }

@@ -2,59 +2,45 @@
 # All policies are inline and written out action by action: no wildcard actions, no AWS managed policies.
 
 locals {
+  # Both trust policies let ECS tasks assume the role.
+  ecs_tasks_assume_role = { Effect = "Allow", Principal = { Service = "ecs-tasks.amazonaws.com" }, Action = "sts:AssumeRole" }
+
   # Task roles: only ECS tasks of this account may assume them (confused-deputy guard recommended by ECS).
   task_trust_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "EcsTasksOfThisAccount"
-      Effect    = "Allow"
-      Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Action    = "sts:AssumeRole"
+    Statement = [merge(local.ecs_tasks_assume_role, {
+      Sid = "EcsTasksOfThisAccount"
       Condition = {
         ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}:*" }
         StringEquals = { "aws:SourceAccount" = local.account_id }
       }
-    }]
+    })]
   })
 
-  execution_trust_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "EcsTasks"
-      Effect    = "Allow"
-      Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  execution_trust_policy = jsonencode({ Version = "2012-10-17", Statement = [merge(local.ecs_tasks_assume_role, { Sid = "EcsTasks" })] })
 
   # The policies below list every statement they may hold; `when` says whether this deployment needs it, and is left
-  # out of the document.
+  # out of the document, which gets Effect = "Allow" for every statement instead: the module denies nothing.
   execution_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [for s in [
       {
         # Only images in ECR need the first two. GetAuthorizationToken has no resource-level permissions.
-        when     = length(local.ecr_repository_arns) > 0
-        Sid      = "EcrLogin"
-        Effect   = "Allow"
+        when     = length(local.ecr_repository_arns) > 0, Sid = "EcrLogin"
         Action   = ["ecr:GetAuthorizationToken"]
         Resource = "*"
       },
       {
-        when     = length(local.ecr_repository_arns) > 0
-        Sid      = "PullTheImages"
-        Effect   = "Allow"
+        when     = length(local.ecr_repository_arns) > 0, Sid = "PullTheImages"
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         Resource = local.ecr_repository_arns
       },
       {
-        when     = true
-        Sid      = "WriteTheLogGroups"
-        Effect   = "Allow"
+        when     = true, Sid = "WriteTheLogGroups"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = [for name in values(local.log_group_names) : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}:log-stream:*"]
       },
-    ] : { for k, v in s : k => v if k != "when" } if s.when]
+    ] : merge({ Effect = "Allow" }, { for k, v in s : k => v if k != "when" }) if s.when]
   })
 
   # What fastscaler does in AWS, and nothing else (see ../shared/interface.md, "ECS calls"):
@@ -76,69 +62,53 @@ locals {
     Version = "2012-10-17"
     Statement = [for s in [
       {
-        when     = true
-        Sid      = "ScaleTheScaledServices"
-        Effect   = "Allow"
+        when     = true, Sid = "ScaleTheScaledServices"
         Action   = ["ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource", "ecs:UpdateService"]
         Resource = local.scaled_service_arns
       },
       {
-        when      = true
-        Sid       = "ListTasksOfThisCluster"
-        Effect    = "Allow"
+        when      = true, Sid = "ListTasksOfThisCluster"
         Action    = ["ecs:ListTasks"]
         Resource  = "*"
         Condition = { ArnEquals = { "ecs:cluster" = local.cluster_arn } }
       },
       {
-        when      = true
-        Sid       = "DescribeTasksOfThisCluster"
-        Effect    = "Allow"
+        when      = true, Sid = "DescribeTasksOfThisCluster"
         Action    = ["ecs:DescribeTasks"]
         Resource  = "${local.arn_prefix}:task/${local.cluster_name}/*"
         Condition = { ArnEquals = { "ecs:cluster" = local.cluster_arn } }
       },
       {
         # The leader lease (standby.tf): read, take and renew/release the lease item, on the lease table only.
-        when     = var.fastscaler_standby
-        Sid      = "HoldTheLeaderLease"
-        Effect   = "Allow"
+        when     = var.fastscaler_standby, Sid = "HoldTheLeaderLease"
         Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
         Resource = local.lease_table_arn
       },
       {
-        when      = local.publish_metrics
-        Sid       = "PublishMetricsToItsNamespace"
-        Effect    = "Allow"
+        when      = local.publish_metrics, Sid = "PublishMetricsToItsNamespace"
         Action    = ["cloudwatch:PutMetricData"]
         Resource  = "*"
         Condition = { StringEquals = { "cloudwatch:namespace" = var.fastscaler_metrics_namespace } }
       },
       {
-        when     = local.publish_metrics
-        Sid      = "ReadBackItsRequestRate"
-        Effect   = "Allow"
+        when     = local.publish_metrics, Sid = "ReadBackItsRequestRate"
         Action   = ["cloudwatch:GetMetricData"]
         Resource = "*"
       },
       {
-        when     = var.cpu_target_tracking.enabled
-        Sid      = "FindScalableTargets"
-        Effect   = "Allow"
+        when     = var.cpu_target_tracking.enabled, Sid = "FindScalableTargets"
         Action   = ["application-autoscaling:DescribeScalableTargets"]
         Resource = "*"
       },
       {
         # A scalable target's ARN ends in an ID known only after apply; the tag below, set on this module's targets
         # alone, names them at plan time (ABAC), so the policy can be reviewed in the plan.
-        when      = var.cpu_target_tracking.enabled
-        Sid       = "MoveMinCapacityOfTheSafetyNet"
-        Effect    = "Allow"
+        when      = var.cpu_target_tracking.enabled, Sid = "MoveMinCapacityOfTheSafetyNet"
         Action    = ["application-autoscaling:RegisterScalableTarget"]
         Resource  = "arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*"
         Condition = { StringEquals = { "aws:ResourceTag/${local.scalable_target_tag}" = var.name } }
       },
-    ] : { for k, v in s : k => v if k != "when" } if s.when]
+    ] : merge({ Effect = "Allow" }, { for k, v in s : k => v if k != "when" }) if s.when]
   })
 
   # ECS Exec: the SSM agent in the task opens its channels with the task role. These actions have no resource-level

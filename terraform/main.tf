@@ -1,11 +1,10 @@
 # The module is split by concern:
-#   main.tf         names, ARNs and the environment of every container (this file)
+#   main.tf         names, ARNs and the environment of every container, fastscaler's env file (this file)
 #   network.tf      security groups and their rules
 #   endpoints.tf    the optional VPC endpoints of the AWS APIs the tasks call, and the tasks' egress to them
 #   nlb.tf          the Network Load Balancer, its listeners and the router target group
 #   ecs.tf          the cluster, the Service Connect namespace and the log groups
-#   services.tf     task definitions and ECS services of router, api and api-canary
-#   fastscaler.tf   the autoscaler's task definition and service
+#   services.tf     task definitions and ECS services of router, api, api-canary and the autoscaler (fastscaler)
 #   standby.tf      the optional hot standby: the leader lease's DynamoDB table and the daemon's lease settings
 #   iam.tf          execution role and task roles (least privilege)
 #   autoscaling.tf  the optional Application Auto Scaling safety net
@@ -152,4 +151,14 @@ locals {
   ]))
 
   tags = var.tags
+}
+
+# fastscaler's settings as an env file for the CLI (`fastscaler --env-file FILE`, the fastscaler_env_file output): the
+# FASTSCALER_* variables and AWS_REGION; the CLI refuses other AWS_* variables in a file (the AWS SDK reads them from
+# the environment only).
+module "fastscaler_env_file" {
+  source = "./modules/env_file"
+
+  environment = { for k, v in local.fastscaler_environment : k => v if startswith(k, "FASTSCALER_") || k == "AWS_REGION" }
+  comment     = "fastscaler settings of cluster ${local.cluster_name}, from Terraform (terraform output -raw fastscaler_env_file)"
 }

@@ -6,7 +6,20 @@
 # --- alarms ------------------------------------------------------------------------------------------------------------
 
 locals {
+  # The NLB's alarms on the health checks of the router targets: metrics of its target group, every datapoint counts.
   nlb_alarm_dimensions = { LoadBalancer = aws_lb.this.arn_suffix, TargetGroup = aws_lb_target_group.router.arn_suffix }
+  nlb_alarms = {
+    nlb-unhealthy-routers = {
+      description = "At least one router target has failed the NLB health check for 3 minutes."
+      metric      = "UnHealthyHostCount", statistic = "Maximum", periods = 3
+      comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+    }
+    nlb-no-healthy-router = {
+      description = "No router target is healthy behind the NLB: every request fails."
+      metric      = "HealthyHostCount", statistic = "Minimum", periods = 2
+      comparison  = "LessThanThreshold", threshold = 1, missing = "breaching"
+    }
+  }
 
   # Every alarm, by name (NAME-KEY); `when` says whether this deployment has it. All alarm on one metric and notify
   # alarm_actions when they fire and when they recover.
@@ -22,23 +35,8 @@ locals {
         missing = "notBreaching"
       }
     },
+    { for key, a in local.nlb_alarms : key => merge(a, { when = true, namespace = "AWS/NetworkELB", dimensions = local.nlb_alarm_dimensions, datapoints = null }) },
     {
-      nlb-unhealthy-routers = {
-        when        = true
-        description = "At least one router target has failed the NLB health check for 3 minutes."
-        namespace   = "AWS/NetworkELB", metric = "UnHealthyHostCount", statistic = "Maximum"
-        dimensions  = local.nlb_alarm_dimensions
-        periods     = 3, datapoints = null, comparison = "GreaterThanThreshold", threshold = 0
-        missing     = "notBreaching"
-      }
-      nlb-no-healthy-router = {
-        when        = true
-        description = "No router target is healthy behind the NLB: every request fails."
-        namespace   = "AWS/NetworkELB", metric = "HealthyHostCount", statistic = "Minimum"
-        dimensions  = local.nlb_alarm_dimensions
-        periods     = 2, datapoints = null, comparison = "LessThanThreshold", threshold = 1
-        missing     = "breaching"
-      }
       # fastscaler publishes TargetsKnown every ~10 s whatever the traffic. No sample for 3 minutes means the daemon is
       # down, stuck, or cannot publish, and nothing is scaling the services: missing data is the alarm, hence
       # "breaching".

@@ -80,54 +80,37 @@ resource "aws_security_group" "this" {
   }
 }
 
-# --- paths between the module's groups ----------------------------------------------------------------------------------
+# --- the rules -----------------------------------------------------------------------------------------------------------
+# Every rule is made by modules/security_group_rules, in families of one direction: the paths' egress rules and their
+# ingress rules (keyed by path), and the rules to and from CIDRs, keyed by the CIDRs, which are inputs. Each family is a
+# resource of its own, so that its keys, and the rules of an existing state, stay as they are when it moves (moved.tf).
 
-resource "aws_vpc_security_group_egress_rule" "path" {
-  for_each = local.security_group_paths
-
-  security_group_id            = aws_security_group.this[each.value.from].id
-  description                  = each.value.egress
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.this[each.value.to].id
-  tags                         = local.tags
-}
-
-resource "aws_vpc_security_group_ingress_rule" "path" {
-  for_each = local.security_group_paths
-
-  security_group_id            = aws_security_group.this[each.value.to].id
-  description                  = each.value.ingress
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.this[each.value.from].id
-  tags                         = local.tags
-}
-
-# --- rules to and from CIDRs ---------------------------------------------------------------------------------------------
-# Their instance keys are the CIDRs, which are inputs: each family keeps its own resource (in modules/cidr_rules), so that
-# its keys, and the rules of an existing state, stay as they are (moved.tf).
-
-module "cidr_rules" {
-  source = "./modules/cidr_rules"
+module "security_group_rules" {
+  source = "./modules/security_group_rules"
   for_each = merge(
     {
+      paths-egress = {
+        direction = "egress"
+        rules     = { for k, p in local.security_group_paths : k => { group = p.from, peer_group = p.to, port = p.port, description = p.egress } }
+      }
+      paths-ingress = {
+        direction = "ingress"
+        rules     = { for k, p in local.security_group_paths : k => { group = p.to, peer_group = p.from, port = p.port, description = p.ingress } }
+      }
       nlb-from-clients = {
-        security_group = "nlb", direction = "ingress"
-        rules          = { for k, r in local.nlb_ingress : k => { port = r.port, cidr = r.cidr, description = "Clients to listener ${r.port}" } }
+        direction = "ingress"
+        rules     = { for k, r in local.nlb_ingress : k => { group = "nlb", cidr = r.cidr, port = r.port, description = "Clients to listener ${r.port}" } }
       }
     },
     { for group, description in local.https_egress_descriptions : "${group}-https" => {
-      security_group = group, direction = "egress"
-      rules          = { for cidr in local.https_egress_cidrs : cidr => { port = 443, cidr = cidr, description = description } }
+      direction = "egress"
+      rules     = { for cidr in local.https_egress_cidrs : cidr => { group = group, cidr = cidr, port = 443, description = description } }
     } },
     local.vpc_endpoint_cidr_rules,
   )
 
-  security_group_id = aws_security_group.this[each.value.security_group].id
-  direction         = each.value.direction
-  rules             = each.value.rules
-  tags              = local.tags
+  direction          = each.value.direction
+  security_group_ids = { for k, g in aws_security_group.this : k => g.id }
+  rules              = each.value.rules
+  tags               = local.tags
 }

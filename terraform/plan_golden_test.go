@@ -76,19 +76,32 @@ func checkGoldenPlan(t *testing.T, tf terraform, p *plan) {
 	}
 }
 
-// TestMovedBlocksKeepEveryResource plans examples/complete over a state that holds every resource of its plan from
-// before the module's alike resources were folded into for_each (testdata/before-folding.addresses, recorded from
-// that plan). moved.tf must move each one that changed address: the plan may update resources in place (the state
-// holds IDs only), but it must not destroy, replace or create any of them.
+// TestMovedBlocksKeepEveryResource plans examples/complete over states that hold every resource of its plan from
+// before a folding of the module's alike resources (testdata/before-folding.addresses, from before the first one, and
+// testdata/before-refolding.addresses, from between the two; both recorded from those plans). moved.tf must move each
+// one that changed address: the plan may update resources in place (the state holds IDs only), but it must not
+// destroy, replace or create any of them.
 func TestMovedBlocksKeepEveryResource(t *testing.T) {
 	tf := findTerraform(t)
 	if tf.offline == "" {
 		t.Skip("the state holds IDs alone, which offline-terraform's schema-only provider accepts; run with it (CI)")
 	}
 	t.Parallel()
+	for _, list := range []string{"before-folding.addresses", "before-refolding.addresses"} {
+		t.Run(list, func(t *testing.T) {
+			t.Parallel()
+			checkMovedBlocks(t, tf, filepath.Join("testdata", list))
+		})
+	}
+}
+
+// checkMovedBlocks plans examples/complete over a state that holds the resources listed in file, and fails for each
+// of them that the plan destroys, creates or does not hold at all.
+func checkMovedBlocks(t *testing.T, tf terraform, file string) {
+	t.Helper()
 	dir := initExample(t, tf)
 
-	addresses := readLines(t, "testdata/before-folding.addresses")
+	addresses := readLines(t, file)
 	state, err := stateOf(addresses)
 	if err != nil {
 		t.Fatal(err)

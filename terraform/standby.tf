@@ -2,7 +2,7 @@
 # lease writing (UpdateService, tags, MinCapacity). The lease is one item in this DynamoDB table, keyed by router group
 # (CLUSTER/ROUTER_SERVICE) and written with conditional writes by the daemon (autoscaler/lease). The module creates the
 # table, passes it as FASTSCALER_LEASE_TABLE, grants the task role GetItem/PutItem/UpdateItem on it alone (iam.tf), runs
-# the service with two tasks and 100/200 % deployments (fastscaler.tf), and, with vpc_endpoints, adds the DynamoDB
+# the service with two tasks and 100/200 % deployments (services.tf), and, with vpc_endpoints, adds the DynamoDB
 # gateway endpoint and fastscaler's egress to its prefix list (endpoints.tf).
 
 locals {
@@ -11,7 +11,7 @@ locals {
   lease_table_arn = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.lease_table_name}"
 
   # Go durations in milliseconds, to check the daemon's timing rules at plan time (see the precondition in
-  # fastscaler.tf): the renew period at most half the lease duration (autoscaler/lease.CheckTimings).
+  # services.tf): the renew period at most half the lease duration (autoscaler/lease.CheckTimings).
   duration_units_ms = { ns = 0.000001, us = 0.001, "µs" = 0.001, ms = 1, s = 1000, m = 60000, h = 3600000 }
   lease_duration_ms = sum([for m in regexall("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)", var.fastscaler_lease_duration) : tonumber(m[0]) * local.duration_units_ms[m[1]]])
   lease_renew_ms    = sum([for m in regexall("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)", var.fastscaler_lease_renew) : tonumber(m[0]) * local.duration_units_ms[m[1]]])

@@ -119,6 +119,23 @@ is_cidr() {
 	case $1 in */*) to_num "${1##*/}" && [ "$_n" -le 128 ] ;; esac
 }
 
+# keep_valid NAME LIST WANT BEFORE AFTER CHECK [ARG] sets _kept to BEFORE, the word and AFTER for every word of LIST
+# (see words) that `CHECK word ARG` accepts, one after the other, and reports every other word as an invalid entry of
+# variable NAME (want WANT). File name expansion is off meanwhile, so that an entry like "*" stays as it is. It runs in
+# the main shell, not in $(...), so that the error count it updates is not lost in a subshell.
+keep_valid() {
+	_kept=
+	set -f
+	for _w in $(words "$2"); do
+		if "$6" "$_w" "${7-}"; then
+			_kept="$_kept$4$_w$5"
+		else
+			err "$1 entry \"$_w\" is invalid: want $3"
+		fi
+	done
+	set +f
+}
+
 # --- ports, addresses, worker settings ------------------------------------------------------------------------------
 
 : "${LISTEN_PORT:=8080}" "${STATUS_PORT:=8081}" "${STATUS_PATH:=/nginx_status}"
@@ -214,16 +231,9 @@ else
 fi
 
 # stub_status access list: every entry becomes an allow rule, followed in the template by deny all.
-GEN_STATUS_ALLOW=
-set -f
-for cidr in $(words "$STATUS_ALLOW_CIDRS"); do
-	if is_cidr "$cidr"; then
-		GEN_STATUS_ALLOW="$GEN_STATUS_ALLOW            allow $cidr;$NL"
-	else
-		err "STATUS_ALLOW_CIDRS entry \"$cidr\" is invalid: want an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/16"
-	fi
-done
-set +f
+keep_valid STATUS_ALLOW_CIDRS "$STATUS_ALLOW_CIDRS" 'an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/16' \
+	'            allow ' ";$NL" is_cidr
+GEN_STATUS_ALLOW=$_kept
 if [ -z "$GEN_STATUS_ALLOW" ]; then
 	info "warning: STATUS_ALLOW_CIDRS is empty: stub_status answers 403 to everyone and the autoscaler cannot poll"
 fi
@@ -239,20 +249,11 @@ fi
 # that the error count it updates is not lost in a subshell.
 GEN_UPSTREAMS=
 add_upstream() {
-	_servers=
-	set -f
-	for _s in $(words "$2"); do
-		if is_host_port "$_s"; then
-			_servers="$_servers        server $_s;$NL"
-		else
-			err "$3 entry \"$_s\" is invalid: want host:port, e.g. api:8080 (a Service Connect name) or 10.0.1.5:8080"
-		fi
-	done
-	set +f
+	keep_valid "$3" "$2" 'host:port, e.g. api:8080 (a Service Connect name) or 10.0.1.5:8080' '        server ' ";$NL" is_host_port
 	# Idle connections kept open to the upstream by each worker: a surge then reuses them instead of paying a TCP
 	# handshake per request. The idle timeout stays below Service Connect's (Envoy) idle timeout.
 	GEN_UPSTREAMS="$GEN_UPSTREAMS${GEN_UPSTREAMS:+$NL}    upstream $1 {
-$_servers        keepalive $UPSTREAM_KEEPALIVE;
+$_kept        keepalive $UPSTREAM_KEEPALIVE;
         keepalive_timeout $UPSTREAM_KEEPALIVE_TIMEOUT;
     }"
 }
@@ -449,17 +450,9 @@ fi
 # reporting each entry that does not match ERE. Like add_upstream, it must not run in a subshell.
 join_tokens() {
 	eval "_v=\${$1}"
-	_out=
-	set -f
-	for _t in $(words "$_v"); do
-		if matches "$_t" "$2"; then
-			_out="${_out:+$_out, }$_t"
-		else
-			err "$1 entry \"$_t\" is invalid: want $3"
-		fi
-	done
-	set +f
-	eval "$4=\$_out"
+	keep_valid "$1" "$_v" "$3" '' ', ' matches "$2"
+	_kept=${_kept%, }
+	eval "$4=\$_kept"
 }
 
 GEN_CORS_MAPS=
