@@ -7,12 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 // The api service's share of the router's load (FASTSCALER_WEIGHTS api:90) and its capacity per task
@@ -74,7 +77,7 @@ func expectProtected(t *testing.T, u *daemontest.Unit, want int, when string) {
 // daemon scaled out to.
 func surge(t *testing.T, u *daemontest.Unit) int {
 	t.Helper()
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	if got := u.Desired("api"); got != 4 {
 		t.Fatalf("api desired %d before the surge, want 4", got)
 	}
@@ -187,7 +190,7 @@ func TestAASOwnerMinNeverUndercut(t *testing.T) {
 	for _, ownerChanges := range []bool{false, true} {
 		t.Run(map[bool]string{false: "restart", true: "owner raises MinCapacity"}[ownerChanges], func(t *testing.T) {
 			u := newAASUnit(t, 6, 60)
-			u.Run(1000, daemontest.WarmUp)
+			u.Run(1000, fleettest.WarmUp)
 			if got := u.Desired("api"); got != 4 {
 				t.Fatalf("api desired %d, want fastscaler's 4 (AAS has not acted yet)", got)
 			}
@@ -227,7 +230,7 @@ func TestAASOwnerMinNeverUndercut(t *testing.T) {
 // TestAASMinRaiseRetried: a failed MinCapacity raise is retried next tick, not left for AAS to undo.
 func TestAASMinRaiseRetried(t *testing.T) {
 	u := newAASUnit(t, 4, 60)
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 1)
 	rampTo5000(u)
 	out := u.Desired("api")
@@ -239,7 +242,7 @@ func TestAASMinRaiseRetried(t *testing.T) {
 // TestAASMaxCapsScaleOut: a scalable target's MaxCapacity bounds fastscaler's scale-out.
 func TestAASMaxCapsScaleOut(t *testing.T) {
 	u := newAASUnit(t, 4, 9)
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	rampTo5000(u)
 	if got, m := u.Desired("api"), u.MinCapacity("api"); got != 9 || m != 9 {
 		t.Errorf("api desired %d, MinCapacity %d; want both at MaxCapacity 9", got, m)
@@ -249,12 +252,17 @@ func TestAASMaxCapsScaleOut(t *testing.T) {
 	}
 }
 
-// registerMin sets a service's MinCapacity as its owner (Terraform, a person) would: the RegisterScalableTarget the
-// daemon also makes, here through the adapter on a client of the owner's own.
+// registerMin sets a service's MinCapacity as its owner (Terraform, a person) would, with a RegisterScalableTarget
+// of its own: not through the adapter under test.
 func registerMin(t *testing.T, u *daemontest.Unit, service string, minCapacity int) {
 	t.Helper()
-	owner := autoscaler.NewAAS(daemontest.AASClient(u.AASURL), daemontest.Cluster, 1000)
-	if err := owner.SetMin(context.Background(), service, minCapacity); err != nil {
+	_, err := daemontest.AASClient(u.AASURL).RegisterScalableTarget(context.Background(), &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceEcs,
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
+		ResourceId:        aws.String(daemontest.ResourceID(service)),
+		MinCapacity:       aws.Int32(int32(minCapacity)),
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -277,7 +285,7 @@ func serviceState(t *testing.T, u *daemontest.Unit, service string) durable.Stat
 // tasks above fastscaler's MinCapacity are AAS's: fastscaler does not scale them in, in either direction of the fight.
 func TestAASKeepsItsOwnScaleOut(t *testing.T) {
 	u := newAASUnit(t, 4, 60)
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	if _, n, err := u.AAS.Evaluate(daemontest.ResourceID("api"), 140); err != nil || n != 8 {
 		t.Fatalf("AAS on CPU 140%%: %d, %v; want 8", n, err)
 	}
@@ -326,7 +334,7 @@ func aasCalls(u *daemontest.Unit, op string, from int) (n int) {
 // would undercut the owner's 10 in plain mode); once it can read them, it scales in to 10 and not below.
 func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
 	u := newAASUnit(t, 6, 60)
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	evaluate(t, u, 1000) // AAS at its MinCapacity 6
 	rampTo5000(u)
 	u.Run(1000, 12*time.Minute) // the cooldown is over and the first scale-in steps are done
@@ -377,7 +385,7 @@ func TestAASScaleInHoldsWhileTargetsUnknown(t *testing.T) {
 // it, with the tags cleaned up, instead of taking one of fastscaler's own raises for the owner's.
 func TestAASPartialFailuresKeepOwnerMin(t *testing.T) {
 	u := newAASUnit(t, 4, 60)
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	u.AAS.FailNext("RegisterScalableTarget", "ConcurrentUpdateException", 400, 2)
 	rampTo5000(u)
 	if out, m := u.Desired("api"), u.MinCapacity("api"); m != out {

@@ -147,7 +147,7 @@ func TestRestartHonoursDurableCooldown(t *testing.T) {
 // was made.
 func surgeTo10000(t *testing.T, u *daemontest.Unit, d time.Duration) time.Time {
 	t.Helper()
-	u.Run(1000, daemontest.WarmUp)
+	u.Run(1000, fleettest.WarmUp)
 	u.Run(10000, d)
 	ups := u.Updates()
 	if len(ups) == 0 {

@@ -12,7 +12,6 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
 	"github.com/fastscaler/fastscaler/internal/clock"
-	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
@@ -34,7 +33,7 @@ type rig struct {
 type rigOptions struct {
 	env     []string // extra FASTSCALER_* variables
 	scaling bool     // with Application Auto Scaling (AAS mode)
-	warm    bool     // run at 1000 rps for daemontest.WarmUp before newRig returns
+	warm    bool     // run at 1000 rps for fleettest.WarmUp before newRig returns
 }
 
 var rigT0 = time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
@@ -55,7 +54,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	r.restart()
 	if o.warm {
-		r.run(1000, daemontest.WarmUp)
+		r.run(1000, fleettest.WarmUp)
 	}
 	return r
 }
@@ -116,7 +115,7 @@ func (r *rig) step(rps float64) {
 // run steps at a constant load for d.
 func (r *rig) run(rps float64, d time.Duration) {
 	r.t.Helper()
-	daemontest.RunFor(r.t, r.clock, d, rps, r.step)
+	r.clock.RunFor(d, func() { r.step(rps) })
 }
 
 // surge steps the first seconds of a 10x surge from 1000 rps (rampAt).

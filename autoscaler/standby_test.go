@@ -11,7 +11,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
 	"github.com/fastscaler/fastscaler/autoscaler/lease"
-	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 // countingCloud is the shared fake ECS as one daemon sees it, counting that daemon's UpdateService calls.
@@ -73,7 +73,7 @@ func (p *pair) step(rps float64) {
 	}
 }
 
-func (p *pair) run(rps float64, d time.Duration) { daemontest.RunFor(p.r.t, p.r.clock, d, rps, p.step) }
+func (p *pair) run(rps float64, d time.Duration) { p.r.clock.RunFor(d, func() { p.step(rps) }) }
 
 // ramp steps seconds first to last of a surge from 1000 rps (rampAt).
 func (p *pair) ramp(first, last int) {
@@ -95,7 +95,7 @@ func (p *pair) rampUntilScaleOut(m, first, last int) bool {
 // returns the leader's and the standby's index.
 func (p *pair) warm(surgeSeconds int) (leader, standby int) {
 	p.r.t.Helper()
-	p.run(1000, daemontest.WarmUp)
+	p.run(1000, fleettest.WarmUp)
 	p.ramp(1, surgeSeconds)
 	l, ok := p.leader()
 	if !ok {

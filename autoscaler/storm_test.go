@@ -15,7 +15,7 @@ import (
 	"github.com/fastscaler/fastscaler/autoscaler"
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
 	"github.com/fastscaler/fastscaler/autoscaler/fake"
-	"github.com/fastscaler/fastscaler/internal/daemontest"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 	"github.com/fastscaler/fastscaler/nginxstat"
 )
 
@@ -149,7 +149,7 @@ func TestAbsurdRouterCountsAsMissing(t *testing.T) {
 func TestAASRaisesMinCapacityWhenTagsAreRefused(t *testing.T) {
 	r := newRig(t, rigOptions{scaling: true})
 	r.scaling.Register("api", 4, 60)
-	r.run(1000, daemontest.WarmUp)
+	r.run(1000, fleettest.WarmUp)
 	denied := errors.New("AccessDeniedException: not authorized to perform ecs:TagResource")
 	r.cloud.FailWith(fake.OpTag, func(int) error { return denied })
 	apiTags := func() (n int) {

@@ -2,10 +2,10 @@ package awsfake
 
 import "reflect"
 
-// DeepCopy returns a copy of v that shares no slice, map or pointer target with it, at any depth, so that
-// what a fake hands out (a call log entry, a stored datum) cannot change what it keeps. Unexported struct
-// fields are copied as they are (a time.Time's location stays shared, which is harmless); v must not hold
-// a cycle.
+// DeepCopy returns a copy of v that shares no slice, map, array or pointer target reached through exported
+// fields with it, so that what a fake hands out (a call log entry, a stored datum) cannot change what it keeps.
+// What an interface holds, and unexported fields (a time.Time's location), are shared: the fakes' logs hold
+// neither but times. v must not hold a cycle.
 func DeepCopy[T any](v T) T {
 	src := reflect.ValueOf(&v).Elem()
 	dst := reflect.New(src.Type()).Elem()

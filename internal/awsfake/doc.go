@@ -7,8 +7,10 @@
 //   - CheckAuthorization: the SigV4 credential scope check that catches a client built without credentials
 //     or for the wrong region or service (the signature itself is not verified);
 //   - JSON: the awsJson1_1 envelope (X-Amz-Target, Content-Type, body limit, error shape, request IDs) over a
-//     Registry of operations, which ECS and Application Auto Scaling speak;
-//   - small shared pieces: Error, Epoch, stable IDs, pagination cursors, PartitionOf, Truncate.
+//     Registry of operations (Ops builds it from the request types), which ECS and Application Auto Scaling
+//     speak; every call log entry embeds a Head (operation, time, error code) that the envelope fills in;
+//   - small shared pieces: Error, Epoch, stable IDs, pagination cursors, PartitionOf, Truncate, and DeepCopy,
+//     which makes the copies of call logs and stored data a fake hands out.
 //
 // A fake embeds the *Core (or the *JSON, which embeds it), so that these methods are the fake's own.
 package awsfake

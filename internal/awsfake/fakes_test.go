@@ -488,6 +488,10 @@ func TestNewJSONWantsHead(t *testing.T) {
 	awstest.WantPanic(t, "does not embed awsfake.Head", func() {
 		awsfake.NewJSON(awsfake.JSONSetup[struct{}, call]{Protocol: awsfake.Protocol{Name: "fakex"}})
 	})
+	type pointerCall struct{ *awsfake.Head } // nothing would fill it: the first call would dereference nil
+	awstest.WantPanic(t, "does not embed awsfake.Head", func() {
+		awsfake.NewJSON(awsfake.JSONSetup[struct{}, pointerCall]{Protocol: awsfake.Protocol{Name: "fakex"}})
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -139,12 +139,3 @@ func ResolveAccount(region, account *string) []string {
 	}
 	return problems
 }
-
-// ClonePtr returns a pointer to a copy of *p, or nil, for the deep copies of call logs and snapshots.
-func ClonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}

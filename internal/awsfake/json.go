@@ -97,7 +97,7 @@ type JSON[S, C any] struct {
 // FailNext code queued with status 0 gets 500 if it is the InternalCode, 400 otherwise. It panics if C does
 // not embed Head, a mistake in the fake.
 func NewJSON[S, C any](setup JSONSetup[S, C]) *JSON[S, C] {
-	if _, ok := any(new(C)).(headed); !ok {
+	if h, ok := any(new(C)).(headed); !ok || h.head() == nil { // nil: it embeds a *Head, which no call would fill
 		panic(fmt.Sprintf("%s: the call log type %T does not embed awsfake.Head", setup.Name, *new(C)))
 	}
 	j := &JSON[S, C]{setup: setup}

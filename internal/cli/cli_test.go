@@ -64,6 +64,14 @@ func run(t *testing.T, u *daemontest.Unit, args ...string) result {
 	return runEnv(t, u, sreEnv, args...)
 }
 
+// mustRun runs a set-up command, which must exit 0.
+func mustRun(t *testing.T, u *daemontest.Unit, args ...string) {
+	t.Helper()
+	if r := run(t, u, args...); r.code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+	}
+}
+
 func runEnv(t *testing.T, u *daemontest.Unit, environ []string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -277,7 +285,7 @@ func TestFloorSurvivesRestartAndEndsWithoutACliff(t *testing.T) {
 func TestCancelEndsTheFloorGently(t *testing.T) {
 	u := daemontest.New(t, daemontest.Options{})
 	awsEnv(t, u)
-	run(t, u, "prescale", "--service", "api=40", "--for", "3h")
+	mustRun(t, u, "prescale", "--service", "api=40", "--for", "3h")
 	u.Run(1000, 6*time.Minute)
 	cancelAt := u.Clock.Now()
 	r := run(t, u, "prescale", "--cancel", "--service", "api")
@@ -442,8 +450,8 @@ func TestStatus(t *testing.T) {
 	awsEnv(t, u)
 	u.Run(1000, 6*time.Minute)
 	u.Run(10000, 30*time.Second)
-	run(t, u, "prescale", "--service", "api=60", "--for", "90m", "--reason", "final")
-	run(t, u, "pause", "--service", "router", "--reason", "canary rollout")
+	mustRun(t, u, "prescale", "--service", "api=60", "--for", "90m", "--reason", "final")
+	mustRun(t, u, "pause", "--service", "router", "--reason", "canary rollout")
 	u.Run(10000, 11*time.Second) // the daemon reads the new tags and flushes its own
 
 	daemon := httptest.NewServer(u.D.Handler())
@@ -472,7 +480,7 @@ func TestStatus(t *testing.T) {
 	}
 
 	// An ended floor and an expired pause stay in the tags: status shows them as such, and notes neither.
-	run(t, u, "pause", "--service", "api-canary", "--for", "30m", "--reason", "INC-2041")
+	mustRun(t, u, "pause", "--service", "api-canary", "--for", "30m", "--reason", "INC-2041")
 	u.Clock.Advance(95 * time.Minute)
 	r = run(t, u, "status")
 	for _, want := range []string{"60 ended 5m ago", "paused: canary rollout"} {

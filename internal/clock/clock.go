@@ -50,6 +50,18 @@ func (f *Fake) Now() time.Time {
 	return f.now
 }
 
+// RunFor calls step until d has passed on f since the call. step must advance f: RunFor panics if it does not,
+// rather than loop forever.
+func (f *Fake) RunFor(d time.Duration, step func()) {
+	for end := f.Now().Add(d); f.Now().Before(end); {
+		before := f.Now()
+		step()
+		if !f.Now().After(before) {
+			panic("clock.Fake.RunFor: step did not advance the clock")
+		}
+	}
+}
+
 // Advance moves the clock forward by d and fires every ticker that came due (at most one pending tick each, like
 // time.Ticker drops ticks for slow receivers).
 func (f *Fake) Advance(d time.Duration) {

@@ -42,3 +42,18 @@ func TestFakeTickerFiresOnAdvance(t *testing.T) {
 		t.Fatalf("Now() = %v", f.Now())
 	}
 }
+
+func TestFakeRunForStepsUntilTheTimeHasPassed(t *testing.T) {
+	c := NewFake(time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC))
+	steps := 0
+	c.RunFor(10*time.Second, func() { steps++; c.Advance(3 * time.Second) })
+	if steps != 4 || !c.Now().Equal(time.Date(2026, 12, 7, 20, 0, 12, 0, time.UTC)) {
+		t.Errorf("RunFor(10s) in 3 s steps: %d steps, now %v; want 4 steps, 20:00:12", steps, c.Now())
+	}
+	defer func() {
+		if r := recover(); r != "clock.Fake.RunFor: step did not advance the clock" {
+			t.Errorf("RunFor with a step that does not advance: recovered %v, want a panic saying so", r)
+		}
+	}()
+	c.RunFor(time.Second, func() {})
+}

@@ -34,9 +34,6 @@ const pollTimeout = 10 * time.Second
 // Cluster is the cluster every Unit uses, the end-to-end stack's.
 const Cluster = fleettest.Cluster
 
-// WarmUp is how long a test runs at 1000 rps before what it checks: long enough to fill every window.
-const WarmUp = 6 * time.Minute
-
 // T0 is the fake clock's start.
 var T0 = time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
 
@@ -95,7 +92,7 @@ type Options struct {
 	// WithoutAASMode hides the AAS fake from the daemon: it scales as if no scalable target existed, as an
 	// autoscaler without AAS mode does, while AAS still acts on the services.
 	WithoutAASMode bool
-	// Warm runs the daemon at 1000 rps for WarmUp before New returns.
+	// Warm runs the daemon at 1000 rps for fleettest.WarmUp before New returns.
 	Warm bool
 }
 
@@ -142,7 +139,7 @@ func New(t *testing.T, o Options) *Unit {
 		t.Fatal(err)
 	}
 	if o.Warm {
-		u.Run(1000, WarmUp)
+		u.Run(1000, fleettest.WarmUp)
 	}
 	return u
 }
@@ -262,15 +259,7 @@ func (u *Unit) Step(rps float64) {
 // Run steps at a constant load for d of fake time.
 func (u *Unit) Run(rps float64, d time.Duration) {
 	u.T.Helper()
-	RunFor(u.T, u.Clock, d, rps, u.Step)
-}
-
-// RunFor calls step(rps), which advances c, until d of fake time has passed on c.
-func RunFor(t testing.TB, c *clock.Fake, d time.Duration, rps float64, step func(rps float64)) {
-	t.Helper()
-	for end := c.Now().Add(d); c.Now().Before(end); {
-		step(rps)
-	}
+	u.Clock.RunFor(d, func() { u.Step(rps) })
 }
 
 // Desired returns a service's desired count in the fake.

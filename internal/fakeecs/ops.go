@@ -146,8 +146,7 @@ func (in *describeTasksRequest) Record(c *Call) {
 }
 
 func (in *describeTasksRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	tasks, failures, err := describeTasks.run(s, in.Cluster, in.Tasks, in.Include, now)
-	return describeTasksResponse{Tasks: tasks, Failures: failures}, err
+	return describeTasks.run(s, in.Cluster, in.Tasks, in.Include, now)
 }
 
 func (in *describeServicesRequest) Record(c *Call) {
@@ -155,8 +154,7 @@ func (in *describeServicesRequest) Record(c *Call) {
 }
 
 func (in *describeServicesRequest) Run(s *Server, now time.Time, _ *Call) (any, error) {
-	services, failures, err := describeServices.run(s, in.Cluster, in.Services, in.Include, now)
-	return describeServicesResponse{Services: services, Failures: failures}, err
+	return describeServices.run(s, in.Cluster, in.Services, in.Include, now)
 }
 
 // ECS's limits of tasks per DescribeTasks call and of services per DescribeServices call.
@@ -170,10 +168,16 @@ var (
 	describeTasks = describe[*task, taskJSON]{
 		op: "DescribeTasks", member: "tasks", resource: "task", limit: maxDescribeTasks,
 		lookup: (*cluster).lookupTask, key: func(t *task) string { return t.id }, render: (*Server).taskJSON,
+		respond: func(tasks []taskJSON, failures []failureJSON) any {
+			return describeTasksResponse{Tasks: tasks, Failures: failures}
+		},
 	}
 	describeServices = describe[*service, serviceJSON]{
 		op: "DescribeServices", member: "services", resource: "service", limit: maxDescribeServices,
 		lookup: (*cluster).lookupService, key: func(svc *service) string { return svc.name }, render: (*Server).serviceJSON,
+		respond: func(services []serviceJSON, failures []failureJSON) any {
+			return describeServicesResponse{Services: services, Failures: failures}
+		},
 	}
 )
 
@@ -188,22 +192,23 @@ type describe[T, J any] struct {
 	lookup   func(c *cluster, ref string) (T, bool)
 	key      func(T) string // what makes two references the same resource
 	render   func(s *Server, v T, now time.Time, withTags bool) J
+	respond  func(found []J, failures []failureJSON) any // the operation's response
 }
 
-func (d describe[T, J]) run(s *Server, clusterRef string, refs, include []string, now time.Time) ([]J, []failureJSON, error) {
+func (d describe[T, J]) run(s *Server, clusterRef string, refs, include []string, now time.Time) (any, error) {
 	c, err := s.lookupCluster(clusterRef)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(refs) == 0 {
-		return nil, nil, invalidParameter("%s%s cannot be empty.", strings.ToUpper(d.member[:1]), d.member[1:])
+		return nil, invalidParameter("%s%s cannot be empty.", strings.ToUpper(d.member[:1]), d.member[1:])
 	}
 	if len(refs) > d.limit {
-		return nil, nil, invalidParameter("%s names %d %s, %s takes at most %d", d.member, len(refs), d.member, d.op, d.limit)
+		return nil, invalidParameter("%s names %d %s, %s takes at most %d", d.member, len(refs), d.member, d.op, d.limit)
 	}
 	withTags, err := includeTags(include)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	found, failures := []J{}, []failureJSON{}
 	seen := make(map[string]bool)
@@ -222,7 +227,7 @@ func (d describe[T, J]) run(s *Server, clusterRef string, refs, include []string
 			found = append(found, d.render(s, v, now, withTags))
 		}
 	}
-	return found, failures, nil
+	return d.respond(found, failures), nil
 }
 
 func includeTags(include []string) (bool, error) {

@@ -6,11 +6,15 @@ package fleettest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fastscaler/fastscaler/internal/awstest"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
 	"github.com/fastscaler/fastscaler/internal/nginxtest"
 )
+
+// WarmUp is how long a test runs its fleet at 1000 rps before what it checks: long enough to fill every window.
+const WarmUp = 6 * time.Minute
 
 // Cluster is the fleet's cluster.
 const Cluster = "prod"
