@@ -21,6 +21,7 @@ import (
 	"github.com/fastscaler/fastscaler/internal/daemontest"
 	"github.com/fastscaler/fastscaler/internal/fakeaas"
 	"github.com/fastscaler/fastscaler/internal/fakeecs"
+	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
 // sreEnv is an SRE's shell: the same FASTSCALER_* as the daemon of daemontest, without daemon-only variables.
@@ -243,39 +244,24 @@ func TestFloorSurvivesRestartAndEndsWithoutACliff(t *testing.T) {
 	u.Run(1000, 8*time.Minute) // the daemon starts after the prescale, at low load
 	u.Restart()                // SIGKILL: every bit of memory is gone
 	u.Run(1000, floorEnd.Sub(u.Clock.Now()))
-	for _, c := range u.Updates() {
-		if floor := floors[c.Service]; floor > 0 && *c.DesiredCount < floor {
-			t.Fatalf("below the floor while it lasted: %s → %d at %s", c.Service, *c.DesiredCount, c.Time.Format(time.TimeOnly))
-		}
+	if breaches, _ := fleettest.FloorEnd(u.Updates(), floors, floorEnd); len(breaches) > 0 {
+		t.Fatalf("while the floor lasted:\n%s", strings.Join(breaches, "\n"))
 	}
 	if u.Desired("api") != 40 || u.Desired("router") != 8 {
 		t.Fatalf("at the floor's end api %d router %d, want 40 and 8", u.Desired("api"), u.Desired("router"))
 	}
 	u.Restart() // and once more just after the floor's end
 	u.Run(1000, 30*time.Minute)
-	// Each service comes down from its floor in steps of at most a fifth.
-	var firstDown time.Time
-	for service, count := range floors {
-		for _, c := range u.Updates() {
-			if c.Service != service {
-				continue
-			}
-			if to := *c.DesiredCount; to < count {
-				if firstDown.IsZero() || c.Time.Before(firstDown) {
-					firstDown = c.Time
-				}
-				if count-to > max(1, count/5) {
-					t.Errorf("cliff: %s %d → %d", service, count, to)
-				}
-			}
-			count = *c.DesiredCount
-		}
+	// Each service comes down from its floor in steps of at most a fifth, after the cooldown.
+	breaches, firstDown := fleettest.FloorEnd(u.Updates(), floors, floorEnd)
+	for _, b := range breaches {
+		t.Error(b)
 	}
-	if firstDown.IsZero() {
+	if firstDown.Service == "" {
 		t.Fatal("never scaled in after the floor ended")
 	}
-	if firstDown.Sub(floorEnd) < 10*time.Minute {
-		t.Errorf("first scale-in %v after the floor ended, want ≥ the 10m cooldown", firstDown.Sub(floorEnd))
+	if gap := firstDown.Time.Sub(floorEnd); gap < 10*time.Minute {
+		t.Errorf("first scale-in %v after the floor ended, want ≥ the 10m cooldown", gap)
 	}
 	if got := u.Desired("api"); got != 4 {
 		t.Errorf("api desired %d 30 min after the floor, want back at 4", got)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fastscaler/fastscaler/autoscaler/durable"
-	"github.com/fastscaler/fastscaler/internal/fakeecs"
 	"github.com/fastscaler/fastscaler/internal/fleettest"
 )
 
@@ -52,25 +50,10 @@ func TestE2EPrescaleSurvivesSIGKILL(t *testing.T) {
 
 	time.Sleep(time.Until(floorEnd.Add(45 * time.Second)))
 	floors := map[string]int{"api": 12, "router": 4}
-	prev := maps.Clone(floors) // each service scales in from its floor
-	var firstDown fakeecs.Call
-	for _, c := range s.Updates() {
-		floor, ok := floors[c.Service]
-		if !ok {
-			continue
-		}
-		if c.Time.Before(floorEnd.Add(-time.Second)) && *c.DesiredCount < floor {
-			t.Errorf("%s → %d at %s, below its floor while it lasted", c.Service, *c.DesiredCount, c.Time.Format("15:04:05.000"))
-		}
-		if *c.DesiredCount < prev[c.Service] {
-			if firstDown.Service == "" {
-				firstDown = c
-			}
-			if step := prev[c.Service] - *c.DesiredCount; step > max(1, prev[c.Service]/5) {
-				t.Errorf("cliff: %s %d → %d", c.Service, prev[c.Service], *c.DesiredCount)
-			}
-		}
-		prev[c.Service] = *c.DesiredCount
+	// Below a floor while it lasted (1 s of slack for the call's own delay), or a cliff after it: each a breach.
+	breaches, firstDown := fleettest.FloorEnd(s.Updates(), floors, floorEnd.Add(-time.Second))
+	for _, b := range breaches {
+		t.Error(b)
 	}
 	if firstDown.Service == "" {
 		t.Fatalf("no scale-in within 45 s of the floor's end:%s", fleettest.DescribeUpdates(s.Updates()))

@@ -5,6 +5,7 @@ package fleettest
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -71,4 +72,33 @@ func DescribeUpdates(calls []fakeecs.Call) string {
 		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format("15:04:05.000"), c.Service, *c.DesiredCount)
 	}
 	return b.String()
+}
+
+// FloorEnd checks UpdateService calls, in order, against pre-scale floors that held until end: no service in floors
+// was set below its floor before end, and each came down from it in steps of at most a fifth (at least one task).
+// It returns one line per breach, and the first call that scaled a floored service in (zero if none did).
+func FloorEnd(calls []fakeecs.Call, floors map[string]int, end time.Time) (breaches []string, firstDown fakeecs.Call) {
+	prev := maps.Clone(floors)
+	for _, c := range calls {
+		floor, ok := floors[c.Service]
+		if !ok {
+			continue
+		}
+		to := *c.DesiredCount
+		if c.Time.Before(end) && to < floor {
+			breaches = append(breaches, fmt.Sprintf("%s → %d at %s, below its floor %d while it lasted",
+				c.Service, to, c.Time.Format("15:04:05.000"), floor))
+		}
+		if to < prev[c.Service] {
+			if firstDown.Service == "" {
+				firstDown = c
+			}
+			if prev[c.Service]-to > max(1, prev[c.Service]/5) {
+				breaches = append(breaches, fmt.Sprintf("cliff: %s %d → %d at %s", c.Service, prev[c.Service], to,
+					c.Time.Format("15:04:05.000")))
+			}
+		}
+		prev[c.Service] = to
+	}
+	return breaches, firstDown
 }
