@@ -38,14 +38,12 @@ locals {
       ingress = "HTTPS from the ${group} tasks"
     }
   } : {}
-  vpc_endpoint_cidr_rules = {
-    for family, f in {
-      vpce-from-clients = {
-        direction = "ingress"
-        rules     = { for cidr in var.vpc_endpoints.client_cidrs : cidr => { group = "vpce", cidr = cidr, port = 443, description = "HTTPS from other clients of the VPC endpoints" } }
-      }
-    } : family => f if local.create_interface_endpoints
-  }
+  vpc_endpoint_cidr_rules = local.create_interface_endpoints ? {
+    vpce-from-clients = {
+      direction = "ingress"
+      rules     = { for cidr in var.vpc_endpoints.client_cidrs : cidr => { group = "vpce", cidr = cidr, port = 443, description = "HTTPS from other clients of the VPC endpoints" } }
+    }
+  } : {}
 
   vpc_endpoint_service_prefix = "com.amazonaws.${local.region}"
 

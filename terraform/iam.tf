@@ -2,45 +2,59 @@
 # All policies are inline and written out action by action: no wildcard actions, no AWS managed policies.
 
 locals {
-  # Both trust policies let ECS tasks assume the role.
-  ecs_tasks_assume_role = { Effect = "Allow", Principal = { Service = "ecs-tasks.amazonaws.com" }, Action = "sts:AssumeRole" }
-
   # Task roles: only ECS tasks of this account may assume them (confused-deputy guard recommended by ECS).
   task_trust_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [merge(local.ecs_tasks_assume_role, {
-      Sid = "EcsTasksOfThisAccount"
+    Statement = [{
+      Sid       = "EcsTasksOfThisAccount"
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
       Condition = {
         ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}:*" }
         StringEquals = { "aws:SourceAccount" = local.account_id }
       }
-    })]
+    }]
   })
 
-  execution_trust_policy = jsonencode({ Version = "2012-10-17", Statement = [merge(local.ecs_tasks_assume_role, { Sid = "EcsTasks" })] })
+  execution_trust_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EcsTasks"
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
 
   # The policies below list every statement they may hold; `when` says whether this deployment needs it, and is left
-  # out of the document, which gets Effect = "Allow" for every statement instead: the module denies nothing.
+  # out of the document.
   execution_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [for s in [
       {
         # Only images in ECR need the first two. GetAuthorizationToken has no resource-level permissions.
-        when     = length(local.ecr_repository_arns) > 0, Sid = "EcrLogin"
+        when     = length(local.ecr_repository_arns) > 0
+        Sid      = "EcrLogin"
+        Effect   = "Allow"
         Action   = ["ecr:GetAuthorizationToken"]
         Resource = "*"
       },
       {
-        when     = length(local.ecr_repository_arns) > 0, Sid = "PullTheImages"
+        when     = length(local.ecr_repository_arns) > 0
+        Sid      = "PullTheImages"
+        Effect   = "Allow"
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         Resource = local.ecr_repository_arns
       },
       {
-        when     = true, Sid = "WriteTheLogGroups"
+        when     = true
+        Sid      = "WriteTheLogGroups"
+        Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = [for name in values(local.log_group_names) : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}:log-stream:*"]
       },
-    ] : merge({ Effect = "Allow" }, { for k, v in s : k => v if k != "when" }) if s.when]
+    ] : { for k, v in s : k => v if k != "when" } if s.when]
   })
 
   # What fastscaler does in AWS, and nothing else (see ../shared/interface.md, "ECS calls"):
@@ -62,53 +76,69 @@ locals {
     Version = "2012-10-17"
     Statement = [for s in [
       {
-        when     = true, Sid = "ScaleTheScaledServices"
+        when     = true
+        Sid      = "ScaleTheScaledServices"
+        Effect   = "Allow"
         Action   = ["ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource", "ecs:UpdateService"]
         Resource = local.scaled_service_arns
       },
       {
-        when      = true, Sid = "ListTasksOfThisCluster"
+        when      = true
+        Sid       = "ListTasksOfThisCluster"
+        Effect    = "Allow"
         Action    = ["ecs:ListTasks"]
         Resource  = "*"
         Condition = { ArnEquals = { "ecs:cluster" = local.cluster_arn } }
       },
       {
-        when      = true, Sid = "DescribeTasksOfThisCluster"
+        when      = true
+        Sid       = "DescribeTasksOfThisCluster"
+        Effect    = "Allow"
         Action    = ["ecs:DescribeTasks"]
         Resource  = "${local.arn_prefix}:task/${local.cluster_name}/*"
         Condition = { ArnEquals = { "ecs:cluster" = local.cluster_arn } }
       },
       {
         # The leader lease (standby.tf): read, take and renew/release the lease item, on the lease table only.
-        when     = var.fastscaler_standby, Sid = "HoldTheLeaderLease"
+        when     = var.fastscaler_standby
+        Sid      = "HoldTheLeaderLease"
+        Effect   = "Allow"
         Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
         Resource = local.lease_table_arn
       },
       {
-        when      = local.publish_metrics, Sid = "PublishMetricsToItsNamespace"
+        when      = local.publish_metrics
+        Sid       = "PublishMetricsToItsNamespace"
+        Effect    = "Allow"
         Action    = ["cloudwatch:PutMetricData"]
         Resource  = "*"
         Condition = { StringEquals = { "cloudwatch:namespace" = var.fastscaler_metrics_namespace } }
       },
       {
-        when     = local.publish_metrics, Sid = "ReadBackItsRequestRate"
+        when     = local.publish_metrics
+        Sid      = "ReadBackItsRequestRate"
+        Effect   = "Allow"
         Action   = ["cloudwatch:GetMetricData"]
         Resource = "*"
       },
       {
-        when     = var.cpu_target_tracking.enabled, Sid = "FindScalableTargets"
+        when     = var.cpu_target_tracking.enabled
+        Sid      = "FindScalableTargets"
+        Effect   = "Allow"
         Action   = ["application-autoscaling:DescribeScalableTargets"]
         Resource = "*"
       },
       {
         # A scalable target's ARN ends in an ID known only after apply; the tag below, set on this module's targets
         # alone, names them at plan time (ABAC), so the policy can be reviewed in the plan.
-        when      = var.cpu_target_tracking.enabled, Sid = "MoveMinCapacityOfTheSafetyNet"
+        when      = var.cpu_target_tracking.enabled
+        Sid       = "MoveMinCapacityOfTheSafetyNet"
+        Effect    = "Allow"
         Action    = ["application-autoscaling:RegisterScalableTarget"]
         Resource  = "arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*"
         Condition = { StringEquals = { "aws:ResourceTag/${local.scalable_target_tag}" = var.name } }
       },
-    ] : merge({ Effect = "Allow" }, { for k, v in s : k => v if k != "when" }) if s.when]
+    ] : { for k, v in s : k => v if k != "when" } if s.when]
   })
 
   # ECS Exec: the SSM agent in the task opens its channels with the task role. These actions have no resource-level

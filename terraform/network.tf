@@ -81,7 +81,8 @@ resource "aws_security_group" "this" {
 }
 
 # --- the rules -----------------------------------------------------------------------------------------------------------
-# Every rule is made by modules/security_group_rules, in families of one direction: the paths' egress rules and their
+# Every rule between the module's groups, or to and from CIDRs, is made by modules/security_group_rules (the egress
+# rules to the gateway endpoints' prefix lists are in endpoints.tf), in families of one direction: the paths' egress rules and their
 # ingress rules (keyed by path), and the rules to and from CIDRs, keyed by the CIDRs, which are inputs. Each family is a
 # resource of its own, so that its keys, and the rules of an existing state, stay as they are when it moves (moved.tf).
 

@@ -76,31 +76,43 @@ func checkGoldenPlan(t *testing.T, tf terraform, p *plan) {
 	}
 }
 
-// TestMovedBlocksKeepEveryResource plans examples/complete over states that hold every resource of its plan from
-// before a folding of the module's alike resources (testdata/before-folding.addresses, from before the first one, and
-// testdata/before-refolding.addresses, from between the two; both recorded from those plans). moved.tf must move each
-// one that changed address: the plan may update resources in place (the state holds IDs only), but it must not
-// destroy, replace or create any of them.
+// TestMovedBlocksKeepEveryResource plans two deployments over states that hold every resource of their plans from
+// before a folding of the module's alike resources: examples/complete, and testdata/default-network (the default
+// network: no VPC endpoints, HTTPS egress to CIDRs, whose rule families the example lacks). Each has two recorded
+// lists, before-folding.addresses (from before the first folding, 024901c) and before-refolding.addresses (from
+// between the two, adc52f5), recorded from the plans of the module at those commits. moved.tf must move each one that
+// changed address: the plan may update resources in place (the state holds IDs only), but it must not destroy,
+// replace or create any of them.
 func TestMovedBlocksKeepEveryResource(t *testing.T) {
 	tf := findTerraform(t)
 	if tf.offline == "" {
 		t.Skip("the state holds IDs alone, which offline-terraform's schema-only provider accepts; run with it (CI)")
 	}
 	t.Parallel()
-	for _, list := range []string{"before-folding.addresses", "before-refolding.addresses"} {
-		t.Run(list, func(t *testing.T) {
-			t.Parallel()
-			checkMovedBlocks(t, tf, filepath.Join("testdata", list))
-		})
+	for _, tc := range []struct{ deployment, lists string }{
+		{exampleDir, "testdata"},
+		{"testdata/default-network", "testdata/default-network"},
+	} {
+		for _, list := range []string{"before-folding.addresses", "before-refolding.addresses"} {
+			t.Run(filepath.Base(tc.deployment)+"/"+list, func(t *testing.T) {
+				t.Parallel()
+				checkMovedBlocks(t, tf, tc.deployment, filepath.Join(tc.lists, list))
+			})
+		}
 	}
 }
 
-// checkMovedBlocks plans examples/complete over a state that holds the resources listed in file, and fails for each
-// of them that the plan destroys, creates or does not hold at all.
-func checkMovedBlocks(t *testing.T, tf terraform, file string) {
+// checkMovedBlocks plans deployment (examples/complete with testdata/complete.tfvars, or a root module under testdata)
+// over a state that holds the resources listed in file, and fails for each of them that the plan destroys, creates or
+// does not hold at all.
+func checkMovedBlocks(t *testing.T, tf terraform, deployment, file string) {
 	t.Helper()
-	dir := initExample(t, tf)
-
+	dir, args := "", []string(nil)
+	if deployment == exampleDir {
+		dir, args = initExample(t, tf), []string{"-var-file=complete.tfvars"}
+	} else {
+		dir = initFixture(t, tf, deployment)
+	}
 	addresses := readLines(t, file)
 	state, err := stateOf(addresses)
 	if err != nil {
@@ -109,7 +121,7 @@ func checkMovedBlocks(t *testing.T, tf terraform, file string) {
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfstate"), state, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := tf.plan(t, dir, "moved.tfplan")
+	p := tf.planWith(t, dir, "moved.tfplan", args...)
 
 	old := map[string]bool{}
 	for _, a := range addresses {
@@ -130,7 +142,7 @@ func checkMovedBlocks(t *testing.T, tf terraform, file string) {
 		kept[from] = rc.Address
 		for _, action := range rc.Change.Actions {
 			if action == "delete" || action == "create" {
-				t.Errorf("%s of the state from before the folding is planned %v (at %s): a moved block is missing or wrong", from, rc.Change.Actions, rc.Address)
+				t.Errorf("%s of the earlier state is planned %v (at %s): a moved block is missing or wrong", from, rc.Change.Actions, rc.Address)
 			}
 		}
 	}
@@ -143,7 +155,7 @@ func checkMovedBlocks(t *testing.T, tf terraform, file string) {
 			moved++
 		}
 	}
-	t.Logf("%d resources of the state from before the folding: %d moved, %d kept their address", len(addresses), moved, len(kept)-moved)
+	t.Logf("%d resources of the earlier state: %d moved, %d kept their address", len(addresses), moved, len(kept)-moved)
 }
 
 // addressRE splits a resource instance address: the module path, type, name and instance key.

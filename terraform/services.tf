@@ -105,6 +105,8 @@ resource "aws_ecs_task_definition" "this" {
     cpu_architecture        = var.cpu_architecture
   }
 
+  # Every container is essential and gets its environment, health check timing, init process (for ECS Exec) and log
+  # settings here: these keys override any of the same name in the workload's `container`.
   container_definitions = jsonencode([merge(each.value.container, {
     essential       = true
     environment     = [for k, v in each.value.environment : { name = k, value = v }]

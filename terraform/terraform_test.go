@@ -226,6 +226,24 @@ func initExample(t *testing.T, tf terraform) string {
 	return dir
 }
 
+// initFixture copies the module like initExample and inits root, a root module under testdata that calls it, with
+// provider_override.tf beside it; for offline-terraform only (its data sources answer placeholders).
+func initFixture(t *testing.T, tf terraform, root string) string {
+	t.Helper()
+	dir := filepath.Join(copyModule(t), root)
+	data, err := os.ReadFile(filepath.Join("testdata", "provider_override.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "provider_override.tf"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := tf.run(t, dir, "init", "-input=false", "-backend=false", "-no-color"); err != nil {
+		t.Fatalf("terraform init:\n%s", out)
+	}
+	return dir
+}
+
 // flatten removes the box drawing and line wrapping of Terraform's diagnostics, so that a message can be found
 // whole.
 func flatten(s string) string {
