@@ -79,7 +79,7 @@ func leaseTrace(st roleStatus) string {
 	fmt.Fprintf(&b, "role=%s", st.Role)
 	if l := st.Lease; l != nil {
 		fmt.Fprintf(&b, " leader=%v holder=%s since=%s valid_until=%s last_error=%q", l.Leader, l.Holder,
-			l.Since.Format("15:04:05.000"), l.ValidUntil.Format("15:04:05.000"), l.LastError)
+			l.Since.Format(fleettest.Millis), l.ValidUntil.Format(fleettest.Millis), l.LastError)
 	}
 	return b.String()
 }
@@ -186,7 +186,7 @@ func checkNoLoweringWithinTick(t *testing.T, ups []fakeecs.Call) {
 			}
 			if b.Service == a.Service && *b.DesiredCount < *a.DesiredCount {
 				t.Errorf("%s set to %d at %s then %d at %s, within one tick:%s", a.Service, *a.DesiredCount,
-					a.Time.Format("15:04:05.000"), *b.DesiredCount, b.Time.Format("15:04:05.000"), fleettest.DescribeUpdates(ups))
+					a.Time.Format(fleettest.Millis), *b.DesiredCount, b.Time.Format(fleettest.Millis), fleettest.DescribeUpdates(ups))
 			}
 		}
 	}
@@ -304,7 +304,7 @@ func TestE2EStandbyFailover(t *testing.T) {
 		}
 		if roleLogs := logged(all[standby], "lease role", "role", "leader"); len(roleLogs) == 0 || first.Time.Before(roleLogs[len(roleLogs)-1]) {
 			t.Errorf("round %d: UpdateService %s → %d at %s, before the standby logged its lead (%v)",
-				round+1, first.Service, *first.DesiredCount, first.Time.Format("15:04:05.000"), roleLogs)
+				round+1, first.Service, *first.DesiredCount, first.Time.Format(fleettest.Millis), roleLogs)
 		}
 		w, r := first.Time.Sub(killAt), roleAt.Sub(killAt)
 		toWrite, toRole = append(toWrite, w), append(toRole, r)
@@ -342,7 +342,7 @@ func TestE2EStandbyFailover(t *testing.T) {
 			t.Logf("round %d: the leader raised counts again after the reset at 100 rps:%s", round+1, fleettest.DescribeUpdates(ups[settled:]))
 			for _, dec := range all[standby].decisions() {
 				if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(dec["time"])); err == nil && at.After(resetAt.Add(-2*time.Second)) {
-					t.Logf("  leader's decision at %s: load %v rps, known %v, reporting %v: %v", at.Format("15:04:05.000"),
+					t.Logf("  leader's decision at %s: load %v rps, known %v, reporting %v: %v", at.Format(fleettest.Millis),
 						dec["load_rps"], dec["known"], dec["reporting"], dec["reason"])
 				}
 			}

@@ -291,7 +291,7 @@ func checkNoScaleIn(t *testing.T, ups []fakeecs.Call) {
 	for _, c := range ups {
 		if *c.DesiredCount < prev[c.Service] {
 			t.Errorf("scale-in during the surge: %s %d → %d at %s:%s", c.Service, prev[c.Service], *c.DesiredCount,
-				c.Time.Format("15:04:05.000"), fleettest.DescribeUpdates(ups))
+				c.Time.Format(fleettest.Millis), fleettest.DescribeUpdates(ups))
 		}
 		prev[c.Service] = *c.DesiredCount
 	}
@@ -308,7 +308,7 @@ func checkWithinNeed(t *testing.T, ups []fakeecs.Call, mon *statusMonitor) {
 		need := int(math.Ceil(2.2 * stormSurgeRPS * stormWeight[c.Service] / 100 / stormCapacity[c.Service]))
 		if lim := min(need, stormMax[c.Service]); *c.DesiredCount > lim {
 			t.Errorf("%s set to %d at %s, beyond the %d that 2.2 × the real load needs (max %d):%s", c.Service,
-				*c.DesiredCount, c.Time.Format("15:04:05.000"), lim, stormMax[c.Service], fleettest.DescribeUpdates(ups))
+				*c.DesiredCount, c.Time.Format(fleettest.Millis), lim, stormMax[c.Service], fleettest.DescribeUpdates(ups))
 		}
 	}
 	if load, proj := mon.maxLoad(), mon.maxProjected(); load > 3*stormSurgeRPS || proj > 3*stormSurgeRPS {
@@ -328,9 +328,9 @@ func checkCanaryLeftAlone(t *testing.T, calls []fakeecs.Call, deletedAt time.Tim
 		}
 		tries++
 		if c.Err == "" {
-			t.Errorf("UpdateService of the deleted api-canary to %d succeeded at %s", *c.DesiredCount, c.Time.Format("15:04:05.000"))
+			t.Errorf("UpdateService of the deleted api-canary to %d succeeded at %s", *c.DesiredCount, c.Time.Format(fleettest.Millis))
 		} else {
-			t.Logf("UpdateService of the deleted api-canary to %d at %s: %s", *c.DesiredCount, c.Time.Format("15:04:05.000"), c.Err)
+			t.Logf("UpdateService of the deleted api-canary to %d at %s: %s", *c.DesiredCount, c.Time.Format(fleettest.Millis), c.Err)
 		}
 	}
 	if tries > 0 && !mayTry {

@@ -65,11 +65,14 @@ func Updates(ecs *fakeecs.Server) []fakeecs.Call {
 	return out
 }
 
+// Millis is how fleet tests print a call's time: to the millisecond, as their faults and fake delays need.
+const Millis = "15:04:05.000"
+
 // DescribeUpdates formats UpdateService calls for a failure message, one a line.
 func DescribeUpdates(calls []fakeecs.Call) string {
 	var b strings.Builder
 	for _, c := range calls {
-		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format("15:04:05.000"), c.Service, *c.DesiredCount)
+		fmt.Fprintf(&b, "\n  %s %s → %d", c.Time.Format(Millis), c.Service, *c.DesiredCount)
 	}
 	return b.String()
 }
@@ -87,7 +90,7 @@ func FloorEnd(calls []fakeecs.Call, floors map[string]int, end time.Time) (breac
 		to := *c.DesiredCount
 		if c.Time.Before(end) && to < floor {
 			breaches = append(breaches, fmt.Sprintf("%s → %d at %s, below its floor %d while it lasted",
-				c.Service, to, c.Time.Format("15:04:05.000"), floor))
+				c.Service, to, c.Time.Format(Millis), floor))
 		}
 		if to < prev[c.Service] {
 			if firstDown.Service == "" {
@@ -95,7 +98,7 @@ func FloorEnd(calls []fakeecs.Call, floors map[string]int, end time.Time) (breac
 			}
 			if prev[c.Service]-to > max(1, prev[c.Service]/5) {
 				breaches = append(breaches, fmt.Sprintf("cliff: %s %d → %d at %s", c.Service, prev[c.Service], to,
-					c.Time.Format("15:04:05.000")))
+					c.Time.Format(Millis)))
 			}
 		}
 		prev[c.Service] = to
