@@ -185,7 +185,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// flagGiven reports whether args set the flag called name, even to its default.
+// flagGiven reports whether the command line fs parsed set the flag called name, even to its default.
 func flagGiven(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
